@@ -1,0 +1,76 @@
+# Xinyong: two commands on a fresh machine.
+#   make run   set everything up, load demo data once, serve on http://127.0.0.1:8000
+#   make test  set everything up and run the whole suite
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-run
+
+# The regulation a local demo runs under (any id from `xinyong rules list`).
+XINYONG_JURISDICTION ?= chongqing-2021
+export XINYONG_JURISDICTION
+
+.PHONY: install run test lint bench fuzz long load clean help
+
+help:
+	@echo "make run    - install, migrate, load demo data once, serve on http://127.0.0.1:8000"
+	@echo "make test   - install and run the whole suite (lint, import contracts, tests)"
+	@echo "make bench  - run every benchmark in benchmarks/ (JSON results in benchmarks/results/)"
+	@echo "make fuzz   - API fuzzing, 1,000 cases per operation, on SQLite then PostgreSQL"
+	@echo "make long   - 20 crash trials and the slow tests, on SQLite then PostgreSQL"
+	@echo "make load   - the load test on PostgreSQL (LOAD_ARGS='--records 1000000 --duration 120')"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# `make run` needs only the runtime packages; `make test` adds the test tools.
+$(RUN_STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(RUN_STAMP)
+	$(BIN)/xinyong init
+	$(BIN)/xinyong demo --once
+	$(BIN)/xinyong serve
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+
+test: lint
+	scripts/system-deps.sh
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+# The long runs: once on SQLite, once on a scratch PostgreSQL database (as .ci/run's two legs).
+PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
+PG_ADMIN  ?= -h 127.0.0.1 -U postgres
+define on_both
+	$(1) $(BIN)/pytest -q $(2)
+	@db=xinyong_long_$$$$_$$(date +%s); createdb $(PG_ADMIN) $$db || exit 1; \
+	  $(1) XINYONG_TEST_DATABASE_URL=$(PG_SERVER)/$$db $(BIN)/pytest -q $(2); rc=$$?; \
+	  dropdb $(PG_ADMIN) --if-exists --force $$db; exit $$rc
+endef
+
+fuzz: install
+	$(call on_both,XINYONG_FUZZ_EXAMPLES=1000,tests/api/test_fuzz.py)
+
+long: install
+	$(call on_both,XINYONG_LONG=1,tests/integration/test_crash_trials.py tests/integration/test_concurrency.py)
+	$(call on_both,XINYONG_LONG=1 XINYONG_SLOW_TESTS=1,-m slow tests)
+
+LOAD_ARGS ?=
+load: install
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,395 @@
+"""Benchmark: validated bulk import against raw inserts of the same rows, on SQLite and PostgreSQL.
+
+    python benchmarks/ingest.py                       # 20,000 rows, SQLite (and PostgreSQL if configured)
+    python benchmarks/ingest.py --rows 1000000        # the issue's full size
+    python benchmarks/ingest.py --pg-url postgresql://postgres@127.0.0.1:5432/postgres
+
+What is measured, per database, each phase in its own child process on a fresh database (so that
+peak RSS is the phase's own):
+
+* ``validated``: ``xinyong.services.ingest.import_file`` on a generated CSV (UTF-8) mixing accepted
+  rows (administrative penalties and permits), corrections of earlier rows, and rejected rows of
+  several kinds (bad identifier checksum, missing legal-effect document, simplified procedure,
+  forbidden data in free text, unknown item, bad date). The whole path: streaming read, row
+  validation under the rule values of the jurisdiction (default ``gansu-2021``: forbidden and
+  consent-only data, penalty exclusions, a verification deadline), subject lookup, record/version
+  upserts with row locks, rejections, ledger entries, one transaction.
+* ``raw``: the same file read with the ``csv`` module and every row stored in the shape the import
+  stores it (a record, and a version with its payload, document, date and batch columns), chunked
+  executemany in one transaction, with no validation, idempotency, locking, rejection or ledger: the
+  floor the validated path is compared with. (Rows the validated path refuses are stored here too.)
+
+The subject pool (``--subjects`` distinct identifiers) is registered before the timed phases, on both
+databases alike: the steady state where subjects are already known to the platform (registration
+authorities' basic information is aggregated first). Its cost is reported separately
+(``subjects_setup_s``).
+
+Prints one JSON document (machine facts, parameters, rows/s, peak RSS, ratio validated/raw) and writes
+it to ``benchmarks/results/ingest.json``. Targets: validated at least half the raw rate; peak memory
+under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform as pyplatform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "ingest.json"
+UNIT = "market-regulation"
+COLUMNS = ["item", "record_key", "identifier", "subject_name", "correction_reason", "document_kind",
+           "document_number", "document_date", "document_issuer", "penalty_kinds", "fine_amount",
+           "violation_facts", "legal_basis", "simplified_procedure", "slight_or_harm_eliminated",
+           "conduct_ended", "permit_number", "permit_title", "permit_kind", "decision_date", "valid_from",
+           "permit_authority"]
+CHUNK = 1000
+
+
+# --------------------------------------------------------------------------------------------------
+# The generated file
+# --------------------------------------------------------------------------------------------------
+
+
+def pool_identifier(n: int) -> str:
+    from xinyong.domain.identifiers import uscc_check_character
+
+    base = f"91620100{n:09d}"
+    return base + uscc_check_character(base)
+
+
+def generate(path: Path, rows: int, subjects: int, seed: int = 7) -> dict[str, int]:
+    """A CSV of ``rows`` rows: ~80% good new records, ~5% corrections, ~15% rejected of six kinds."""
+    rng = random.Random(seed)
+    identifiers = [pool_identifier(n) for n in range(subjects)]
+    kinds = {"penalty": 0, "permit": 0, "correction": 0, "rejected": 0}
+    penalties: list[int] = []
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for i in range(rows):
+            subject = rng.randrange(subjects)
+            roll = rng.random()
+            row = dict.fromkeys(COLUMNS, "")
+            row.update(identifier=identifiers[subject], subject_name=f"示范企业{subject}有限公司")
+            if roll < 0.10:
+                row.update(item="admin_permit", record_key=f"XK-{i}", permit_number=f"许可〔2025〕{i}号",
+                           permit_title="食品经营许可证", permit_kind="ordinary", decision_date="2025-03-01",
+                           valid_from="2025-03-01", permit_authority="市市场监督管理局")
+                kinds["permit"] += 1
+            else:
+                row.update(item="admin_penalty", record_key=f"CF-{i}", document_kind="administrative_penalty_decision",
+                           document_number=f"市监罚〔2025〕{i}号", document_date="2025-04-01",
+                           document_issuer="市市场监督管理局", penalty_kinds="fine", fine_amount=str(1000 + i % 5000),
+                           violation_facts="未按规定公示年度报告，经责令限期改正逾期未改正。",
+                           legal_basis="《企业信息公示暂行条例》第十八条", simplified_procedure="否",
+                           slight_or_harm_eliminated="否", conduct_ended="2025-03-15")
+                if 0.10 <= roll < 0.15 and penalties:
+                    earlier = rng.choice(penalties)
+                    row.update(record_key=f"CF-{earlier}", fine_amount=str(9000 + i % 1000),
+                               correction_reason="罚款金额更正（复议决定）")
+                    kinds["correction"] += 1
+                elif roll >= 0.85:
+                    kind = rng.randrange(6)
+                    if kind == 0:
+                        row["identifier"] = row["identifier"][:-1] + ("0" if row["identifier"][-1] != "0" else "1")
+                    elif kind == 1:
+                        row.update(document_number="", document_issuer="")
+                    elif kind == 2:
+                        row["simplified_procedure"] = "是"
+                    elif kind == 3:
+                        row["violation_facts"] = "检查发现其员工体检记录含有血型信息。"
+                    elif kind == 4:
+                        row["item"] = "not_in_catalog"
+                    else:
+                        row["document_date"] = "2025-13-45"
+                    kinds["rejected"] += 1
+                else:
+                    penalties.append(i)
+                    kinds["penalty"] += 1
+            writer.writerow([row[c] for c in COLUMNS])
+    return kinds
+
+
+# --------------------------------------------------------------------------------------------------
+# Databases
+# --------------------------------------------------------------------------------------------------
+
+
+def _platform(url: str, jurisdiction: str, data_dir: Path):  # type: ignore[no-untyped-def]
+    from xinyong.services.platform import Platform
+    from xinyong.settings import Settings
+
+    settings = Settings(data_dir=data_dir, database_url=url, jurisdiction=jurisdiction,
+                        log_level="WARNING")
+    return Platform.from_settings(settings)
+
+
+def prepare(url: str, jurisdiction: str, data_dir: Path, subjects: int) -> float:
+    """Migrate, load the demo catalog and units, register the subject pool; returns the pool's seconds."""
+    from xinyong.domain.actors import Actor
+    from xinyong.services import subjects as subject_service
+    from xinyong.services.demo_catalog import load_catalog
+
+    platform = _platform(url, jurisdiction, data_dir)
+    platform.migrate()
+    load_catalog(platform)
+    started = time.perf_counter()
+    actor = Actor.system("bench")
+    for first in range(0, subjects, 5000):
+        with platform.unit_of_work(actor) as uow:
+            for n in range(first, min(subjects, first + 5000)):
+                subject_service.register(uow, identifier=pool_identifier(n), display_name=f"示范企业{n}有限公司",
+                                         kind="legal_person")
+    elapsed = time.perf_counter() - started
+    platform.engine.dispose()
+    return elapsed
+
+
+class PgDatabases:
+    """Scratch PostgreSQL databases, dropped afterwards."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        from xinyong.store.db import normalise_url
+
+        self.base = make_url(normalise_url(url))
+        self.created: list[str] = []
+
+    def _admin(self):  # type: ignore[no-untyped-def]
+        from sqlalchemy import create_engine
+
+        return create_engine(self.base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def create(self, name: str) -> str:
+        from sqlalchemy import text
+
+        engine = self._admin()
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        self.created.append(name)
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        from sqlalchemy import text
+
+        engine = self._admin()
+        with engine.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases (each runs in a child process)
+# --------------------------------------------------------------------------------------------------
+
+
+def phase_validated(url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict[str, object]:
+    from xinyong.domain.actors import Actor, Role
+    from xinyong.services import ingest
+
+    platform = _platform(url, jurisdiction, data_dir)
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = ingest.import_file(platform, Actor(Role.operator, "bench", UNIT), UNIT, file)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    platform.engine.dispose()
+    return {"seconds": elapsed, "cpu_seconds": cpu, "rows": summary.rows, "accepted": summary.accepted,
+            "corrected": summary.corrected, "unchanged": summary.unchanged, "rejected": summary.rejected,
+            "errors": summary.errors_total}
+
+
+def phase_raw(url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict[str, object]:
+    """Every row as a record and a version, no validation: the floor to compare with."""
+    from sqlalchemy import func, insert, select
+
+    from xinyong.store.db import make_engine
+    from xinyong.store.models.catalog import CatalogVersion
+    from xinyong.store.models.records import Record, RecordVersion, SubmissionBatch
+    from xinyong.store.models.subjects import SubjectIdentifier
+
+    engine = make_engine(url)
+    records, versions = Record.__table__, RecordVersion.__table__
+    started, cpu = time.perf_counter(), time.process_time()
+    now = datetime.now(UTC)
+    inserted = 0
+    with engine.begin() as conn:
+        subject_ids = dict(conn.execute(select(SubjectIdentifier.value, SubjectIdentifier.subject_id)).all())
+        fallback = min(subject_ids.values())
+        version_id = conn.execute(select(func.max(CatalogVersion.id))).scalar_one()
+        batch_id = conn.execute(insert(SubmissionBatch.__table__).returning(SubmissionBatch.id), {
+            "unit_code": UNIT, "idempotency_key": "raw", "body_sha256": "0" * 64, "source": "csv",
+            "jurisdiction": jurisdiction, "status": "received", "rows_total": 0, "accepted": 0, "corrected": 0,
+            "unchanged": 0, "rejected": 0, "actor": "bench", "received_at": now, "received_on": now.date(),
+        }).scalar_one()
+        with file.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            chunk: list[dict[str, str]] = []
+            for number, row in enumerate(reader, start=2):
+                row["_row"] = str(number)
+                chunk.append(row)
+                if len(chunk) >= CHUNK:
+                    inserted += _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id,
+                                           batch_id, now)
+                    chunk = []
+            inserted += _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id, batch_id, now)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    engine.dispose()
+    return {"seconds": elapsed, "cpu_seconds": cpu, "rows": inserted}
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id, batch_id, now) -> int:  # type: ignore[no-untyped-def]
+    """The rows stored in the same shape the import stores them (record + version with its columns),
+    minus every check: no validation, no idempotency, no locks, no rejections, no ledger."""
+    if not chunk:
+        return 0
+    ids = dict(conn.execute(records.insert().returning(records.c.record_key, records.c.id), [
+        {"unit_code": UNIT, "item_code": row["item"][:64], "record_key": f"{row['record_key']}#{row['_row']}",
+         "subject_id": subject_ids.get(row["identifier"], fallback), "catalog_version_id": version_id,
+         "category": "untrustworthiness", "disclosure_class": "public", "status": "active", "current_version": 1,
+         "created_at": now, "updated_at": now} for row in chunk]).all())
+    conn.execute(versions.insert(), [
+        {"record_id": ids[f"{row['record_key']}#{row['_row']}"], "version": 1,
+         "payload": {k: v for k, v in row.items() if v and k != "_row"}, "content_sha256": "0" * 64,
+         "correction_reason": row["correction_reason"] or None, "document_kind": row["document_kind"] or None,
+         "document_number": row["document_number"][:200] or None, "document_date": _day(row["document_date"]),
+         "document_issuer": row["document_issuer"] or None, "decision_date": _day(row["document_date"]),
+         "conduct_ended": _day(row["conduct_ended"]), "batch_id": batch_id, "source_row": int(row["_row"]),
+         "created_at": now}
+        for row in chunk])
+    return len(chunk)
+
+
+PHASES = {"validated": phase_validated, "raw": phase_raw}
+
+
+def run_child(phase: str, url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict[str, object]:
+    command = [sys.executable, __file__, "--phase", phase, "--url", url, "--jurisdiction", jurisdiction,
+               "--data-dir", str(data_dir), "--file", str(file)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{phase} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child_main(args: argparse.Namespace) -> None:
+    result = PHASES[args.phase](args.url, args.jurisdiction, Path(args.data_dir), Path(args.file))
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(result))
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, object]:
+    import sqlite3
+
+    import sqlalchemy
+
+    facts: dict[str, object] = {
+        "python": pyplatform.python_version(), "platform": pyplatform.platform(), "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version, "sqlalchemy": sqlalchemy.__version__,
+    }
+    try:
+        import psutil
+
+        facts["memory_gb"] = round(psutil.virtual_memory().total / 1024**3, 1)
+    except ImportError:  # pragma: no cover
+        pass
+    return facts
+
+
+def database_run(kind: str, urls: dict[str, str], args: argparse.Namespace, file: Path, work: Path,
+                 ) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for phase in ("validated", "raw"):
+        data_dir = work / f"{kind}-{phase}"
+        setup = prepare(urls[phase], args.jurisdiction, data_dir, args.subjects)
+        result = run_child(phase, urls[phase], args.jurisdiction, data_dir, file)
+        result["rows_per_s"] = round(int(result["rows"]) / float(result["seconds"]))  # type: ignore[arg-type]
+        result["subjects_setup_s"] = round(setup, 2)
+        out[phase] = result
+        print(f"{kind} {phase}: {result}", file=sys.stderr)
+    validated, raw = out["validated"], out["raw"]
+    # Compare rates over the same input rows (the raw phase stores every row, the validated one fewer).
+    ratio = (args.rows / validated["seconds"]) / (args.rows / raw["seconds"])  # type: ignore[index, operator]
+    out["ratio_validated_over_raw"] = round(ratio, 3)
+    # The same ratio on the client process's CPU time: steadier on a shared machine (on SQLite it is
+    # nearly all the work; on PostgreSQL the server's share is not in it).
+    out["cpu_ratio_validated_over_raw"] = round(raw["cpu_seconds"] / validated["cpu_seconds"], 3)  # type: ignore[index, operator]
+    out["meets_half_raw_rate"] = ratio >= 0.5
+    out["meets_memory_500mb"] = max(validated["peak_rss_mb"], raw["peak_rss_mb"]) < 500  # type: ignore[index]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--subjects", type=int, default=None, help="distinct subjects (default rows/20, ≤ 50,000)")
+    parser.add_argument("--jurisdiction", default="gansu-2021")
+    parser.add_argument("--pg-url", default=os.environ.get("XINYONG_BENCH_PG_URL"))
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        child_main(args)
+        return
+    args.subjects = args.subjects or max(100, min(args.rows // 20, 50_000))
+    with tempfile.TemporaryDirectory(prefix="xinyong-bench-") as tmp:
+        work = Path(tmp)
+        file = work / "mixed.csv"
+        started = time.perf_counter()
+        mix = generate(file, args.rows, args.subjects)
+        report: dict[str, object] = {
+            "benchmark": "ingest", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+            "parameters": {"rows": args.rows, "subjects": args.subjects, "jurisdiction": args.jurisdiction,
+                           "file_mb": round(file.stat().st_size / 1024**2, 1), "mix": mix, "format": "csv"},
+            "generate_s": round(time.perf_counter() - started, 2),
+            "targets": {"ratio_validated_over_raw": ">= 0.5", "peak_rss_mb": "< 500"},
+            "results": {},
+        }
+        results: dict[str, object] = report["results"]  # type: ignore[assignment]
+        if not args.no_sqlite:
+            urls = {phase: f"sqlite:///{work / f'sqlite-{phase}.db'}" for phase in ("validated", "raw")}
+            results["sqlite"] = database_run("sqlite", urls, args, file, work)
+        if args.pg_url:
+            pg = PgDatabases(args.pg_url)
+            try:
+                urls = {phase: pg.create(f"xinyong_bench_{os.getpid()}_{phase}") for phase in ("validated", "raw")}
+                results["postgresql"] = database_run("postgresql", urls, args, file, work)
+            finally:
+                pg.drop_all()
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System packages the test suite needs, from Debian's registry: Chromium for the browser tests
+# (Playwright drives it; no browser download) and Noto CJK fonts so Chinese pages and PDFs render.
+# Idempotent: does nothing when everything is present. Needs root (or passwordless sudo).
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
+    echo "system-deps: need root to install: ${need[*]}" >&2; exit 1
+  fi
+fi
+echo "system-deps: installing ${need[*]} from Debian's packages"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" fontconfig >/dev/null

@@ -1,0 +1,41 @@
+"""The web application: API under /api/v1, portal pages, OpenAPI at /docs, health at /healthz."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+from xinyong import __version__
+from xinyong.api.errors import install_error_handlers
+from xinyong.services.platform import Platform
+
+ROUTERS = (
+    "xinyong.api.routers.health",
+    "xinyong.api.routers.subjects",
+    "xinyong.api.routers.auth",
+    "xinyong.api.routers.rules",
+    "xinyong.api.routers.catalog",
+    "xinyong.api.routers.submissions",
+    "xinyong.api.routers.inquiry",
+    "xinyong.portal.routes",
+)
+
+
+def create_app(platform: Platform | None = None) -> FastAPI:
+    platform = platform or Platform.from_settings()
+    app = FastAPI(
+        title="Xinyong 信用平台 API",
+        version=__version__,
+        description="Public credit information platform. Every value is cited to the regulation in force.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.platform = platform
+    install_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(importlib.import_module(module).router)
+    from xinyong.portal.routes import mount_static
+
+    mount_static(app)
+    return app

@@ -1,0 +1,99 @@
+"""FastAPI dependencies: the platform the app was built with, and who is calling.
+
+A caller is identified by, in order: a bearer token (a user's ``xyu_…`` API token, or a providing
+unit's token), then the portal session cookie; anyone else is the public. An unknown, revoked or
+expired token is refused with 401 rather than silently treated as the public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+
+from xinyong.domain.actors import Actor, Role
+from xinyong.services.platform import Platform
+
+SESSION_COOKIE = "xy_session"
+PUBLIC = Actor(Role.public, "anonymous")
+# A row id in a path: the range of the integer key columns (larger numbers name nothing; never a 500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def get_platform(request: Request) -> Platform:
+    return request.app.state.platform
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    user_id: int | None = None
+    subject_id: int | None = None      # set for a real-name verified credit subject
+    unit_code: str | None = None       # set for a providing unit's token
+
+
+def _unauthorized(reason: str, zh: str, en: str) -> HTTPException:
+    return HTTPException(status_code=401, detail={"field": "Authorization", "reason": reason,
+                                                  "message_zh": zh, "message_en": en},
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_caller(request: Request, platform: Platform = Depends(get_platform)) -> Caller:
+    from xinyong.services import auth
+
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    with platform.sessions() as session:
+        from xinyong.services.platform import UnitOfWork
+
+        uow = UnitOfWork(platform, session, Actor.system("auth"))
+        if token:
+            found = auth.resolve_token(uow, token)
+            if found is not None:
+                user, _row = found
+                return Caller(auth.actor_for(user), user.id, user.subject_id)
+            unit = _unit_for_token(session, token)
+            if unit is not None:
+                return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)
+            raise _unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            user = auth.resolve_session(uow, cookie)
+            if user is not None:
+                return Caller(auth.actor_for(user), user.id, user.subject_id)
+    return Caller(PUBLIC)
+
+
+def _unit_for_token(session, token: str) -> str | None:  # type: ignore[no-untyped-def]
+    try:
+        from xinyong.services import units
+    except ImportError:  # pragma: no cover - units arrive with the catalog
+        return None
+    try:
+        info = units.authenticate(session, token)
+    except Exception:  # noqa: BLE001 - any refusal means "not a unit token"
+        return None
+    return info.code if info is not None else None
+
+
+def current_actor(caller: Caller = Depends(current_caller)) -> Actor:
+    return caller.actor
+
+
+def require_role(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency that admits only callers in ``roles`` (403 with the reason otherwise)."""
+
+    def dependency(caller: Caller = Depends(current_caller)) -> Caller:
+        if caller.actor.role not in roles:
+            if caller.actor.role is Role.public:
+                raise _unauthorized("sign_in_required", "请先登录", "sign in first")
+            raise HTTPException(status_code=403, detail={
+                "field": None, "reason": "role_not_allowed", "message_zh": "当前身份无权执行此操作",
+                "message_en": f"role {caller.actor.role.value} may not do this"})
+        return caller
+
+    return dependency
+
+
+require_operator = require_role(Role.operator, Role.administrator)

@@ -1,0 +1,109 @@
+"""Sign-in over the API: sessions, personal API tokens, and real-name verification of subjects."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from xinyong.api.deps import SESSION_COOKIE, Caller, current_caller, get_platform
+from xinyong.api.errors import ErrorBody
+from xinyong.domain.actors import Actor, Role
+from xinyong.services import auth
+from xinyong.services.platform import Platform
+from xinyong.store.models.auth import User
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class WhoAmI(BaseModel):
+    role: str
+    principal: str
+    organisation: str | None
+    subject_id: int | None
+
+
+class TokenIn(BaseModel):
+    label: str = Field(default="", max_length=100)
+    scopes: list[str] = Field(default_factory=list, max_length=20)
+    expires_at: AwareDatetime | None = Field(default=None, description="ISO 8601 with an offset")
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _iso_only(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("expires_at must be an ISO 8601 date-time string with an offset")
+        return value
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Shown once; only its digest is stored")
+    label: str
+
+
+class RealNameIn(BaseModel):
+    identifier: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+    evidence: str = Field(min_length=1, max_length=4096, description="What the configured verifier checks")
+
+
+def _error(exc: auth.AuthError, status: int) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": exc.to_dict()})
+
+
+@router.post("/session", response_model=WhoAmI, responses=ERRORS)
+def login(body: LoginIn, response: Response, platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
+    """Sign in with a username and password; sets the portal session cookie."""
+    try:
+        with platform.unit_of_work(Actor.system("auth")) as uow:
+            user = auth.check_password(uow, body.username, body.password)
+            secret = auth.start_session(uow, user)
+            who = WhoAmI(role=user.role, principal=f"user:{user.id}", organisation=user.organisation,
+                         subject_id=user.subject_id)
+    except auth.AuthError as exc:
+        return _error(exc, 401)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600)
+    return who
+
+
+@router.get("/me", response_model=WhoAmI)
+def whoami(caller: Caller = Depends(current_caller)) -> WhoAmI:
+    """Who the platform thinks you are (the public when not signed in)."""
+    return WhoAmI(role=caller.actor.role.value, principal=caller.actor.principal,
+                  organisation=caller.actor.organisation, subject_id=caller.subject_id)
+
+
+@router.post("/tokens", response_model=TokenOut, status_code=201, responses=ERRORS)
+def create_token(body: TokenIn, caller: Caller = Depends(current_caller),
+                 platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
+    """Issue a personal API token for the signed-in user (shown once)."""
+    if caller.user_id is None:
+        return _error(auth.AuthError("sign_in_required", "请先登录", "sign in first"), 401)
+    with platform.unit_of_work(caller.actor) as uow:
+        user = uow.session.get(User, caller.user_id)
+        token = auth.issue_token(uow, user, label=body.label, scopes=body.scopes, expires_at=body.expires_at)
+    return TokenOut(token=token, label=body.label)
+
+
+@router.post("/real-name", response_model=WhoAmI, responses=ERRORS)
+def real_name(body: RealNameIn, caller: Caller = Depends(current_caller),
+              platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
+    """Verify your real name with the configured verifier and become a credit subject user."""
+    if caller.user_id is None:
+        return _error(auth.AuthError("sign_in_required", "请先登录", "sign in first"), 401)
+    try:
+        with platform.unit_of_work(caller.actor) as uow:
+            user = uow.session.get(User, caller.user_id)
+            subject = auth.verify_real_name(uow, user, identifier=body.identifier, display_name=body.display_name,
+                                            evidence=body.evidence, verifier=auth.configured_verifier(platform))
+            who = WhoAmI(role=Role.subject.value, principal=f"user:{user.id}", organisation=None,
+                         subject_id=subject.id)
+    except auth.AuthError as exc:
+        return _error(exc, 422)
+    return who

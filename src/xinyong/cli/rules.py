@@ -1,0 +1,384 @@
+"""``xinyong rules``: the rule files as people and scripts see them.
+
+``list``, ``show``, ``diff`` and ``deadline``; each prints Rich tables for people (every value beside
+its citation and effective date; operator targets marked) or, with ``--json``, one JSON object.
+Exit codes: 0 done, 2 bad input (unknown jurisdiction, duty or year, a bad date), 1 a broken rule or
+calendar file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xinyong.domain.calendar import CalendarDataError, UnknownYearError
+from xinyong.domain.clock import business_tz
+from xinyong.rules import RuleError, RuleFileError, RuleValue, describe
+from xinyong.services.rules import (
+    DeadlineAnswer,
+    InputError,
+    compute_deadline,
+    default_calendar,
+    default_rulebook,
+    diff_rulesets,
+    parse_pause,
+    parse_received,
+    ruleset_rows,
+)
+from xinyong.settings import get_settings
+
+app = typer.Typer(
+    help="Rules 法规规则: the regulation files with their citations, and statutory deadlines.",
+    no_args_is_help=True,
+)
+console = Console()
+err = Console(stderr=True)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------------
+
+
+def _fail(
+    code: int, reason: str, message_en: str, message_zh: str, as_json: bool, field: str | None = None
+) -> NoReturn:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "error": {
+                        "field": field,
+                        "reason": reason,
+                        "message_zh": message_zh,
+                        "message_en": message_en,
+                    }
+                },
+                ensure_ascii=False,
+            )
+        )
+    err.print(f"[red]错误[/red] {message_zh}", markup=True, highlight=False)
+    err.print(f"[red]error[/red] {message_en}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def _guarded(as_json: bool, action: Callable[[], Any]) -> Any:
+    """Run ``action``; turn the errors people can cause into a bilingual message and an exit code."""
+    try:
+        return action()
+    except InputError as exc:
+        _fail(2, exc.reason, exc.message_en, exc.message_zh, as_json, exc.field)
+    except UnknownYearError as exc:
+        _fail(
+            2,
+            "unknown_year",
+            f"no working-day calendar is known for {exc.year}: add the State Council notice for that "
+            "year as a calendar file (rules/calendar/README.md)",
+            f"没有 {exc.year} 年的法定节假日安排：请按国务院办公厅通知添加该年的日历文件",
+            as_json,
+            "received",
+        )
+    except RuleFileError as exc:
+        _fail(1, "rule_file", exc.message_en, exc.message_zh, as_json)
+    except CalendarDataError as exc:
+        _fail(1, "calendar_file", str(exc), f"日历文件有误：{exc}", as_json)
+    except RuleError as exc:
+        _fail(2, type(exc).__name__, exc.message_en, exc.message_zh, as_json, _field_of(exc))
+
+
+def _field_of(exc: RuleError) -> str | None:
+    name = type(exc).__name__
+    return {
+        "UnknownJurisdiction": "jurisdiction",
+        "UnknownDuty": "duty",
+        "RuleNotProvided": "duty",
+        "NoValueInForce": "received",
+        "UnknownRuleKey": "key",
+    }.get(name)
+
+
+def _date_option(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    value = parse_received(text, field)
+    if not isinstance(value, date) or hasattr(value, "hour"):
+        raise InputError(
+            field, "bad_date", f"{field}: give a date YYYY-MM-DD", f"{field}：请给出日期 YYYY-MM-DD"
+        )
+    return value
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _basis(entry: dict[str, Any] | RuleValue | None) -> str:
+    if entry is None:
+        return ""
+    data = entry.to_dict() if isinstance(entry, RuleValue) else entry
+    if data.get("operator_target"):
+        return f"[yellow]operator target 运营目标[/yellow] (article: “{data.get('wording')}”)"
+    if data.get("source") == "secondary":
+        return "[magenta]secondary source 二手来源[/magenta]"
+    return "statute 法定" if data.get("basis") else ""
+
+
+def _value_cell(value: RuleValue | None, missing: str | None) -> str:
+    if value is None:
+        return f"[dim]{missing or '—'}[/dim]"
+    shown = describe(value.value, value.unit)
+    if value.operator_target:
+        shown += f" [yellow](operator target; article: “{value.wording}”)[/yellow]"
+    return shown
+
+
+def _cite_cell(value: RuleValue | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value.citation} (from {value.effective.isoformat()})"
+    if value.deferred_from:
+        text += f" via {value.deferred_from.citation}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_(as_json: bool = JSON_OPTION) -> None:
+    """List the rule files: one per regulation, plus the national baseline."""
+    rulebook = _guarded(as_json, default_rulebook)
+    deployed = get_settings().jurisdiction
+    rows = []
+    for ruleset in rulebook:
+        row = ruleset.to_dict()
+        row["duties"] = ruleset.duties()
+        row["deployed"] = ruleset.id == deployed
+        rows.append(row)
+    if as_json:
+        _echo_json({"jurisdiction": deployed, "rulesets": rows})
+        return
+    table = Table(title="Rule files 规则文件", show_lines=False)
+    for column in (
+        "id",
+        "abbrev",
+        "title 名称",
+        "status 状态",
+        "in force 施行",
+        "rules 规则",
+        "duties 期限义务",
+    ):
+        table.add_column(column)
+    for row in rows:
+        marker = " [green]*[/green]" if row["deployed"] else ""
+        table.add_row(
+            row["id"] + marker,
+            row["abbrev"],
+            f"{row['title']['en']}\n{row['title']['zh']}",
+            row["status"],
+            row["in_force"] or "—",
+            str(row["rule_count"]),
+            str(len(row["duties"])),
+        )
+    console.print(table)
+    console.print(
+        f"* this deployment's jurisdiction 本部署适用法规: [bold]{deployed}[/bold] (XINYONG_JURISDICTION)"
+    )
+
+
+@app.command("show")
+def show(
+    jurisdiction: str = typer.Argument(..., help="A rule file id (see `xinyong rules list`)."),
+    on: str = typer.Option(None, "--on", help="Only the values in force on this date (YYYY-MM-DD)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every value of one rule file beside its citation and effective date."""
+
+    def load() -> tuple[Any, list[dict[str, Any]], date | None]:
+        day = _date_option(on, "on")
+        ruleset = default_rulebook().get(jurisdiction)
+        rows = ruleset_rows(ruleset)
+        if day is not None:
+            rows = [
+                r
+                for r in rows
+                if r["effective"] is None
+                or (
+                    r["effective"] <= day.isoformat()
+                    and (r["until"] is None or day.isoformat() <= r["until"])
+                )
+            ]
+            latest: dict[str, dict[str, Any]] = {}
+            for r in rows:
+                latest[r["key"]] = r
+            rows = list(latest.values())
+        return ruleset, rows, day
+
+    ruleset, rows, day = _guarded(as_json, load)
+    if as_json:
+        data = ruleset.to_dict()
+        data["on"] = day.isoformat() if day else None
+        data["rules"] = rows
+        data["notes"] = ruleset.notes
+        _echo_json(data)
+        return
+    console.print(f"[bold]{ruleset.title.en}[/bold]  {ruleset.title.zh}")
+    console.print(
+        f"{ruleset.id} ({ruleset.abbrev}) · {ruleset.status} · in force 施行: {ruleset.in_force or '—'}"
+        + (
+            f" · text: {ruleset.text}"
+            if ruleset.text
+            else " · no regulation text: values from secondary sources"
+        )
+    )
+    table = Table(show_lines=True)
+    for column in ("rule 规则", "value 值", "citation 依据", "effective 生效", "until 截止", "basis 性质"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        citation = row["citation"]
+        if row["deferred_from"] and row["jurisdiction"] != ruleset.id:
+            citation += f"\nvia {row['deferred_from']['citation']} (defers to the State 依照国家规定)"
+        table.add_row(
+            row["key"], row["shown"], citation, row["effective"] or "—", row["until"] or "", _basis(row)
+        )
+    console.print(table)
+    if ruleset.notes:
+        notes = Table(title="Not machine-checkable 未编码条款", show_lines=True)
+        notes.add_column("article 条款")
+        notes.add_column("why 说明", overflow="fold")
+        for heading, text in ruleset.notes.items():
+            notes.add_row(heading, text)
+        console.print(notes)
+
+
+@app.command("diff")
+def diff(
+    a: str = typer.Argument(..., help="First rule file id."),
+    b: str = typer.Argument(..., help="Second rule file id."),
+    on: str = typer.Option(
+        None, "--on", help="Compare the values in force on this date (default: each rule's latest value)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The values that differ between two rule files, side by side with both citations."""
+
+    def run() -> Any:
+        return diff_rulesets(default_rulebook(), a, b, _date_option(on, "on"))
+
+    result = _guarded(as_json, run)
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    when = f"in force on {result.on.isoformat()}" if result.on else "latest values 最新规定"
+    table = Table(title=f"{a} ⟷ {b}: values that differ 不同之处 ({when})", show_lines=True)
+    table.add_column("rule 规则")
+    table.add_column(f"{a}", overflow="fold")
+    table.add_column(f"{a} citation 依据", overflow="fold")
+    table.add_column(f"{b}", overflow="fold")
+    table.add_column(f"{b} citation 依据", overflow="fold")
+    for row in result.differ:
+        table.add_row(
+            row.key,
+            _value_cell(row.a, row.a_missing),
+            _cite_cell(row.a),
+            _value_cell(row.b, row.b_missing),
+            _cite_cell(row.b),
+        )
+    console.print(table)
+    if result.same:
+        same = Table(title="Same value in both 两者相同", show_lines=False)
+        same.add_column("rule 规则")
+        same.add_column("value 值", overflow="fold")
+        same.add_column(f"{a} citation", overflow="fold")
+        same.add_column(f"{b} citation", overflow="fold")
+        for row in result.same:
+            same.add_row(row.key, _value_cell(row.a, row.a_missing), _cite_cell(row.a), _cite_cell(row.b))
+        console.print(same)
+
+
+def _render_deadline(answer: DeadlineAnswer) -> None:
+    console.print(f"[bold]{answer.duty}[/bold]  {answer.description.zh} / {answer.description.en}")
+    console.print(f"jurisdiction 法规: {answer.jurisdiction}")
+    console.print(
+        f"received 收到: {answer.received.isoformat()} (business date {answer.received_date.isoformat()})"
+    )
+    limit = f"{answer.count} {answer.unit.replace('_', ' ')}"
+    console.print(
+        f"time limit 期限: {limit}  —  {answer.citation} (in force from {answer.effective.isoformat()})"
+    )
+    if answer.deferred_from:
+        console.print(f"  deferred by 依照国家规定: {answer.deferred_from.citation}")
+    if answer.operator_target:
+        console.print(
+            f"  [yellow]operator target 运营目标[/yellow]: the article says “{answer.wording}”, "
+            "the number is the operator's service target, not the statute's"
+        )
+    if answer.source == "secondary":
+        console.print(
+            "  [magenta]secondary source 二手来源[/magenta]: not yet checked against the official text"
+        )
+    if answer.suspended:
+        console.print(
+            "[yellow]due 截止: suspended 期限中止[/yellow] — a pause is still running; no due date yet"
+        )
+    else:
+        assert answer.due is not None
+        console.print(
+            f"[green]due 截止[/green]: [bold]{answer.due.isoformat()}[/bold] "
+            f"(last day on which the duty is on time 履行期限的最后一日, {business_tz().key})"
+        )
+    if answer.skipped:
+        table = Table(title="Days not counted 未计入的日期")
+        table.add_column("day 日期")
+        table.add_column("weekday")
+        table.add_column("reason 原因", overflow="fold")
+        for day in answer.skipped:
+            table.add_row(day.day.isoformat(), day.day.strftime("%a"), day.reason)
+        console.print(table)
+
+
+@app.command("deadline")
+def deadline(
+    jurisdiction: str = typer.Argument(..., help="A rule file id (see `xinyong rules list`)."),
+    duty: str = typer.Argument(..., help="A duty key, e.g. objection.decide (see `xinyong rules show`)."),
+    received: str = typer.Option(
+        ...,
+        "--received",
+        help="When the matter was received: YYYY-MM-DD or "
+        "YYYY-MM-DDTHH:MM[+08:00] (no offset: the business time zone, UTC+8).",
+    ),
+    pause: list[str] = typer.Option(
+        None,
+        "--pause",
+        help="START:END:REASON, days not counted (e.g. expert "
+        "review, CQ 41); END empty while it runs. Repeatable.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The statutory due date of DUTY for a matter received on --received, with the days skipped."""
+
+    def run() -> DeadlineAnswer:
+        moment = parse_received(received, "received")
+        pauses = [parse_pause(p, "pause") for p in (pause or [])]
+        return compute_deadline(default_rulebook(), default_calendar(), jurisdiction, duty, moment, pauses)
+
+    answer = _guarded(as_json, run)
+    if as_json:
+        _echo_json(answer.to_dict())
+        return
+    _render_deadline(answer)

@@ -1,0 +1,123 @@
+"""``xinyong users``: accounts, roles and API tokens; ``xinyong institutions``: filings and agreements."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from xinyong.domain.actors import Actor, Role
+
+app = typer.Typer(help="Accounts 用户: create users with a role, issue and revoke API tokens.", no_args_is_help=True)
+institutions_app = typer.Typer(help="Credit service institutions 信用服务机构: filings and agreements.",
+                               no_args_is_help=True)
+console = Console()
+ADMIN = Actor.system("cli")
+
+
+def _platform():  # type: ignore[no-untyped-def]
+    from xinyong.services.platform import Platform
+
+    return Platform.from_settings()
+
+
+def _fail(exc) -> None:  # type: ignore[no-untyped-def]
+    typer.echo(f"{exc.message_zh} / {exc.message_en}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("add")
+def add(
+    username: str = typer.Argument(..., help="Login name (1-64 characters)."),
+    role: Role = typer.Option(..., "--role", help="What this account may do."),
+    organisation: str = typer.Option(None, "--org", help="Unit, department or institution code."),
+    password: str = typer.Option(None, "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                 help="At least 10 characters; prompted when not given."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create an account with a role (operator, duty_department, competent_department, …)."""
+    from xinyong.services import auth
+
+    try:
+        with _platform().unit_of_work(ADMIN) as uow:
+            user = auth.create_user(uow, username=username, role=role, password=password, organisation=organisation)
+            out = {"id": user.id, "username": user.username, "role": user.role}
+    except auth.AuthError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(out, ensure_ascii=False)) if as_json else console.print(f"created {out}")
+
+
+@app.command("token")
+def token(username: str = typer.Argument(...), label: str = typer.Option("", help="What the token is for."),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Issue an API token for USERNAME. The token is printed once and never stored in clear."""
+    from xinyong.services import auth
+    from xinyong.store.models.auth import User
+
+    with _platform().unit_of_work(ADMIN) as uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            typer.echo(f"没有该用户 / no such user: {username}", err=True)
+            raise typer.Exit(2)
+        secret = auth.issue_token(uow, user, label=label)
+    typer.echo(json.dumps({"token": secret}) if as_json else secret)
+
+
+@app.command("revoke-token")
+def revoke_token(token_id: int = typer.Argument(..., help="The token's id.")) -> None:
+    """Revoke an API token at once."""
+    from xinyong.services import auth
+
+    try:
+        with _platform().unit_of_work(ADMIN) as uow:
+            auth.revoke_token(uow, token_id)
+    except auth.AuthError as exc:
+        _fail(exc)
+    console.print("revoked 已撤销")
+
+
+@institutions_app.command("add")
+def institution_add(
+    code: str = typer.Argument(..., help="The institution's Unified Social Credit Code."),
+    name: str = typer.Option(..., "--name"),
+    filing_kind: str = typer.Option("filing", "--kind", help="permit or filing (CQ 49)."),
+    filing_number: str = typer.Option(..., "--number"),
+    filed_with: str = typer.Option(..., "--filed-with", help="The competent department that holds the filing."),
+    filed_on: str = typer.Option(..., "--filed-on", help="YYYY-MM-DD"),
+) -> None:
+    """Register a credit service institution's permit or filing."""
+    from xinyong.services import institutions
+
+    try:
+        with _platform().unit_of_work(ADMIN) as uow:
+            row = institutions.register(uow, code=code, name=name, filing_kind=filing_kind,
+                                        filing_number=filing_number, filed_with=filed_with,
+                                        filed_on=date.fromisoformat(filed_on))
+            console.print(f"registered {row.code} {row.name}")
+    except institutions.InstitutionError as exc:
+        _fail(exc)
+
+
+@institutions_app.command("agreement")
+def institution_agreement(
+    code: str = typer.Argument(..., help="The institution's credit code."),
+    number: str = typer.Option(..., "--number"),
+    scope: list[str] = typer.Option(..., "--item", help="A catalog item code it may use (repeat)."),
+    purposes: list[str] = typer.Option(..., "--purpose", help="An agreed purpose (repeat)."),
+    valid_from: str = typer.Option(..., "--from"),
+    valid_until: str = typer.Option(..., "--until"),
+) -> None:
+    """Record the agreement under which an institution may use public credit information (HB 20, BJ 43)."""
+    from xinyong.services import institutions
+
+    try:
+        with _platform().unit_of_work(ADMIN) as uow:
+            row = institutions.add_agreement(uow, code, number=number, scope=scope, purposes=purposes,
+                                             valid_from=date.fromisoformat(valid_from),
+                                             valid_until=date.fromisoformat(valid_until))
+            console.print(f"agreement {row.id} recorded")
+    except institutions.InstitutionError as exc:
+        _fail(exc)

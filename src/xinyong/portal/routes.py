@@ -1,0 +1,54 @@
+"""Portal pages (server-rendered, Chinese by default with an English switch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from xinyong import __version__
+from xinyong.domain.identifiers import check_identifier, mask_identifier
+from xinyong.portal.i18n import language, translator
+from xinyong.portal.pages import router as pages_router
+from xinyong.services import overview
+from xinyong.services.platform import Platform
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+router.include_router(pages_router)  # sign-in, my credit, public lookups, the catalog (pages.py)
+
+
+def get_platform(request: Request) -> Platform:
+    return request.app.state.platform
+
+
+def render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    lang = language(request)
+    base = {"request": request, "lang": lang, "t": translator(lang), "version": __version__,
+            "other_lang": "en" if lang == "zh" else "zh"}
+    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, platform: Platform = Depends(get_platform)) -> HTMLResponse:
+    return render(request, "home.html", {"info": overview.describe(platform)})
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_page(request: Request, identifier: str | None = Query(None, max_length=64)) -> HTMLResponse:
+    result = check_identifier(identifier) if identifier else None
+    shown = None
+    if result is not None:
+        shown = mask_identifier(result.identifier, result.kind)
+    return render(request, "check.html", {"result": result, "shown": shown})
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -1,0 +1,85 @@
+"""Law as data: the rule files (one per regulation plus the national baseline), their registry of
+keys, the shared data-category vocabulary, and the strict loader. See ``SCHEMA.md``.
+
+The lowest layer: imports the standard library and PyYAML only.
+"""
+
+from .cites import CiteRef, CiteSyntaxError, article_numbers, articles_in_cite, parse_cite
+from .errors import (
+    NoValueInForce,
+    Problem,
+    RuleError,
+    RuleFileError,
+    RuleLookupError,
+    RuleNotProvided,
+    UnknownJurisdiction,
+    UnknownRuleKey,
+)
+from .loader import (
+    DATA_DIR,
+    KEYS_PATH,
+    TEXTS_DIR,
+    VOCABULARY_PATH,
+    clear_cache,
+    load_keys,
+    load_rulebook,
+    load_ruleset,
+    load_vocabulary,
+)
+from .model import (
+    UNLIMITED,
+    Deferral,
+    KeySpec,
+    Liability,
+    Measure,
+    Purpose,
+    Rule,
+    Rulebook,
+    RuleSet,
+    RuleValue,
+    Span,
+    Text,
+    VocabularyEntry,
+    describe,
+    plain,
+)
+
+__all__ = [
+    "DATA_DIR",
+    "KEYS_PATH",
+    "TEXTS_DIR",
+    "UNLIMITED",
+    "VOCABULARY_PATH",
+    "CiteRef",
+    "CiteSyntaxError",
+    "Deferral",
+    "KeySpec",
+    "Liability",
+    "Measure",
+    "NoValueInForce",
+    "Problem",
+    "Purpose",
+    "Rule",
+    "RuleError",
+    "RuleFileError",
+    "RuleLookupError",
+    "RuleNotProvided",
+    "RuleSet",
+    "RuleValue",
+    "Rulebook",
+    "Span",
+    "Text",
+    "UnknownJurisdiction",
+    "UnknownRuleKey",
+    "VocabularyEntry",
+    "article_numbers",
+    "articles_in_cite",
+    "clear_cache",
+    "describe",
+    "load_keys",
+    "load_rulebook",
+    "load_ruleset",
+    "load_vocabulary",
+    "parse_cite",
+    "plain",
+]

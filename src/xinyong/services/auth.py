@@ -1,0 +1,195 @@
+"""Sign-in: accounts with Argon2 passwords, scoped revocable API tokens, portal sessions, and
+real-name verification of credit subjects through a pluggable verifier.
+
+A token or session id is shown once, at creation; only its SHA-256 digest is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identifiers import check_identifier
+from xinyong.services.platform import UnitOfWork
+from xinyong.store.models.auth import ApiToken, PortalSession, User
+from xinyong.store.models.subjects import Subject, SubjectIdentifier
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "xyu_"  # noqa: S105 - a public prefix, not a secret
+SESSION_HOURS = 8
+# A fixed dummy hash so an unknown username costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AuthError(Exception):
+    def __init__(self, reason: str, message_zh: str, message_en: str, field: str | None = None) -> None:
+        super().__init__(message_en)
+        self.reason, self.message_zh, self.message_en, self.field = reason, message_zh, message_en, field
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
+                "message_en": self.message_en}
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(Role(user.role), f"user:{user.id}", user.organisation)
+
+
+def create_user(uow: UnitOfWork, *, username: str, role: Role | str, password: str | None = None,
+                organisation: str | None = None, subject_id: int | None = None) -> User:
+    role = Role(role)
+    if not username or len(username) > 64:
+        raise AuthError("username_invalid", "用户名须为 1 至 64 个字符", "username must be 1 to 64 characters",
+                        "username")
+    if password is not None and len(password) < 10:
+        raise AuthError("password_too_short", "密码至少 10 个字符", "password must be at least 10 characters",
+                        "password")
+    if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AuthError("username_taken", "用户名已存在", "username already exists", "username")
+    user = User(username=username, role=role.value, organisation=organisation, subject_id=subject_id,
+                password_hash=_hasher.hash(password) if password else None, created_at=uow.platform.clock.now())
+    uow.session.add(user)
+    uow.session.flush()
+    uow.record("user.created", "user", user.id, {"role": role.value, "organisation": organisation})
+    return user
+
+
+def check_password(uow: UnitOfWork, username: str, password: str) -> User:
+    user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+        ok = user is not None and user.password_hash is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        uow.record("auth.failed", "user", None, {"username_sha256": digest(username)})
+        raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password")
+    if _hasher.check_needs_rehash(stored):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def issue_token(uow: UnitOfWork, user: User, *, label: str = "", scopes: list[str] | None = None,
+                expires_at: datetime | None = None) -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_sha256=digest(token), label=label, scopes=scopes or [],
+                   created_at=uow.platform.clock.now(), expires_at=expires_at)
+    uow.session.add(row)
+    uow.session.flush()
+    uow.record("token.issued", "api_token", row.id, {"user_id": user.id, "scopes": row.scopes})
+    return token
+
+
+def revoke_token(uow: UnitOfWork, token_id: int) -> None:
+    row = uow.session.get(ApiToken, token_id)
+    if row is None:
+        raise AuthError("token_unknown", "令牌不存在", "no such token", "token_id")
+    if row.revoked_at is None:
+        row.revoked_at = uow.platform.clock.now()
+        uow.record("token.revoked", "api_token", row.id, {"user_id": row.user_id})
+
+
+def resolve_token(uow: UnitOfWork, token: str) -> tuple[User, ApiToken] | None:
+    """The user behind a bearer token, or None for an unknown, revoked or expired token."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = uow.session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest(token)))
+    now = uow.platform.clock.now()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    user = uow.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(row.token_sha256, digest(token)):
+        return None
+    return user, row
+
+
+def start_session(uow: UnitOfWork, user: User) -> str:
+    secret = secrets.token_urlsafe(32)
+    now = uow.platform.clock.now()
+    row = PortalSession(user_id=user.id, session_sha256=digest(secret), created_at=now,
+                        expires_at=now + timedelta(hours=SESSION_HOURS))
+    uow.session.add(row)
+    uow.session.flush()
+    uow.record("session.started", "user", user.id, {})
+    return secret
+
+
+def resolve_session(uow: UnitOfWork, secret: str) -> User | None:
+    row = uow.session.scalar(select(PortalSession).where(PortalSession.session_sha256 == digest(secret)))
+    now = uow.platform.clock.now()
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    user = uow.session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(uow: UnitOfWork, secret: str) -> None:
+    row = uow.session.scalar(select(PortalSession).where(PortalSession.session_sha256 == digest(secret)))
+    if row is not None and row.ended_at is None:
+        row.ended_at = uow.platform.clock.now()
+        uow.record("session.ended", "user", row.user_id, {})
+
+
+# --- real-name verification -------------------------------------------------------------------
+
+class RealNameVerifier(Protocol):
+    """Checks that a person is who they say they are (a face check, a bank card, a government app…)."""
+
+    name: str
+
+    def verify(self, *, identifier: str, display_name: str, evidence: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class DemoVerifier:
+    """For local use only: accepts a valid identity number whose registered name matches and the
+    evidence string ``demo``. Never configure it in production."""
+
+    name: str = "demo"
+
+    def verify(self, *, identifier: str, display_name: str, evidence: str) -> bool:
+        return evidence == "demo" and check_identifier(identifier).valid and bool(display_name)
+
+
+def verify_real_name(uow: UnitOfWork, user: User, *, identifier: str, display_name: str, evidence: str,
+                     verifier: RealNameVerifier) -> Subject:
+    """Bind ``user`` to the credit subject ``identifier`` after the verifier confirms the person."""
+    check = check_identifier(identifier)
+    if not check.valid:
+        raise AuthError("identifier_invalid", check.message_zh, check.message_en, "identifier")
+    subject = uow.session.scalar(select(Subject).join(SubjectIdentifier)
+                                 .where(SubjectIdentifier.value == check.identifier))
+    if subject is None or subject.display_name != display_name.strip() or not verifier.verify(
+            identifier=check.identifier, display_name=display_name, evidence=evidence):
+        uow.record("realname.failed", "user", user.id, {"method": verifier.name})
+        raise AuthError("realname_failed", "实名核验未通过", "real-name verification failed")
+    user.subject_id = subject.id
+    user.role = Role.subject.value
+    user.real_name_verified_at = uow.platform.clock.now()
+    user.real_name_method = verifier.name
+    uow.record("realname.verified", "user", user.id, {"subject_id": subject.id, "method": verifier.name})
+    return subject
+
+
+def configured_verifier(platform) -> RealNameVerifier:  # type: ignore[no-untyped-def]
+    """The real-name verifier of this deployment (``XINYONG_REAL_NAME_VERIFIER``; ``demo`` for local use)."""
+    name = platform.settings.real_name_verifier
+    if name == "demo":
+        return DemoVerifier()
+    raise AuthError("verifier_unavailable", f"未配置实名核验服务：{name}", f"no real-name verifier named {name}")

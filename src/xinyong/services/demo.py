@@ -1,0 +1,62 @@
+"""Demonstration data for a local run (``xinyong demo``, ``make run``): loaded once, through the same
+services as real data, so every demo write is validated and in the audit ledger like any other.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from xinyong.domain.actors import Actor
+from xinyong.services import subjects
+from xinyong.services.platform import Platform
+
+DEMO_ACTOR = Actor.system("demo")
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load(resources.files("xinyong.demo").joinpath(name).read_text(encoding="utf-8"))
+
+
+def already_loaded(platform: Platform) -> bool:
+    from xinyong.services import ledger
+
+    with platform.sessions() as session:
+        return ledger.count(session, action_prefix="demo.loaded") > 0
+
+
+def load_subjects(platform: Platform) -> dict[str, int]:
+    data = _read("subjects.yaml")
+    ids: dict[str, int] = {}
+    with platform.unit_of_work(DEMO_ACTOR) as uow:
+        for person in data["persons"]:
+            ids[person["key"]] = subjects.register(uow, identifier=person["identifier"],
+                                                   display_name=person["name"], kind="natural_person").id
+        for org in data["organisations"]:
+            subject = subjects.register(uow, identifier=org["identifier"], display_name=org["name"],
+                                        kind=org["kind"])
+            ids[org["key"]] = subject.id
+            for link in org.get("responsible", []):
+                person = subjects.get(uow, ids[link["person"]])
+                assert person is not None
+                subjects.link_responsible_person(uow, subject, person, link["role"])
+    return ids
+
+
+def load_demo(platform: Platform, *, once: bool = True) -> dict[str, Any]:
+    """Load every demo step; with ``once`` (the default) do nothing if it was loaded before."""
+    if once and already_loaded(platform):
+        return {"skipped": True}
+    ids = load_subjects(platform)
+    summary: dict[str, Any] = {"skipped": False, "subjects": len(ids)}
+    from xinyong.services.demo_catalog import load_catalog
+
+    summary.update(load_catalog(platform))
+    from xinyong.services.demo_records import load_records
+
+    summary.update(load_records(platform))
+    with platform.unit_of_work(DEMO_ACTOR) as uow:
+        uow.record("demo.loaded", "platform", None, {k: v for k, v in summary.items() if k != "skipped"})
+    return summary

@@ -1,0 +1,38 @@
+"""What the home page says: what is running, under which regulation, and whether the database answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xinyong.services.platform import Platform
+
+
+def describe(platform: Platform) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from xinyong.store.models import Subject
+
+    ok = platform.healthy()
+    count = None
+    if ok:
+        with platform.sessions() as session:
+            count = session.scalar(select(func.count(Subject.id)))
+    title = {"zh": platform.jurisdiction, "en": platform.jurisdiction}
+    status = None
+    from xinyong.rules.errors import RuleError
+
+    try:
+        ruleset = platform.rulebook.get(platform.jurisdiction)
+    except RuleError:
+        ruleset = None  # the page still renders and says which id is configured
+    if ruleset is not None:
+        title = ruleset.title.to_dict()
+        status = ruleset.status
+    return {
+        "jurisdiction": platform.jurisdiction,
+        "jurisdiction_title": title,
+        "jurisdiction_status": status,
+        "database_ok": ok,
+        "database_kind": platform.engine.dialect.name,
+        "subject_count": count,
+    }

@@ -1,0 +1,86 @@
+"""The one bootstrap: wires settings, database, rules, calendar and clock for every interface.
+
+The API, the portal, the CLI and the tests all build a ``Platform`` and pass it to services; nothing
+else creates engines or loads rule files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from xinyong.domain.actors import Actor
+from xinyong.domain.clock import Clock, SystemClock
+from xinyong.settings import Settings, get_settings
+from xinyong.store.db import make_engine, make_session_factory, ping
+from xinyong.store.migrate import upgrade_to_head
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, clock: Clock | None = None) -> Platform:
+        settings = settings or get_settings()
+        engine = make_engine(settings.effective_database_url)
+        return cls(settings=settings, engine=engine, clock=clock or SystemClock())
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def rulebook(self):  # type: ignore[no-untyped-def]
+        from xinyong.rules.loader import load_rulebook
+
+        return load_rulebook()
+
+    @cached_property
+    def calendar(self):  # type: ignore[no-untyped-def]
+        from xinyong.domain.calendar import WorkingDayCalendar
+
+        return WorkingDayCalendar.from_folders(*[p for p in self.settings.calendar_paths if p.is_dir()])
+
+    @property
+    def jurisdiction(self) -> str:
+        return self.settings.jurisdiction
+
+    def migrate(self) -> None:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade_to_head(self.settings.effective_database_url, self.engine)
+
+    def healthy(self) -> bool:
+        return ping(self.engine)
+
+    @contextmanager
+    def unit_of_work(self, actor: Actor) -> Iterator[UnitOfWork]:
+        """One transaction: the change and its ledger entries commit together or not at all."""
+        session = self.sessions()
+        try:
+            with session.begin():
+                yield UnitOfWork(self, session, actor)
+        finally:
+            session.close()
+
+
+@dataclass
+class UnitOfWork:
+    platform: Platform
+    session: Session
+    actor: Actor
+
+    def record(self, action: str, entity: str, entity_id: str | int | None, facts: dict | None = None) -> None:
+        """Append an event to the audit ledger inside this transaction (facts: no personal content)."""
+        from xinyong.services import ledger
+
+        ledger.append(self.session, actor=self.actor, action=action, entity=entity,
+                      entity_id=None if entity_id is None else str(entity_id), facts=facts or {},
+                      at=self.platform.clock.now())

@@ -1,0 +1,60 @@
+"""All configuration in one place, read from the environment (prefix ``XINYONG_``) or a ``.env`` file.
+
+- ``XINYONG_DATA_DIR`` (``./data``): the SQLite file, the ledger signing key, operator calendars.
+- ``XINYONG_DATABASE_URL`` (``sqlite:///<data dir>/xinyong.db``): SQLAlchemy URL; PostgreSQL as
+  ``postgresql+psycopg://user@host/db``.
+- ``XINYONG_JURISDICTION`` (``national``): the rule file in force (``xinyong rules list``).
+- ``XINYONG_CALENDAR_DIRS`` (``<data dir>/calendar``): operator working-day calendars, ``:``-separated.
+- ``XINYONG_LOG_FORMAT`` (``console``): ``json`` for log shippers; ``XINYONG_LOG_LEVEL`` (``INFO``).
+- ``XINYONG_REAL_NAME_VERIFIER`` (``demo``): the real-name verifier plug-in (``demo``: local use only).
+- ``XINYONG_HOST`` / ``XINYONG_PORT`` (``127.0.0.1`` / ``8000``): where ``xinyong serve`` listens.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="XINYONG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Local data folder")
+    database_url: str | None = Field(default=None, description="SQLAlchemy database URL")
+    jurisdiction: str = Field(default="national", description="Rule file id in force")
+    calendar_dirs: str | None = Field(default=None, description="Extra calendar folders, ':'-separated")
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+    log_level: str = Field(default="INFO")
+    real_name_verifier: str = Field(default="demo", description="Real-name verifier plug-in")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'xinyong.db'}"
+
+    @property
+    def calendar_paths(self) -> list[Path]:
+        if self.calendar_dirs:
+            return [Path(p).expanduser() for p in self.calendar_dirs.split(":") if p]
+        return [self.data_dir / "calendar"]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI's ``--database-url`` option use this)."""
+    get_settings.cache_clear()

@@ -1,0 +1,134 @@
+"""Disclosure and inquiry: the inquiry log, subjects' written authorizations, withheld positive
+information and objection labels.
+
+- ``inquiry_log``: one row per inquiry (CQ 22, GS 24, HB 19), served or refused: when, who (the
+  actor's principal, organisation and role), the mode, purpose and authorization, which subject,
+  which records were returned and which were withheld with the reason code, and for a refused
+  inquiry the reason code and its article. Kept for the period ``inquiry_log.retention`` (3 years
+  from the inquiry: CQ 22, HB 19; long-term: BJ 53), then purged by ``services.inquiry_log``.
+  Written only by ``services.access``, in the transaction that serves the inquiry.
+- ``authorizations``: a subject's written authorization of a third party (SH 17, GS 24, HB 19):
+  grantee organisation, purpose, scope (catalog item codes, ``*`` for all), term, revocation and the
+  reference of the written document. Never deleted: a revoked authorization keeps its history.
+- ``withheld_positive``: positive information (commendations, volunteer service, donations) the
+  subject asked not to be displayed (BJ 36, HB 31); ``released_on`` set when the subject lifts it.
+- ``objection_labels``: the label a record carries while an objection is handled (SH 36, CQ 40-42,
+  GS 46, HB 29). ``provider_due`` is the providing unit's deadline; past it, with the objection
+  still open, disclosure is suspended where the regulation says so (HB 29). The objection workflow
+  writes these rows; the access policy reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.store.base import Base, UTCDateTime, utcnow
+
+MODES = ("lawful_disclosure", "duty", "self", "authorized")
+CHANNELS = ("api", "portal", "cli", "report", "export", "explain", "service")
+
+# A big integer on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY) there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class InquiryLog(Base):
+    __tablename__ = "inquiry_log"
+    __table_args__ = (
+        CheckConstraint(_in("mode", MODES), name="mode"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        Index("ix_inquiry_log_subject_at", "subject_id", "at"),
+        Index("ix_inquiry_log_inquired_on", "inquired_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # business date: retention runs from it
+    inquired_on: Mapped[date] = mapped_column(Date, nullable=False)
+    principal: Mapped[str] = mapped_column(String(200), nullable=False)   # user or token id, never a name
+    organisation: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False, default="api")
+    mode: Mapped[str] = mapped_column(String(32), nullable=False)
+    purpose: Mapped[str | None] = mapped_column(String(100))
+    # as asked; may name none that exists
+    authorization_id: Mapped[int | None] = mapped_column(Integer)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="RESTRICT"))
+    # what was asked for, when unresolved
+    subject_ref_sha256: Mapped[str | None] = mapped_column(String(64))
+    items: Mapped[list[str] | None] = mapped_column(JSON)                 # item codes asked for, if limited
+    returned_record_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
+    # [[id, code], ...]
+    denied_records: Mapped[list[list]] = mapped_column(JSON, nullable=False, default=list)
+    refused_reason: Mapped[str | None] = mapped_column(String(64))
+    # the basis, or the refusal's article
+    cite: Mapped[str | None] = mapped_column(String(300))
+
+
+class Authorization(Base):
+    __tablename__ = "authorizations"
+    __table_args__ = (
+        CheckConstraint("valid_from <= valid_until", name="term"),
+        Index("ix_authorizations_grantee", "grantee"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="RESTRICT"), nullable=False,
+                                            index=True)
+    grantee: Mapped[str] = mapped_column(String(64), nullable=False)      # the authorized party's code
+    purpose: Mapped[str] = mapped_column(String(100), nullable=False)
+    scope: Mapped[list[str]] = mapped_column(JSON, nullable=False)        # item codes, or ["*"]
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date] = mapped_column(Date, nullable=False)
+    document_ref: Mapped[str] = mapped_column(String(200), nullable=False)  # the written authorization
+    granted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WithheldPositive(Base):
+    __tablename__ = "withheld_positive"
+    __table_args__ = (UniqueConstraint("record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), nullable=False)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="RESTRICT"), nullable=False,
+                                            index=True)
+    requested_on: Mapped[date] = mapped_column(Date, nullable=False)
+    requested_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    cite: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class ObjectionLabel(Base):
+    __tablename__ = "objection_labels"
+    __table_args__ = (
+        CheckConstraint("closed_on IS NULL OR closed_on >= labelled_on", name="closed_after_labelled"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    # the objection's id, when it has one
+    objection_ref: Mapped[str | None] = mapped_column(String(64))
+    labelled_on: Mapped[date] = mapped_column(Date, nullable=False)
+    provider_due: Mapped[date | None] = mapped_column(Date)              # the providing unit's deadline
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

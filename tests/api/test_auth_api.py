@@ -1,0 +1,30 @@
+"""Sign-in over the API, and who the platform thinks the caller is."""
+
+from __future__ import annotations
+
+from xinyong.domain.actors import Actor, Role
+from xinyong.services import auth
+
+
+def test_anonymous_callers_are_the_public(client):
+    assert client.get("/api/v1/auth/me").json()["role"] == "public"
+
+
+def test_an_unknown_token_is_refused_not_downgraded_to_public(client):
+    response = client.get("/api/v1/auth/me", headers={"Authorization": "Bearer xyu_nope"})
+    assert response.status_code == 401
+    assert response.json()["detail"]["reason"] == "token_invalid"
+
+
+def test_session_sign_in_and_token_issue(client, platform):
+    with platform.unit_of_work(Actor.system("test")) as uow:
+        auth.create_user(uow, username="op", role=Role.operator, password="a long password", organisation="C")
+    bad = client.post("/api/v1/auth/session", json={"username": "op", "password": "wrong password"})
+    assert bad.status_code == 401 and bad.json()["detail"]["message_zh"]
+    ok = client.post("/api/v1/auth/session", json={"username": "op", "password": "a long password"})
+    assert ok.status_code == 200 and ok.json()["role"] == "operator"
+    assert client.get("/api/v1/auth/me").json()["role"] == "operator"
+    token = client.post("/api/v1/auth/tokens", json={"label": "script"}).json()["token"]
+    client.cookies.clear()
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["role"] == "operator" and me["organisation"] == "C"

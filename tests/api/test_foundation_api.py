@@ -1,0 +1,58 @@
+"""What a newcomer sees first: the home page, the health check, the OpenAPI, the identifier check."""
+
+from __future__ import annotations
+
+from xinyong.api.app import create_app
+
+
+def test_health_is_ok_while_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_health_is_unavailable_when_the_database_is_not(settings, clock):
+    from fastapi.testclient import TestClient
+
+    from xinyong.services.platform import Platform
+
+    down = settings.model_copy(update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/x?connect_timeout=1"})
+    with TestClient(create_app(Platform.from_settings(down, clock=clock))) as c:
+        response = c.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+def test_home_page_says_what_runs_in_chinese_by_default_with_an_english_switch(client, platform):
+    zh = client.get("/")
+    assert zh.status_code == 200
+    assert "信用信息平台" in zh.text and platform.jurisdiction in zh.text
+    title = platform.rulebook.get(platform.jurisdiction).title
+    assert title.zh in zh.text
+    assert 'href="?lang=en"' in zh.text
+    en = client.get("/?lang=en")
+    assert "Public Credit Information Platform" in en.text and "Regulation in force" in en.text
+    assert title.en in en.text
+    # the choice is remembered
+    assert "Regulation in force" in client.get("/").text
+
+
+def test_openapi_documents_the_api(client):
+    spec = client.get("/openapi.json").json()
+    assert "/healthz" in spec["paths"] and "/api/v1/identifiers/check" in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_identifier_check_endpoint_explains_an_invalid_code(client):
+    body = client.get("/api/v1/identifiers/check", params={"identifier": "91500000MA5U0AB10I"}).json()
+    assert body["valid"] is False
+    assert body["reason"] == "character"
+    assert "I" in body["message_en"]
+    ok = client.get("/api/v1/identifiers/check", params={"identifier": "11010519491231002X"}).json()
+    assert ok["valid"] is True and ok["kind"] == "citizen_id"
+
+
+def test_portal_check_page_masks_a_valid_personal_identifier(client):
+    page = client.get("/check", params={"identifier": "11010519491231002X"})
+    assert "110105********002X" in page.text
+    assert "11010519491231002X" not in page.text

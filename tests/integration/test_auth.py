@@ -1,0 +1,86 @@
+"""Sign-in: Argon2 passwords, hashed revocable tokens, sessions, real-name verification, institutions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from xinyong.domain.actors import Actor, Role
+from xinyong.services import auth, institutions, subjects
+from xinyong.store.models.auth import ApiToken, User
+
+ADMIN = Actor.system("test")
+
+
+def test_passwords_are_stored_as_argon2_hashes_and_checked(platform):
+    with platform.unit_of_work(ADMIN) as uow:
+        auth.create_user(uow, username="op1", role=Role.operator, password="correct horse battery")
+    with platform.sessions() as session:
+        stored = session.scalar(select(User.password_hash))
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    with platform.unit_of_work(ADMIN) as uow:
+        assert auth.check_password(uow, "op1", "correct horse battery").role == "operator"
+    with pytest.raises(auth.AuthError) as caught, platform.unit_of_work(ADMIN) as uow:
+        auth.check_password(uow, "op1", "wrong password!")
+    assert caught.value.reason == "bad_credentials"
+
+
+def test_short_passwords_and_duplicate_usernames_are_refused(platform):
+    with pytest.raises(auth.AuthError) as short, platform.unit_of_work(ADMIN) as uow:
+        auth.create_user(uow, username="a", role=Role.operator, password="short")
+    assert short.value.field == "password"
+    with platform.unit_of_work(ADMIN) as uow:
+        auth.create_user(uow, username="a", role=Role.operator, password="long enough pw")
+    with pytest.raises(auth.AuthError) as dup, platform.unit_of_work(ADMIN) as uow:
+        auth.create_user(uow, username="a", role=Role.operator, password="long enough pw")
+    assert dup.value.reason == "username_taken"
+
+
+def test_tokens_are_stored_hashed_resolve_until_revoked_or_expired(platform, clock):
+    with platform.unit_of_work(ADMIN) as uow:
+        user = auth.create_user(uow, username="dept", role=Role.duty_department, organisation="D1")
+        token = auth.issue_token(uow, user, label="counter")
+        short = auth.issue_token(uow, user, expires_at=clock.now() + timedelta(hours=1))
+    with platform.sessions() as session:
+        digests = set(session.scalars(select(ApiToken.token_sha256)))
+    assert token not in digests and auth.digest(token) in digests
+    with platform.unit_of_work(ADMIN) as uow:
+        found = auth.resolve_token(uow, token)
+        assert found is not None and auth.actor_for(found[0]) == Actor(Role.duty_department, f"user:{user.id}", "D1")
+        token_id = found[1].id
+    clock.advance(hours=2)
+    with platform.unit_of_work(ADMIN) as uow:
+        assert auth.resolve_token(uow, short) is None
+        auth.revoke_token(uow, token_id)
+    with platform.unit_of_work(ADMIN) as uow:
+        assert auth.resolve_token(uow, token) is None
+        assert auth.resolve_token(uow, "xyu_made-up") is None
+
+
+def test_real_name_verification_binds_a_user_to_their_subject(platform):
+    with platform.unit_of_work(ADMIN) as uow:
+        subjects.register(uow, identifier="11010519491231002X", display_name="张三", kind="natural_person")
+        user = auth.create_user(uow, username="zhang", role=Role.public, password="a long password")
+        with pytest.raises(auth.AuthError):
+            auth.verify_real_name(uow, user, identifier="11010519491231002X", display_name="李四", evidence="demo",
+                                  verifier=auth.DemoVerifier())
+        subject = auth.verify_real_name(uow, user, identifier="11010519491231002X", display_name="张三",
+                                        evidence="demo", verifier=auth.DemoVerifier())
+        assert user.subject_id == subject.id and user.role == "subject"
+
+
+def test_an_institution_needs_a_filing_and_an_agreement_in_force(platform):
+    today = date(2026, 3, 18)
+    with platform.unit_of_work(ADMIN) as uow:
+        with pytest.raises(institutions.InstitutionError):
+            institutions.add_agreement(uow, "91500000MA5U0AB10L", number="A1", scope=["x"], purposes=["loan"],
+                                       valid_from=today, valid_until=today)
+        institutions.register(uow, code="91500000MA5U0AB10L", name="示范征信有限公司", filing_kind="filing",
+                              filing_number="备-001", filed_with="competent department", filed_on=date(2025, 1, 1))
+        institutions.add_agreement(uow, "91500000MA5U0AB10L", number="A1", scope=["admin_penalty"],
+                                   purposes=["loan"], valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
+    with platform.sessions() as session:
+        assert institutions.agreement_in_force(session, "91500000MA5U0AB10L", today).scope == ["admin_penalty"]
+        assert institutions.agreement_in_force(session, "91500000MA5U0AB10L", date(2027, 1, 1)) is None
