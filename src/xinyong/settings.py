@@ -7,6 +7,8 @@
 - ``XINYONG_CALENDAR_DIRS`` (``<data dir>/calendar``): operator working-day calendars, ``:``-separated.
 - ``XINYONG_LOG_FORMAT`` (``console``): ``json`` for log shippers; ``XINYONG_LOG_LEVEL`` (``INFO``).
 - ``XINYONG_REAL_NAME_VERIFIER`` (``demo``): the real-name verifier plug-in (``demo``: local use only).
+- ``XINYONG_LEDGER_CHECKPOINT_EVERY`` (``1000``): sign a ledger checkpoint every N entries (``0``: only
+  on demand with ``xinyong audit checkpoint``); the Ed25519 key lives under the data folder.
 - ``XINYONG_HOST`` / ``XINYONG_PORT`` (``127.0.0.1`` / ``8000``): where ``xinyong serve`` listens.
 """
 
@@ -29,6 +31,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = Field(default="INFO")
     real_name_verifier: str = Field(default="demo", description="Real-name verifier plug-in")
+    ledger_checkpoint_every: int = Field(default=1000, ge=0, description="Automatic ledger checkpoint interval")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

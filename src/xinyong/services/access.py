@@ -692,9 +692,11 @@ class _GroupCommit:
                     try:
                         if len(batch) == 1:
                             job.result = job.work(uow, _logger(job))
+                            uow.write_ledger()
                         else:
                             with session.begin_nested():
                                 job.result = job.work(uow, _logger(job))
+                                uow.write_ledger()
                     except Exception as exc:  # noqa: BLE001 - handed to the job's own caller
                         if len(batch) == 1:
                             raise

@@ -46,6 +46,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +64,7 @@ from xinyong.domain.actors import Actor
 from xinyong.domain.catalog import CatalogItemSpec
 from xinyong.domain.identifiers import IdentifierKind, check_identifier
 from xinyong.domain.validation import AggregationLaw, Cited, ItemRefusal, RowError, RowValidator, ValidRecord
+from xinyong.logging import get_logger
 from xinyong.services import files, subjects
 from xinyong.services.catalog import CatalogIndex, CatalogRefusal
 from xinyong.services.platform import Platform, UnitOfWork
@@ -86,6 +89,8 @@ Progress = Callable[[int, float], None]   # (rows read so far, fraction of the i
 _RECORDS: Table = Record.__table__  # type: ignore[assignment]
 _VERSIONS: Table = RecordVersion.__table__  # type: ignore[assignment]
 _REJECTIONS: Table = RowRejection.__table__  # type: ignore[assignment]
+
+log = get_logger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -423,8 +428,10 @@ class _BatchWriter:
     def _subject_ids(self, records: list[ValidRecord]) -> list[ValidRecord]:
         """Resolve (or register) each record's subject; returns the records still acceptable."""
         self._look_up_subjects(records)
-        kept: list[ValidRecord] = []
-        for record in records:
+        # New subjects are registered in identifier order, whatever the order of the rows: two batches
+        # naming the same new subjects then wait for each other in one order and cannot deadlock.
+        refused: set[int] = set()
+        for record in sorted(records, key=lambda r: (r.identifier_kind, r.identifier, r.row)):
             key = (record.identifier_kind, record.identifier)
             if key not in self.subjects:
                 try:
@@ -434,8 +441,14 @@ class _BatchWriter:
                 except subjects.SubjectError as exc:
                     self.reject([RowError(record.row, "identifier", "identifier_invalid", exc.message_zh,
                                           exc.message_en)])
+                    refused.add(id(record))
                     continue
                 self.subjects[key] = (subject.id, subject.kind)
+        kept: list[ValidRecord] = []
+        for record in records:
+            if id(record) in refused:
+                continue
+            key = (record.identifier_kind, record.identifier)
             subject_kind = self.subjects[key][1]
             if subject_kind not in record.item.subject_kinds:
                 kinds = ", ".join(record.item.subject_kinds)
@@ -480,7 +493,8 @@ class _BatchWriter:
         unknown = [r for r in records if (r.identifier_kind, r.identifier) not in self.subjects]
         if unknown:
             known += self._sort_existing(unknown, self._lock_current(unknown), versions, corrections)
-        fresh = self._subject_ids(known)
+        # Records are inserted in key order for the same reason as subjects are registered in order.
+        fresh = sorted(self._subject_ids(known), key=lambda r: (r.item.code, r.record_key, r.row))
         if fresh:
             returned = self.session.execute(self._insert_records, [
                 {"unit_code": self.unit_code, "item_code": r.item.code, "record_key": r.record_key,
@@ -629,15 +643,33 @@ def _clean_key(key: str | None, digest: str) -> str:
 def _run(platform: Platform, actor: Actor, unit_code: str, *, key: str | None, digest: str, source: str,
          filename: str | None, rows: Callable[[], Iterator[tuple[int, Any]]],
          fraction: Callable[[], float], progress: Progress | None) -> BatchSummary:
-    try:
-        return _run_batch(platform, actor, unit_code, key=key, digest=digest, source=source, filename=filename,
-                          rows=rows, fraction=fraction, progress=progress)
-    except OperationalError as exc:
-        # On SQLite a batch holds the single write lock from its first row to its commit; a second
-        # writer waits ``busy_timeout`` and then gives up. That is "try again", not a server fault.
-        if platform.engine.dialect.name == "sqlite" and "locked" in str(exc.orig):
-            raise Busy() from None
-        raise
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return _run_batch(platform, actor, unit_code, key=key, digest=digest, source=source,
+                              filename=filename, rows=rows, fraction=fraction, progress=progress)
+        except OperationalError as exc:
+            # On SQLite a batch holds the single write lock from its first row to its commit; a second
+            # writer waits ``busy_timeout`` and then gives up. That is "try again", not a server fault.
+            if platform.engine.dialect.name == "sqlite" and "locked" in str(exc.orig):
+                raise Busy() from None
+            # On PostgreSQL two batches that name the same new subjects or records in different orders
+            # can deadlock; the database aborts one of them, which then changed nothing. The batch is
+            # replayable from its source, so it runs again (the rows are re-read from the start).
+            if _retryable(exc) and attempt < DEADLOCK_RETRIES:
+                log.info("batch retried after a deadlock", unit=unit_code, attempt=attempt)
+                time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not a secret
+                continue
+            raise
+
+
+DEADLOCK_RETRIES = 8
+
+
+def _retryable(exc: OperationalError) -> bool:
+    """A deadlock (40P01) or serialisation failure (40001): the transaction was rolled back whole."""
+    return getattr(exc.orig, "sqlstate", None) in {"40P01", "40001"}
 
 
 def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | None, digest: str, source: str,

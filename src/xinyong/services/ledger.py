@@ -271,12 +271,24 @@ def append(session: Session, *, actor: Actor | str, action: str, entity: str, en
     ``facts`` must be small plain JSON with no personal content (``FactsRefused`` otherwise);
     ``at`` must be aware. Refusals raise before anything is written.
     """
+    return append_prepared(session, prepare(actor=actor, action=action, entity=entity, entity_id=entity_id,
+                                            facts=facts, at=at))
+
+
+def prepare(*, actor: Actor | str, action: str, entity: str, entity_id: str | int | None,
+            facts: Mapping[str, Any] | None, at: datetime) -> Entry:
+    """Validate and encode one event without touching the database (``FactsRefused`` and the other
+    refusals raise here). :func:`append_prepared` numbers and links it later in the transaction."""
     label = actor.label() if isinstance(actor, Actor) else str(actor)
     entity_id = None if entity_id is None else str(entity_id)
-    # Validate and encode before taking the lock: a refused event changes nothing.
-    prepared = make_entry(Head.genesis(), at=at, actor=label, action=action, entity=entity,
-                          entity_id=entity_id, facts=facts)
+    return make_entry(Head.genesis(), at=at, actor=label, action=action, entity=entity,
+                      entity_id=entity_id, facts=facts)
+
+
+def append_prepared(session: Session, prepared: Entry) -> LedgerEntry:
+    """Lock the head, link ``prepared`` after it, store it and move the head (see :func:`append`)."""
     entry = prepared.after(_lock_head(session))
+    at = prepared.at
     row = LedgerEntry(seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action, entity=entry.entity,
                       entity_id=entry.entity_id, facts=entry.facts, prev_hash=entry.prev_hash,
                       entry_hash=entry.entry_hash)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,12 @@ class Platform:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        from xinyong.services import ledger
+
+        # The signing key for automatic checkpoints lives under the data folder, never in the database.
+        ledger.configure_from_settings(self.engine, self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, clock: Clock | None = None) -> Platform:
@@ -66,21 +73,40 @@ class Platform:
         session = self.sessions()
         try:
             with session.begin():
-                yield UnitOfWork(self, session, actor)
+                uow = UnitOfWork(self, session, actor)
+                yield uow
+                uow.write_ledger()
         finally:
             session.close()
 
 
 @dataclass
 class UnitOfWork:
+    """One transaction and the audit-ledger events it will commit with.
+
+    Events are validated when recorded (a refused event raises at once and changes nothing) and
+    appended to the chain just before the commit, so the one ledger-head lock is the last lock a
+    transaction takes: two transactions that lock the same records in different orders can no longer
+    deadlock on the head as well, and the head is held only for the moment of the commit.
+    """
+
     platform: Platform
     session: Session
     actor: Actor
+    _pending: list[Any] = field(default_factory=list, repr=False)
 
     def record(self, action: str, entity: str, entity_id: str | int | None, facts: dict | None = None) -> None:
-        """Append an event to the audit ledger inside this transaction (facts: no personal content)."""
+        """Record an event for the audit ledger in this transaction (facts: no personal content)."""
         from xinyong.services import ledger
 
-        ledger.append(self.session, actor=self.actor, action=action, entity=entity,
-                      entity_id=None if entity_id is None else str(entity_id), facts=facts or {},
-                      at=self.platform.clock.now())
+        self._pending.append(ledger.prepare(actor=self.actor, action=action, entity=entity,
+                                            entity_id=None if entity_id is None else str(entity_id),
+                                            facts=facts or {}, at=self.platform.clock.now()))
+
+    def write_ledger(self) -> None:
+        """Append the recorded events in order (called by ``Platform.unit_of_work`` before the commit)."""
+        from xinyong.services import ledger
+
+        pending, self._pending = self._pending, []
+        for event in pending:
+            ledger.append_prepared(self.session, event)
