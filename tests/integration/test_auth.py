@@ -84,3 +84,19 @@ def test_an_institution_needs_a_filing_and_an_agreement_in_force(platform):
     with platform.sessions() as session:
         assert institutions.agreement_in_force(session, "91500000MA5U0AB10L", today).scope == ["admin_penalty"]
         assert institutions.agreement_in_force(session, "91500000MA5U0AB10L", date(2027, 1, 1)) is None
+
+
+def test_the_demo_brings_accounts_a_newcomer_can_sign_in_with(platform):
+    """After ``xinyong demo`` (``make run``) the documented accounts work with the printed password."""
+    from xinyong.services.demo import demo_password, load_demo
+
+    summary = load_demo(platform)
+    assert summary["accounts"] == ["zhangming", "newcomer", "market-inspector", "operator"]
+    with platform.unit_of_work(ADMIN) as uow:
+        person = auth.check_password(uow, "zhangming", demo_password())
+        assert person.role == "subject" and person.real_name_verified_at is not None
+        assert subjects.get(uow, person.subject_id).display_name == "张明"
+        inspector = auth.check_password(uow, "market-inspector", demo_password())
+        assert (inspector.role, inspector.organisation) == ("duty_department", "market-regulation")
+        assert auth.check_password(uow, "newcomer", demo_password()).subject_id is None
+    assert load_demo(platform, once=False)["accounts"] == []      # loading again keeps them, adds none

@@ -91,7 +91,13 @@ def demo(
     elif summary.get("skipped"):
         console.print("Demo data already loaded; nothing to do. 演示数据已加载。")
     else:
+        accounts = summary.pop("accounts", [])
         console.print(f"[green]Demo data loaded[/green]: {summary}")
+        if accounts:
+            from xinyong.services.demo import demo_password
+
+            console.print(f"Demo accounts 演示账户 (password 密码 [bold]{demo_password()}[/bold]): "
+                          + ", ".join(accounts) + " — sign in at /login")
 
 
 @app.command()

@@ -45,6 +45,34 @@ def load_subjects(platform: Platform) -> dict[str, int]:
     return ids
 
 
+def load_accounts(platform: Platform, ids: dict[str, int]) -> list[dict[str, str]]:
+    """The demo sign-in accounts (``accounts`` in ``demo/subjects.yaml``); existing ones are kept."""
+    from sqlalchemy import select
+
+    from xinyong.services import auth
+    from xinyong.store.models.auth import User
+
+    data = _read("subjects.yaml")
+    made: list[dict[str, str]] = []
+    with platform.unit_of_work(DEMO_ACTOR) as uow:
+        for account in data.get("accounts", []):
+            if uow.session.scalar(select(User.id).where(User.username == account["username"])) is not None:
+                continue
+            user = auth.create_user(uow, username=account["username"], role=account["role"],
+                                    password=data["password"], organisation=account.get("organisation"),
+                                    subject_id=ids[account["subject"]] if account.get("subject") else None)
+            if account.get("subject"):
+                user.real_name_verified_at = platform.clock.now()
+                user.real_name_method = "demo"
+            made.append({"username": account["username"], "role": account["role"],
+                         "note": account.get("note", "")})
+    return made
+
+
+def demo_password() -> str:
+    return str(_read("subjects.yaml")["password"])
+
+
 def load_demo(platform: Platform, *, once: bool = True) -> dict[str, Any]:
     """Load every demo step; with ``once`` (the default) do nothing if it was loaded before."""
     if once and already_loaded(platform):
@@ -57,6 +85,8 @@ def load_demo(platform: Platform, *, once: bool = True) -> dict[str, Any]:
     from xinyong.services.demo_records import load_records
 
     summary.update(load_records(platform))
+    summary["accounts"] = [a["username"] for a in load_accounts(platform, ids)]
     with platform.unit_of_work(DEMO_ACTOR) as uow:
-        uow.record("demo.loaded", "platform", None, {k: v for k, v in summary.items() if k != "skipped"})
+        facts = {k: v for k, v in summary.items() if k not in ("skipped", "accounts")}
+        uow.record("demo.loaded", "platform", None, {**facts, "accounts": len(summary["accounts"])})
     return summary

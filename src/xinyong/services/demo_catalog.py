@@ -116,8 +116,10 @@ def load_catalog(platform: Platform, jurisdiction: str | None = None) -> dict[st
     if data.get("jurisdiction") != jurisdiction:
         raise ValueError(f"demo catalog {jurisdiction}.yaml names jurisdiction {data.get('jurisdiction')!r}")
     with platform.unit_of_work(DEMO_ACTOR) as uow:
-        versions = [_run_version(uow, jurisdiction, data.get("proposer", ""), spec, base, first=(i == 0))
-                    for i, spec in enumerate(data["versions"])]
+        # Loaded before (``xinyong demo --again``): the catalog's history stands; units are topped up.
+        versions = catalog.list_versions(uow.session, jurisdiction) or [
+            _run_version(uow, jurisdiction, data.get("proposer", ""), spec, base, first=(i == 0))
+            for i, spec in enumerate(data["versions"])]
         known = {item.code for v in versions for item in catalog.version_items(uow.session, v.id)}
         registered = 0
         for unit in base.get("units", []):
