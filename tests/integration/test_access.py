@@ -177,7 +177,7 @@ def test_if_the_ledger_cannot_be_written_nothing_is_served(platform, world, monk
     def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(ledger, "append_prepared", broken)
+    monkeypatch.setattr(ledger, "append_many", broken)
     with pytest.raises(access.InquiryNotLogged):
         access.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
     monkeypatch.undo()

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from xinyong.domain.actors import Role
@@ -401,6 +402,7 @@ PERSONAL_FIELD_WORDS = ("name", "identifier", "id_number", "id_no", "id_card", "
 _ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]")
 
 
+@lru_cache(maxsize=4096)
 def _personal_name(field_name: str) -> bool:
     name = field_name.lower()
     return any(name == word or name.endswith("_" + word) or name.startswith(word + "_")

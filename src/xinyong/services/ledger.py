@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Engine, String, func, select, type_coerce, update
+from sqlalchemy import Connection, Engine, String, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from xinyong.domain.actors import Actor
@@ -253,13 +253,19 @@ def _insert_genesis_head(session: Session) -> None:
         session.execute(insert(LedgerHead).values(**values))
 
 
+# Built once: an inquiry appends an entry per read, and building these each time cost more than running them.
+_HEAD_FOR_UPDATE = select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1).with_for_update()
+_ADD_ENTRY = insert(LedgerEntry.__table__)
+_MOVE_HEAD = (update(LedgerHead.__table__).where(LedgerHead.__table__.c.id == 1)
+              .values(seq=bindparam("new_seq"), entry_hash=bindparam("new_hash")))
+
+
 def _lock_head(session: Session) -> Head:
     """Lock the head row for this transaction and read it (creating the genesis row if absent)."""
-    stmt = select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1).with_for_update()
-    row = session.execute(stmt).first()
+    row = session.connection().execute(_HEAD_FOR_UPDATE).first()
     if row is None:
         _insert_genesis_head(session)
-        row = session.execute(stmt).first()
+        row = session.connection().execute(_HEAD_FOR_UPDATE).first()
         assert row is not None
     return Head(int(row.seq), row.entry_hash)
 
@@ -287,30 +293,51 @@ def prepare(*, actor: Actor | str, action: str, entity: str, entity_id: str | in
 
 def append_prepared(session: Session, prepared: Entry) -> LedgerEntry:
     """Lock the head, link ``prepared`` after it, store it and move the head (see :func:`append`)."""
-    entry = prepared.after(_lock_head(session))
-    at = prepared.at
-    row = LedgerEntry(seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action, entity=entry.entity,
-                      entity_id=entry.entity_id, facts=entry.facts, prev_hash=entry.prev_hash,
-                      entry_hash=entry.entry_hash)
-    session.add(row)
-    session.flush()
-    session.execute(update(LedgerHead).where(LedgerHead.id == 1)
-                    .values(seq=entry.seq, entry_hash=entry.entry_hash)
-                    .execution_options(synchronize_session=False))
+    return append_many(session, [prepared])[0]
+
+
+def append_many(session: Session, prepared: Sequence[Entry]) -> list[LedgerEntry]:
+    """Append prepared events in order under one head lock.
+
+    The rows go through the session's connection (SQL expressions, not the ORM unit of work): an
+    inquiry appends one entry per read, and this is most of what its audit trail costs. The entries
+    returned are transient copies of what was stored.
+    """
+    if not prepared:
+        return []
+    connection = session.connection()
+    head = _lock_head(session)
+    chained: list[Entry] = []
+    for event in prepared:
+        entry = event.after(head)
+        chained.append(entry)
+        head = Head(entry.seq, entry.entry_hash)
+    values = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "entity": e.entity,
+               "entity_id": e.entity_id, "facts": e.facts, "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}
+              for e in chained]
+    # The database checks that each new entry follows the head (a trigger), so the head moves per entry.
+    for row in values:
+        connection.execute(_ADD_ENTRY, row)
+        connection.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["entry_hash"]})
     config = config_for(session)
-    if config is not None and config.every and entry.seq % config.every == 0:
-        try:
-            signing_key = config.signing_key()
-        except (OSError, ValueError, LedgerError) as exc:
-            # The entry stands (its hash chain is the evidence); a missed checkpoint can be made on
-            # demand later. Refusing every 1,000th write of the platform would help no one.
-            log.error("ledger automatic checkpoint skipped: the signing key cannot be loaded",
-                      seq=entry.seq, key_file=str(config.key_file), error=str(exc))
-            signing_key = None
-        if signing_key is not None:
-            _store_checkpoint(session, sign_checkpoint(signing_key, seq=entry.seq,
-                                                       entry_hash=entry.entry_hash, at=at))
-    return row
+    if config is not None and config.every:
+        for entry in chained:
+            if entry.seq % config.every == 0:
+                _automatic_checkpoint(session, config, entry)
+    return [LedgerEntry(**row) for row in values]
+
+
+def _automatic_checkpoint(session: Session, config: LedgerConfig, entry: Entry) -> None:
+    try:
+        signing_key = config.signing_key()
+    except (OSError, ValueError, LedgerError) as exc:
+        # The entry stands (its hash chain is the evidence); a missed checkpoint can be made on
+        # demand later. Refusing every 1,000th write of the platform would help no one.
+        log.error("ledger automatic checkpoint skipped: the signing key cannot be loaded",
+                  seq=entry.seq, key_file=str(config.key_file), error=str(exc))
+        return
+    _store_checkpoint(session, sign_checkpoint(signing_key, seq=entry.seq, entry_hash=entry.entry_hash,
+                                               at=entry.at))
 
 
 # --------------------------------------------------------------------------------------------------

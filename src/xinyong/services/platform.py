@@ -108,5 +108,4 @@ class UnitOfWork:
         from xinyong.services import ledger
 
         pending, self._pending = self._pending, []
-        for event in pending:
-            ledger.append_prepared(self.session, event)
+        ledger.append_many(self.session, pending)
