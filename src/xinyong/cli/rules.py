@@ -286,7 +286,7 @@ def diff(
         return
     when = f"in force on {result.on.isoformat()}" if result.on else "latest values 最新规定"
     table = Table(title=f"{a} ⟷ {b}: values that differ 不同之处 ({when})", show_lines=True)
-    table.add_column("rule 规则")
+    table.add_column("rule 规则", overflow="fold")
     table.add_column(f"{a}", overflow="fold")
     table.add_column(f"{a} citation 依据", overflow="fold")
     table.add_column(f"{b}", overflow="fold")
@@ -302,7 +302,7 @@ def diff(
     console.print(table)
     if result.same:
         same = Table(title="Same value in both 两者相同", show_lines=False)
-        same.add_column("rule 规则")
+        same.add_column("rule 规则", overflow="fold")
         same.add_column("value 值", overflow="fold")
         same.add_column(f"{a} citation", overflow="fold")
         same.add_column(f"{b} citation", overflow="fold")
