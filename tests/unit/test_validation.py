@@ -301,3 +301,18 @@ def test_structured_fields_are_not_scanned_as_prose() -> None:
 ])
 def test_category_matcher_finds_synonyms_in_both_languages(text: str, found: set[str]) -> None:
     assert CategoryMatcher.from_vocabulary(VOCABULARY).find(text) == found
+
+
+def test_remembered_answers_are_the_answers_and_memory_stays_bounded():
+    """The matcher remembers recent texts of a bulk file; a remembered answer must be the same answer,
+    and a file of a million distinct values must not grow the memory without bound."""
+    from xinyong.domain import validation
+
+    matcher = CategoryMatcher.from_vocabulary(VOCABULARY)
+    texts = ["拖欠工资", "Religion", "2026-01-01", "12,000", "宗教信仰：无", "blood_type", "", "普通文本"]
+    first = [matcher.find(t) for t in texts]
+    assert [matcher.find(t) for t in texts] == first
+    assert [CategoryMatcher.from_vocabulary(VOCABULARY).find(t) for t in texts] == first
+    for n in range(validation._CACHE_ENTRIES + 10):
+        matcher.find(f"值{n}")
+    assert len(matcher._seen) <= validation._CACHE_ENTRIES

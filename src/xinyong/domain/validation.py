@@ -192,6 +192,7 @@ class CategoryMatcher:
                 self._group_key[name] = key
                 words.append(f"(?P<{name}>{'|'.join(alternatives)})")
         self._words = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(words)})(?![a-z0-9])") if words else None
+        self._seen: dict[str, frozenset[str]] = {}
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Mapping[str, Any],
@@ -209,19 +210,31 @@ class CategoryMatcher:
 
     def find(self, text: str) -> frozenset[str]:
         if not text or (self._words is None and not self._substrings):
-            return frozenset()
+            return _NONE
+        # Bulk files repeat their values (issuing bodies, penalty kinds, dates): remember recent answers.
+        cached = self._seen.get(text)
+        if cached is not None:
+            return cached
         # Folding only matters for Latin letters (case, full-width forms, word separators); Chinese
-        # synonyms are looked for in the text as it is, which spares prose the normalisation.
+        # synonyms are looked for in the text as it is, which spares prose the normalisation. An ASCII
+        # text cannot hold a Chinese synonym (NFKC folding of ASCII stays ASCII).
         folded = _fold(text) if _LATIN.search(text) else text
-        found = {key for word, key in self._substrings if word in folded}
+        found = set() if folded.isascii() else {key for word, key in self._substrings if word in folded}
         if self._words is not None and folded is not text:
             found.update(self._group_key[m.lastgroup] for m in self._words.finditer(folded) if m.lastgroup)
-        return frozenset(found) if found else _NONE
+        answer = frozenset(found) if found else _NONE
+        if len(text) <= _CACHE_TEXT:
+            if len(self._seen) >= _CACHE_ENTRIES:
+                self._seen.clear()
+            self._seen[text] = answer
+        return answer
 
 
 _NATURAL_PERSON = SubjectKind.natural_person.value
 _LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
 _NONE: frozenset[str] = frozenset()
+_CACHE_ENTRIES = 20_000     # remembered answers per matcher (bounded memory: short texts only)
+_CACHE_TEXT = 200
 
 
 # ---------------------------------------------------------------------------------------------------
