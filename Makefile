@@ -33,6 +33,11 @@ $(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
 install: $(STAMP)
 
 run: $(RUN_STAMP)
@@ -48,7 +53,7 @@ test: lint
 	scripts/system-deps.sh
 	$(BIN)/pytest -q
 
-bench: install
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 # The long runs: once on SQLite, once on a scratch PostgreSQL database (as .ci/run's two legs).
@@ -69,7 +74,7 @@ long: install
 	$(call on_both,XINYONG_LONG=1 XINYONG_SLOW_TESTS=1,-m slow tests)
 
 LOAD_ARGS ?=
-load: install
+load: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 clean:
