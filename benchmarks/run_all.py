@@ -22,6 +22,7 @@ benchmark failed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +51,14 @@ FULL: dict[str, list[str]] = {
 }
 MEDIAN_KEYS = ("median", "median_ms", "p50", "p50_ms")
 P99_KEYS = ("p99", "p99_ms")
+
+
+def _previous_runs() -> list[dict[str, Any]]:
+    try:
+        runs = json.loads((RESULTS / "summary.json").read_text(encoding="utf-8")).get("runs", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [run for run in runs if isinstance(run, dict)]
 
 
 def scripts() -> list[Path]:
@@ -148,7 +157,9 @@ def main() -> int:
         status = "ok" if result is not None else f"FAILED ({record['error']})"
         print(f"=== {script.stem}: {status} in {outcome['seconds']} s -> {path}", file=sys.stderr, flush=True)
 
-    write_result("summary", {"at": now_iso(), "full": args.full, "machine": facts, "runs": summary})
+    # Runs of benchmarks not chosen this time stay listed (``--only`` re-runs some, not all).
+    kept = [run for run in _previous_runs() if run.get("benchmark") not in {r["benchmark"] for r in summary}]
+    write_result("summary", {"at": now_iso(), "full": args.full, "machine": facts, "runs": kept + summary})
     print(f"\nresults in {RESULTS}", file=sys.stderr)
     for row in summary:
         ratios = ", ".join(f"{k}={v}" for k, v in row["ratios"].items()) or "-"
