@@ -44,6 +44,10 @@ def current_caller(request: Request, platform: Platform = Depends(get_platform))
 
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    if token:
+        holder = auth.token_holder(platform, token)       # the common case: one read, no write lock
+        if holder is not None:
+            return Caller(holder.actor(), holder.user_id, holder.subject_id)
     with platform.sessions() as session:
         from xinyong.services.platform import UnitOfWork
 

@@ -30,6 +30,10 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+READ_ONLY = "xinyong_read_only"
+"""Execution option of a connection that only reads: on SQLite its transactions begin DEFERRED."""
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
@@ -50,7 +54,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (no deadlock upgrading a read lock); a connection
+            # marked ``READ_ONLY`` reads a WAL snapshot beside the writer instead of queueing for it.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
