@@ -100,3 +100,20 @@ def test_the_demo_brings_accounts_a_newcomer_can_sign_in_with(platform):
         assert (inspector.role, inspector.organisation) == ("duty_department", "market-regulation")
         assert auth.check_password(uow, "newcomer", demo_password()).subject_id is None
     assert load_demo(platform, once=False)["accounts"] == []      # loading again keeps them, adds none
+
+
+def test_a_refused_sign_in_is_in_the_audit_ledger_without_the_username(platform):
+    from xinyong.services import ledger
+
+    with platform.unit_of_work(ADMIN) as uow:
+        auth.create_user(uow, username="op2", role=Role.operator, password="correct horse battery")
+    with pytest.raises(auth.AuthError):
+        auth.sign_in(platform, ADMIN, "op2", "not the password")
+    user, secret = auth.sign_in(platform, ADMIN, "op2", "correct horse battery")
+    assert user.username == "op2" and secret
+    with platform.sessions() as session:
+        failed = ledger.entries(session, entity="user")
+        actions = [e.action for e in failed]
+        assert actions.count("auth.failed") == 1 and "session.started" in actions
+        (entry,) = [e for e in failed if e.action == "auth.failed"]
+        assert "op2" not in entry.facts and entry.facts_dict()["username_sha256"] == auth.digest("op2")

@@ -327,9 +327,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     status = 422
     if not errors:
         try:
-            with platform.unit_of_work(PORTAL_AUTH) as uow:
-                user = auth.check_password(uow, username, password)
-                secret = auth.start_session(uow, user)
+            _user, secret = auth.sign_in(platform, PORTAL_AUTH, username, password)
         except auth.AuthError as exc:
             errors, status = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], 401
     if errors:

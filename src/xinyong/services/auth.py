@@ -76,7 +76,6 @@ def check_password(uow: UnitOfWork, username: str, password: str) -> User:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:
-        uow.record("auth.failed", "user", None, {"username_sha256": digest(username)})
         raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password")
     if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
@@ -155,6 +154,20 @@ def token_holder(platform: Platform, token: str) -> TokenHolder | None:
     if row.expires_at is not None and row.expires_at <= platform.clock.now():
         return None
     return TokenHolder(row.id, row.role, row.organisation, row.subject_id)
+
+
+def sign_in(platform: Platform, actor: Actor, username: str, password: str) -> tuple[User, str]:
+    """Check the password and start a portal session (one transaction). A refused sign-in is written
+    to the audit ledger in a transaction of its own, since the attempt's own transaction rolls back;
+    the ledger keeps only a digest of the username tried."""
+    try:
+        with platform.unit_of_work(actor) as uow:
+            user = check_password(uow, username, password)
+            return user, start_session(uow, user)
+    except AuthError:
+        with platform.unit_of_work(actor) as uow:
+            uow.record("auth.failed", "user", None, {"username_sha256": digest(username)})
+        raise
 
 
 def start_session(uow: UnitOfWork, user: User) -> str:

@@ -61,11 +61,9 @@ def _error(exc: auth.AuthError, status: int) -> JSONResponse:
 def login(body: LoginIn, response: Response, platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
     """Sign in with a username and password; sets the portal session cookie."""
     try:
-        with platform.unit_of_work(Actor.system("auth")) as uow:
-            user = auth.check_password(uow, body.username, body.password)
-            secret = auth.start_session(uow, user)
-            who = WhoAmI(role=user.role, principal=f"user:{user.id}", organisation=user.organisation,
-                         subject_id=user.subject_id)
+        user, secret = auth.sign_in(platform, Actor.system("auth"), body.username, body.password)
+        who = WhoAmI(role=user.role, principal=f"user:{user.id}", organisation=user.organisation,
+                     subject_id=user.subject_id)
     except auth.AuthError as exc:
         return _error(exc, 401)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600)
