@@ -45,7 +45,7 @@ def current_caller(request: Request, platform: Platform = Depends(get_platform))
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
     if token:
-        holder = auth.token_holder(platform, token)       # the common case: one read, no write lock
+        holder = auth.token_holder(platform, token)
         if holder is not None:
             return Caller(holder.actor(), holder.user_id, holder.subject_id)
     with platform.sessions() as session:
@@ -53,10 +53,6 @@ def current_caller(request: Request, platform: Platform = Depends(get_platform))
 
         uow = UnitOfWork(platform, session, Actor.system("auth"))
         if token:
-            found = auth.resolve_token(uow, token)
-            if found is not None:
-                user, _row = found
-                return Caller(auth.actor_for(user), user.id, user.subject_id)
             unit = _unit_for_token(session, token)
             if unit is not None:
                 return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)

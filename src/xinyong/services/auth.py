@@ -15,7 +15,7 @@ from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from xinyong.domain.actors import Actor, Role
 from xinyong.domain.identifiers import check_identifier
@@ -102,22 +102,6 @@ def revoke_token(uow: UnitOfWork, token_id: int) -> None:
         uow.record("token.revoked", "api_token", row.id, {"user_id": row.user_id})
 
 
-def resolve_token(uow: UnitOfWork, token: str) -> tuple[User, ApiToken] | None:
-    """The user behind a bearer token, or None for an unknown, revoked or expired token."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = uow.session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest(token)))
-    now = uow.platform.clock.now()
-    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-        return None
-    user = uow.session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    if not hmac.compare_digest(row.token_sha256, digest(token)):
-        return None
-    return user, row
-
-
 @dataclass(frozen=True)
 class TokenHolder:
     """Who a bearer token speaks for: what a request needs, read in one query."""
@@ -126,34 +110,52 @@ class TokenHolder:
     role: str
     organisation: str | None
     subject_id: int | None
+    token_id: int
 
     def actor(self) -> Actor:
         return Actor(Role(self.role), f"user:{self.user_id}", self.organisation)
 
 
-_TOKEN_HOLDER = (select(User.id, User.role, User.organisation, User.subject_id, ApiToken.token_sha256,
-                        ApiToken.expires_at)
+_TOKEN_HOLDER = (select(User.id, User.role, User.organisation, User.subject_id, ApiToken.id.label("token_id"),
+                        ApiToken.token_sha256, ApiToken.expires_at)
                  .join(ApiToken, ApiToken.user_id == User.id)
                  .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked_at.is_(None),
                         User.active.is_(True)))
 
 
-def token_holder(platform: Platform, token: str) -> TokenHolder | None:
-    """The active user behind an unrevoked, unexpired user token (as :func:`resolve_token`), read with
-    one query on a read-only connection: every API request with a token asks this first."""
+def _holder(connection: Connection, token: str, now: datetime) -> TokenHolder | None:
+    """The one test of a user token: known, unrevoked, unexpired, its user active."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    from xinyong.store.db import READ_ONLY
-
     wanted = digest(token)
-    with platform.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        row = connection.execute(_TOKEN_HOLDER, {"digest": wanted}).first()
-        connection.rollback()
+    row = connection.execute(_TOKEN_HOLDER, {"digest": wanted}).first()
     if row is None or not hmac.compare_digest(row.token_sha256, wanted):
         return None
-    if row.expires_at is not None and row.expires_at <= platform.clock.now():
+    if row.expires_at is not None and row.expires_at <= now:
         return None
-    return TokenHolder(row.id, row.role, row.organisation, row.subject_id)
+    return TokenHolder(row.id, row.role, row.organisation, row.subject_id, row.token_id)
+
+
+def token_holder(platform: Platform, token: str) -> TokenHolder | None:
+    """The active user behind an unrevoked, unexpired user token, read with one query on a read-only
+    connection (on SQLite it takes no write lock): every API request with a token asks this."""
+    from xinyong.store.db import READ_ONLY
+
+    with platform.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        holder = _holder(connection, token, platform.clock.now())
+        connection.rollback()
+    return holder
+
+
+def resolve_token(uow: UnitOfWork, token: str) -> tuple[User, ApiToken] | None:
+    """The user and token row behind a bearer token inside a transaction, or None for an unknown,
+    revoked or expired token (the same test as :func:`token_holder`)."""
+    holder = _holder(uow.session.connection(), token, uow.platform.clock.now())
+    if holder is None:
+        return None
+    user, row = uow.session.get(User, holder.user_id), uow.session.get(ApiToken, holder.token_id)
+    assert user is not None and row is not None
+    return user, row
 
 
 def sign_in(platform: Platform, actor: Actor, username: str, password: str) -> tuple[User, str]:

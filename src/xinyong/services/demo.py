@@ -45,15 +45,16 @@ def load_subjects(platform: Platform) -> dict[str, int]:
     return ids
 
 
-def load_accounts(platform: Platform, ids: dict[str, int]) -> list[dict[str, str]]:
-    """The demo sign-in accounts (``accounts`` in ``demo/subjects.yaml``); existing ones are kept."""
+def load_accounts(platform: Platform, ids: dict[str, int]) -> list[str]:
+    """The demo sign-in accounts (``accounts`` in ``demo/subjects.yaml``); existing ones are kept.
+    Returns the usernames created."""
     from sqlalchemy import select
 
     from xinyong.services import auth
     from xinyong.store.models.auth import User
 
     data = _read("subjects.yaml")
-    made: list[dict[str, str]] = []
+    made: list[str] = []
     with platform.unit_of_work(DEMO_ACTOR) as uow:
         for account in data.get("accounts", []):
             if uow.session.scalar(select(User.id).where(User.username == account["username"])) is not None:
@@ -64,8 +65,7 @@ def load_accounts(platform: Platform, ids: dict[str, int]) -> list[dict[str, str
             if account.get("subject"):
                 user.real_name_verified_at = platform.clock.now()
                 user.real_name_method = "demo"
-            made.append({"username": account["username"], "role": account["role"],
-                         "note": account.get("note", "")})
+            made.append(account["username"])
     return made
 
 
@@ -85,7 +85,7 @@ def load_demo(platform: Platform, *, once: bool = True) -> dict[str, Any]:
     from xinyong.services.demo_records import load_records
 
     summary.update(load_records(platform))
-    summary["accounts"] = [a["username"] for a in load_accounts(platform, ids)]
+    summary["accounts"] = load_accounts(platform, ids)
     with platform.unit_of_work(DEMO_ACTOR) as uow:
         facts = {k: v for k, v in summary.items() if k not in ("skipped", "accounts")}
         uow.record("demo.loaded", "platform", None, {**facts, "accounts": len(summary["accounts"])})

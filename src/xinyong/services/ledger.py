@@ -277,23 +277,18 @@ def append(session: Session, *, actor: Actor | str, action: str, entity: str, en
     ``facts`` must be small plain JSON with no personal content (``FactsRefused`` otherwise);
     ``at`` must be aware. Refusals raise before anything is written.
     """
-    return append_prepared(session, prepare(actor=actor, action=action, entity=entity, entity_id=entity_id,
-                                            facts=facts, at=at))
+    return append_many(session, [prepare(actor=actor, action=action, entity=entity, entity_id=entity_id,
+                                         facts=facts, at=at)])[0]
 
 
 def prepare(*, actor: Actor | str, action: str, entity: str, entity_id: str | int | None,
             facts: Mapping[str, Any] | None, at: datetime) -> Entry:
     """Validate and encode one event without touching the database (``FactsRefused`` and the other
-    refusals raise here). :func:`append_prepared` numbers and links it later in the transaction."""
+    refusals raise here). :func:`append_many` numbers and links it later in the transaction."""
     label = actor.label() if isinstance(actor, Actor) else str(actor)
     entity_id = None if entity_id is None else str(entity_id)
     return make_entry(Head.genesis(), at=at, actor=label, action=action, entity=entity,
                       entity_id=entity_id, facts=facts)
-
-
-def append_prepared(session: Session, prepared: Entry) -> LedgerEntry:
-    """Lock the head, link ``prepared`` after it, store it and move the head (see :func:`append`)."""
-    return append_many(session, [prepared])[0]
 
 
 def append_many(session: Session, prepared: Sequence[Entry]) -> list[LedgerEntry]:
