@@ -484,3 +484,12 @@ def test_every_shipped_rule_file_loads() -> None:
     assert "national" in rulebook
     for ruleset in rulebook:
         assert ruleset.id == ruleset.path.stem
+
+
+def test_a_not_in_phrase_must_contain_a_synonym_of_its_category(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text("income:\n  zh: [工资]\n  en: [wage]\n  not_in: [拖欠工资, 欠薪]\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="not_in phrase '欠薪' contains none of its synonyms"):
+        load_vocabulary(path)
+    path.write_text("income:\n  zh: [工资]\n  en: [wage]\n  not_in: [拖欠工资, Wage Arrears]\n", encoding="utf-8")
+    assert load_vocabulary(path)["income"].not_in == ("拖欠工资", "Wage Arrears")

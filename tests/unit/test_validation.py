@@ -316,3 +316,37 @@ def test_remembered_answers_are_the_answers_and_memory_stays_bounded():
     for n in range(validation._CACHE_ENTRIES + 10):
         matcher.find(f"值{n}")
     assert len(matcher._seen) <= validation._CACHE_ENTRIES
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("拖欠工资金额", set()), ("拖欠农民工工资", set()), ("Wage arrears", set()), ("unpaid_wages", set()),
+    ("工资收入", {"income"}), ("月工资", {"income"}), ("拖欠工资；另查明其工资收入", {"income"}),
+    ("wage arrears and salary", {"income"}), ("monthly wages", {"income"}),
+])
+def test_a_synonym_inside_a_not_in_phrase_does_not_name_the_category(text: str, found: set[str]) -> None:
+    """The shipped vocabulary: wages the subject owes (wage arrears) are not the subject's income."""
+    from xinyong.rules.loader import load_vocabulary
+
+    assert CategoryMatcher.from_vocabulary(load_vocabulary(), ["income"]).find(text) == found
+
+
+def test_a_wage_arrears_column_on_a_persons_row_needs_no_consent_but_income_still_does() -> None:
+    vocabulary = {**VOCABULARY, "income": {"zh": ["收入", "工资"], "en": ["income", "salary"],
+                                           "not_in": ["拖欠工资"]}}
+    arrears = _item("wage_arrears", category="other", legal_document_required=False, penalty_item=False,
+                    subject_kinds=["natural_person"],
+                    fields=[{"name": "amount", "type": "integer", "required": True, "label_zh": "拖欠工资金额",
+                             "label_en": "amount owed"},
+                            {"name": "earnings", "type": "integer", "required": False, "label_zh": "工资收入",
+                             "label_en": "earnings"}])
+    lookups = Lookups()
+    lookups.items["wage_arrears"] = arrears
+    lookups.granted.add("wage_arrears")
+    validator = RowValidator(GANSU, lookups, received_on=TODAY, vocabulary=vocabulary)
+    row = {"item": "wage_arrears", "record_key": "QX-1", "identifier": CITIZEN, "subject_name": "张三",
+           "拖欠工资金额": "30000"}
+    assert isinstance(validator.validate(7, row), ValidRecord)
+    refused = validator.validate(8, {**row, "工资收入": "8000"})
+    assert isinstance(refused, list)
+    assert [(e.code, e.field) for e in refused] == [("consent_required", "consent_reference")]
+    assert "income" in refused[0].message_en

@@ -174,9 +174,20 @@ def _fold(text: str) -> str:
 
 class CategoryMatcher:
     """Recognises data categories by their synonyms: Chinese ones anywhere in the text, English ones as
-    whole words (``blood_type``, ``BloodType`` and ``blood type`` all match ``blood type``)."""
+    whole words (``blood_type``, ``BloodType`` and ``blood type`` all match ``blood type``).
 
-    def __init__(self, synonyms: Mapping[str, Iterable[str]]) -> None:
+    ``exceptions`` maps a category to phrases in which its synonyms do not name it (the vocabulary's
+    ``not_in``): ``拖欠工资金额`` is wage arrears, not income, while ``工资收入`` still is. A text names
+    the category only if a synonym remains once those phrases are taken out.
+    """
+
+    def __init__(self, synonyms: Mapping[str, Iterable[str]],
+                 exceptions: Mapping[str, Iterable[str]] | None = None) -> None:
+        self._exceptions: dict[str, tuple[tuple[str, ...], CategoryMatcher]] = {}
+        for key, phrases in (exceptions or {}).items():
+            folded = tuple(sorted({_fold(p).strip() for p in phrases if p and p.strip()}, key=len, reverse=True))
+            if folded and key in synonyms:
+                self._exceptions[key] = (folded, CategoryMatcher({key: synonyms[key]}))
         self._substrings: list[tuple[str, str]] = []    # (folded synonym, key): matched anywhere
         words: list[str] = []
         self._group_key: dict[str, str] = {}
@@ -200,13 +211,17 @@ class CategoryMatcher:
         """From vocabulary entries (objects with ``zh`` and ``en`` synonym lists, or such mappings)."""
         wanted = set(keys) if keys is not None else None
         synonyms: dict[str, list[str]] = {}
+        exceptions: dict[str, list[str]] = {}
         for key, entry in vocabulary.items():
             if wanted is not None and key not in wanted:
                 continue
             zh = entry["zh"] if isinstance(entry, Mapping) else entry.zh
             en = entry["en"] if isinstance(entry, Mapping) else entry.en
+            not_in = entry.get("not_in", ()) if isinstance(entry, Mapping) else entry.not_in
             synonyms[key] = [*zh, *en]
-        return cls(synonyms)
+            if not_in:
+                exceptions[key] = list(not_in)
+        return cls(synonyms, exceptions)
 
     def find(self, text: str) -> frozenset[str]:
         if not text or (self._words is None and not self._substrings):
@@ -222,6 +237,13 @@ class CategoryMatcher:
         found = set() if folded.isascii() else {key for word, key in self._substrings if word in folded}
         if self._words is not None and folded is not text:
             found.update(self._group_key[m.lastgroup] for m in self._words.finditer(folded) if m.lastgroup)
+        for key in found & self._exceptions.keys():
+            phrases, alone = self._exceptions[key]
+            rest = folded
+            for phrase in phrases:
+                rest = rest.replace(phrase, " ")
+            if not alone.find(rest):
+                found.discard(key)
         answer = frozenset(found) if found else _NONE
         if len(text) <= _CACHE_TEXT:
             if len(self._seen) >= _CACHE_ENTRIES:

@@ -317,6 +317,28 @@ def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
     return specs
 
 
+def _exception_phrases(ck: _Checker, node: _Map, key: str, synonyms: tuple[str, ...]) -> tuple[str, ...]:
+    """A category's ``not_in`` phrases: each must contain one of its synonyms (or it would change nothing)."""
+    if "not_in" not in node:
+        return ()
+    phrases = node["not_in"]
+    if not isinstance(phrases, list) or not phrases:
+        ck.add(node.value_line("not_in"), f"category {key}: not_in must be a non-empty list of phrases")
+        return ()
+    folded_synonyms = [s.casefold() for s in synonyms]
+    clean: list[str] = []
+    for i, phrase in enumerate(phrases):
+        line = phrases.item_lines[i] if isinstance(phrases, _Seq) else node.value_line("not_in")
+        if not isinstance(phrase, str) or not phrase.strip():
+            ck.add(line, f"category {key}: a not_in phrase must be a non-empty string")
+        elif not any(s in phrase.strip().casefold() for s in folded_synonyms):
+            ck.add(line, f"category {key}: not_in phrase {phrase!r} contains none of its synonyms, "
+                         "so it would change nothing")
+        else:
+            clean.append(phrase.strip())
+    return tuple(clean)
+
+
 def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> dict[str, VocabularyEntry]:
     """Load ``vocabulary.yaml``: data categories with Chinese and English synonyms."""
     path = Path(path)
@@ -332,7 +354,7 @@ def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> dict[str, VocabularyE
             ck.add(line, f"category key {key!r} must be lower case letters, digits and _")
             continue
         node = ck.mapping(node, line, f"category {key}")
-        if node is None or not ck.fields(node, ("zh", "en"), ("zh", "en"), f"category {key}"):
+        if node is None or not ck.fields(node, ("zh", "en", "not_in"), ("zh", "en"), f"category {key}"):
             continue
         synonyms: dict[str, tuple[str, ...]] = {}
         for lang in ("zh", "en"):
@@ -354,7 +376,8 @@ def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> dict[str, VocabularyE
                 clean.append(word.strip())
             synonyms[lang] = tuple(clean)
         if set(synonyms) == {"zh", "en"}:
-            entries[key] = VocabularyEntry(key, synonyms["zh"], synonyms["en"])
+            not_in = _exception_phrases(ck, node, key, (*synonyms["zh"], *synonyms["en"]))
+            entries[key] = VocabularyEntry(key, synonyms["zh"], synonyms["en"], not_in)
     ck.raise_if_any()
     return entries
 

@@ -233,14 +233,16 @@ class KeySpec:
 
 @dataclass(frozen=True)
 class VocabularyEntry:
-    """A data category with its Chinese and English synonyms."""
+    """A data category with its Chinese and English synonyms, and the phrases in which a synonym does
+    not name the category (``not_in``: 拖欠工资 is wage arrears, not a person's income)."""
 
     key: str
     zh: tuple[str, ...]
     en: tuple[str, ...]
+    not_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "zh": list(self.zh), "en": list(self.en)}
+        return {"key": self.key, "zh": list(self.zh), "en": list(self.en), "not_in": list(self.not_in)}
 
 
 # --------------------------------------------------------------------------------------------------

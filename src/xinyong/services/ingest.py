@@ -569,12 +569,15 @@ class _BatchWriter:
         for r in records:
             keys.setdefault(r.item.code, set()).add(r.record_key)
         by_id: dict[int, tuple[str, str, int]] = {}
-        for item_code, record_keys in sorted(keys.items()):   # by item: the unique index answers
+        # By item, in key order: the unique (unit, item, key) index answers and yields that order, so
+        # rows are locked in one order by every batch. (Ordered by id instead, SQLite's planner walks
+        # the whole item_code index: a full scan per chunk, quadratic over an import.)
+        for item_code, record_keys in sorted(keys.items()):
             for row in self.session.execute(
                 select(_RECORDS.c.id, _RECORDS.c.record_key, _RECORDS.c.current_version)
                 .where(_RECORDS.c.unit_code == self.unit_code, _RECORDS.c.item_code == item_code,
                        _RECORDS.c.record_key.in_(sorted(record_keys)))
-                .order_by(_RECORDS.c.id).with_for_update()
+                .order_by(_RECORDS.c.record_key).with_for_update()
             ):
                 by_id[row.id] = (item_code, row.record_key, row.current_version)
         if not by_id:
