@@ -15,9 +15,11 @@ peak RSS is the phase's own):
   consent-only data, penalty exclusions, a verification deadline), subject lookup, record/version
   upserts with row locks, rejections, ledger entries, one transaction.
 * ``raw``: the same file read with the ``csv`` module and every row stored in the shape the import
-  stores it (a record, and a version with its payload, document, date and batch columns), chunked
-  executemany in one transaction, with no validation, idempotency, locking, rejection or ledger: the
-  floor the validated path is compared with. (Rows the validated path refuses are stored here too.)
+  stores it (a record, and a version with its payload, document, date and batch columns) by the
+  statements the import stores it with (PostgreSQL: its ``unnest`` bulk inserts; SQLite: Core
+  executemany), chunked, in one transaction, with no validation, idempotency, locking, rejection or
+  ledger: the floor the validated path is compared with. (Rows the validated path refuses are stored
+  here too.)
 
 The subject pool (``--subjects`` distinct identifiers) is registered before the timed phases, on both
 databases alike: the steady state where subjects are already known to the platform (registration
@@ -260,15 +262,26 @@ def _day(text: str) -> date | None:
 
 def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id, batch_id, now) -> int:  # type: ignore[no-untyped-def]
     """The rows stored in the same shape the import stores them (record + version with its columns),
-    minus every check: no validation, no idempotency, no locks, no rejections, no ledger."""
+    by the same statements (on PostgreSQL the import's ``unnest`` bulk statements, on SQLite Core
+    executemany), minus every check: no validation, no idempotency, no locks, no rejections, no ledger."""
+    from xinyong.services import ingest
+
     if not chunk:
         return 0
-    ids = dict(conn.execute(records.insert().returning(records.c.record_key, records.c.id), [
+    record_rows = [
         {"unit_code": UNIT, "item_code": row["item"][:64], "record_key": f"{row['record_key']}#{row['_row']}",
          "subject_id": subject_ids.get(row["identifier"], fallback), "catalog_version_id": version_id,
          "category": "untrustworthiness", "disclosure_class": "public", "status": "active", "current_version": 1,
-         "created_at": now, "updated_at": now} for row in chunk]).all())
-    conn.execute(versions.insert(), [
+         "created_at": now, "updated_at": now} for row in chunk]
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
+        returned = conn.execute(ingest.PG_INSERT_RECORDS, ingest.pg_record_arrays(UNIT, version_id, now, [
+            (r["item_code"], r["record_key"], r["subject_id"], r["category"], r["disclosure_class"])
+            for r in record_rows])).all()
+        ids = {key: rid for rid, _, key in returned}
+    else:
+        ids = dict(conn.execute(records.insert().returning(records.c.record_key, records.c.id), record_rows).all())
+    version_rows = [
         {"record_id": ids[f"{row['record_key']}#{row['_row']}"], "version": 1,
          "payload": {k: v for k, v in row.items() if v and k != "_row"}, "content_sha256": "0" * 64,
          "correction_reason": row["correction_reason"] or None, "document_kind": row["document_kind"] or None,
@@ -276,7 +289,11 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
          "document_issuer": row["document_issuer"] or None, "decision_date": _day(row["document_date"]),
          "conduct_ended": _day(row["conduct_ended"]), "batch_id": batch_id, "source_row": int(row["_row"]),
          "created_at": now}
-        for row in chunk])
+        for row in chunk]
+    if postgresql:
+        conn.execute(ingest.PG_INSERT_VERSIONS, ingest.pg_version_arrays(version_rows, batch_id, now))
+    else:
+        conn.execute(versions.insert(), version_rows)
     return len(chunk)
 
 
