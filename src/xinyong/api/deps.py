@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.concurrency import run_in_threadpool
 
 from xinyong.domain.actors import Actor, Role
 from xinyong.services.platform import Platform
@@ -39,11 +40,33 @@ def _unauthorized(reason: str, zh: str, en: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_caller(request: Request, platform: Platform = Depends(get_platform)) -> Caller:
-    from xinyong.services import auth
-
+def _credentials(request: Request) -> tuple[str | None, str | None]:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    return token or None, request.cookies.get(SESSION_COOKIE) or None
+
+
+async def current_caller(request: Request, platform: Platform = Depends(get_platform)) -> Caller:
+    """The caller, as a dependency: a request without credentials is the public at once (no trip to a
+    worker thread); a token or cookie is looked up in one."""
+    token, cookie = _credentials(request)
+    if not token and not cookie:
+        return Caller(PUBLIC)
+    return await run_in_threadpool(_resolve_caller, platform, token, cookie)
+
+
+def caller_of(request: Request, platform: Platform) -> Caller:
+    """The caller, for code already running in a worker thread (the same answer as ``current_caller``)."""
+    token, cookie = _credentials(request)
+    if not token and not cookie:
+        return Caller(PUBLIC)
+    return _resolve_caller(platform, token, cookie)
+
+
+def _resolve_caller(platform: Platform, token: str | None, cookie: str | None) -> Caller:
+    """The caller behind a bearer token or a portal session cookie (database lookups)."""
+    from xinyong.services import auth
+
     if token:
         holder = auth.token_holder(platform, token)
         if holder is not None:
@@ -57,7 +80,6 @@ def current_caller(request: Request, platform: Platform = Depends(get_platform))
             if unit is not None:
                 return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)
             raise _unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
-        cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             user = auth.resolve_session(uow, cookie)
             if user is not None:

@@ -27,7 +27,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from xinyong.api.deps import RowId, current_caller, get_platform
+from xinyong.api.deps import RowId, caller_of, get_platform
 from xinyong.api.errors import ErrorBody
 from xinyong.domain.actors import Actor, Role
 from xinyong.rules.loader import load_vocabulary
@@ -149,7 +149,7 @@ def batch_reader(request: Request, platform: Platform = Depends(get_platform)) -
     """The unit whose batches the caller may read, or None for an operator (any batch)."""
     if _bearer(request).startswith(units.TOKEN_PREFIX):
         return _unit(request, platform, "batches.read").code
-    caller = current_caller(request, platform)
+    caller = caller_of(request, platform)
     if caller.actor.role in (Role.operator, Role.administrator):
         return None
     if caller.actor.role is Role.public:
@@ -288,7 +288,7 @@ def errors_xlsx(batch: RowId, platform: Platform = Depends(get_platform),
 @router.post("/{batch:int}/verify", response_model=BatchOut, responses=ERRORS)
 def verify(batch: RowId, request: Request, platform: Platform = Depends(get_platform)) -> BatchOut:
     """An operator records that the platform verified the batch (GS 22, HB 15)."""
-    caller = current_caller(request, platform)
+    caller = caller_of(request, platform)
     if caller.actor.role not in (Role.operator, Role.administrator):
         status = 401 if caller.actor.role is Role.public else 403
         raise HTTPException(status_code=status, detail={
