@@ -115,6 +115,25 @@ def test_rows_become_records_or_rejections_with_reasons(catalog: Platform, tmp_p
     assert ledger_ok(catalog)
 
 
+def test_awkward_text_is_stored_exactly_as_submitted(catalog: Platform, tmp_path: Path) -> None:
+    """Keys and values that mean something to SQL or to array and JSON syntax (on PostgreSQL a chunk
+    travels as one array per column) come back exactly as the unit sent them."""
+    awkward = ["NULL", 'a"b', "{x,y}", "back\\slash", " 前后空格 ", "null"]
+    rows = [penalty(i, record_key=key, violation_facts=f"事实：{key}", document_issuer=f"机关{key}")
+            for i, key in enumerate(awkward)]
+    summary = ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "awkward.csv", rows))
+    assert (summary.accepted, summary.rejected) == (len(awkward), 0)
+    with catalog.sessions() as session:
+        stored = session.execute(select(Record.record_key, RecordVersion.payload, RecordVersion.document_issuer)
+                                 .join(RecordVersion, RecordVersion.record_id == Record.id)).all()
+    by_key = {key: (payload, issuer) for key, payload, issuer in stored}
+    assert set(by_key) == {key.strip() for key in awkward}
+    for key in awkward:
+        payload, issuer = by_key[key.strip()]
+        assert payload["violation_facts"].endswith(key.strip())
+        assert issuer.startswith("机关")
+
+
 def test_the_same_file_again_is_answered_the_same_and_stores_nothing(catalog: Platform,
     tmp_path: Path) -> None:
     path = write_csv(tmp_path / "rows.csv", [penalty(i) for i in range(20)] + [penalty(99, item="nope")])
