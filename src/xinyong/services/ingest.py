@@ -2,7 +2,8 @@
 record or a rejection with its reasons.
 
 One batch is one database transaction. The rows stream from the reader through the validator
-(``domain.validation``) into chunked inserts (SQLAlchemy Core executemany, ``CHUNK_ROWS`` at a time),
+(``domain.validation``) into chunked inserts (``CHUNK_ROWS`` at a time: SQLAlchemy Core executemany
+on SQLite, one array per column through ``unnest`` on PostgreSQL),
 so a million-row file never sits in memory: only counters, one chunk and a bounded cache of subject
 ids do. Nothing is visible, and nothing is acknowledged, before the commit; a crash at any point leaves
 no batch, no record, no version and no rejection behind, and the same submission can simply be sent
