@@ -57,16 +57,15 @@ async def current_caller(request: Request, platform: Platform = Depends(get_plat
 
 def caller_of(request: Request, platform: Platform) -> Caller:
     """The caller, for code already running in a worker thread (the same answer as ``current_caller``)."""
-    token, cookie = _credentials(request)
-    if not token and not cookie:
-        return Caller(PUBLIC)
-    return _resolve_caller(platform, token, cookie)
+    return _resolve_caller(platform, *_credentials(request))
 
 
 def _resolve_caller(platform: Platform, token: str | None, cookie: str | None) -> Caller:
     """The caller behind a bearer token or a portal session cookie (database lookups)."""
     from xinyong.services import auth
 
+    if not token and not cookie:
+        return Caller(PUBLIC)
     if token:
         holder = auth.token_holder(platform, token)
         if holder is not None:

@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -345,15 +345,6 @@ class _Counters:
     codes: Counter[str] = field(default_factory=Counter)
 
 
-def _insert_for(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database: {dialect}")
-
-
 class _BatchWriter:
     def __init__(self, uow: UnitOfWork, batch: SubmissionBatch, version_id: int | None) -> None:
         self.uow = uow
@@ -368,14 +359,19 @@ class _BatchWriter:
         self.rejections: list[dict[str, Any]] = []
         self.subjects: dict[tuple[str, str], tuple[int, str]] = {}
         self.chunk_entries: list[tuple[str, dict[str, Any]]] = []
-        self.postgresql = self.session.get_bind().dialect.name == "postgresql"
+        dialect = self.session.get_bind().dialect.name
+        if dialect not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"unsupported database: {dialect}")
+        self.postgresql = dialect == "postgresql"
         if self.postgresql:
             # Plan each lookup for its own arrays. psycopg prepares a statement after a few runs, and
             # PostgreSQL may then switch to a generic plan made without the tables' statistics (which a
             # large import outgrows before autovacuum can see its rows): measured, a scan per chunk.
+            # Its inserts are the ``PG_INSERT_*`` statements below.
             self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # SQLite: Core executemany.
         self._insert_records = (
-            _insert_for(self.session, _RECORDS)
+            sqlite.insert(_RECORDS)
             .on_conflict_do_nothing(index_elements=["unit_code", "item_code", "record_key"])
             .returning(_RECORDS.c.id, _RECORDS.c.item_code, _RECORDS.c.record_key)
         )
@@ -433,15 +429,12 @@ class _BatchWriter:
                 missing.setdefault(r.identifier_kind, set()).add(r.identifier)
         for identifier_kind, values in missing.items():   # by kind: the (kind, value) index answers
             if self.postgresql:
-                found = self.session.execute(_PG_SUBJECTS, {"kind": identifier_kind, "values": sorted(values)}).all()
-                for value, subject_id, subject_kind in found:
-                    self.subjects[(identifier_kind, value)] = (subject_id, subject_kind)
-                continue
-            found = self.session.execute(
-                select(SubjectIdentifier.value, SubjectIdentifier.subject_id, Subject.kind)
-                .join(Subject, Subject.id == SubjectIdentifier.subject_id)
-                .where(SubjectIdentifier.kind == identifier_kind, SubjectIdentifier.value.in_(sorted(values)))
-            ).all()
+                found = self.session.execute(_PG_SUBJECTS, {"kind": identifier_kind, "values": sorted(values)})
+            else:
+                found = self.session.execute(
+                    select(SubjectIdentifier.value, SubjectIdentifier.subject_id, Subject.kind)
+                    .join(Subject, Subject.id == SubjectIdentifier.subject_id)
+                    .where(SubjectIdentifier.kind == identifier_kind, SubjectIdentifier.value.in_(sorted(values))))
             for value, subject_id, subject_kind in found:
                 self.subjects[(identifier_kind, value)] = (subject_id, subject_kind)
 
