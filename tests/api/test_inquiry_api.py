@@ -74,6 +74,40 @@ def test_nothing_is_served_when_the_inquiry_cannot_be_logged(client, platform, w
     assert "records" not in response.text
 
 
+def test_the_caller_of_an_inquiry_is_found_with_the_same_refusals(client, platform, world) -> None:  # type: ignore[no-untyped-def]
+    """The inquiry endpoint looks its caller up inside the inquiry's own transaction: an unknown or
+    revoked token is still refused with 401 and nothing is logged; a portal session is still the
+    signed-in subject."""
+    from sqlalchemy import func, select
+
+    from xinyong.api.deps import SESSION_COOKIE
+    from xinyong.domain.actors import Actor
+    from xinyong.services import auth
+    from xinyong.store.models.access import InquiryLog
+    from xinyong.store.models.auth import ApiToken, User
+
+    def logged() -> int:
+        with platform.sessions() as session:
+            return session.scalar(select(func.count(InquiryLog.id)))
+
+    path = f"/api/v1/subjects/{world['person']}/records"
+    unknown = client.get(path, headers=bearer("xyu_nope"), params={"mode": "self"})
+    assert unknown.status_code == 401 and unknown.json()["detail"]["reason"] == "token_invalid"
+    assert unknown.headers["www-authenticate"] == "Bearer"
+    with platform.unit_of_work(Actor.system("test")) as uow:
+        token = uow.session.scalar(select(ApiToken).where(ApiToken.token_sha256 == auth.digest(world["subject"])))
+        token.revoked_at = platform.clock.now()
+    assert client.get(path, headers=bearer(world["subject"])).status_code == 401
+    assert logged() == 0
+    with platform.unit_of_work(Actor.system("test")) as uow:
+        secret = auth.start_session(uow, uow.session.get(User, token.user_id))
+    client.cookies.set(SESSION_COOKIE, secret)
+    own = client.get(path)
+    assert own.status_code == 200 and own.json()["mode"] == "self"
+    assert [r["id"] for r in own.json()["records"]] == [world["person_private"]]
+    assert logged() == 1
+
+
 def test_explain(client, world) -> None:  # type: ignore[no-untyped-def]
     body = client.get(f"/api/v1/records/{world['person_private']}/explain").json()
     assert body["visible"] is False and body["request_refused"]["code"] == "natural_person_not_public"

@@ -509,3 +509,112 @@ def test_concurrent_inquiries_are_each_logged_and_one_failure_spoils_no_other(pl
     with platform.sessions() as session:
         report = ledger.verify(session, None)
     assert report.ok, report.to_dict()
+
+
+@pytest.mark.parametrize("poisoned", [False, True])
+def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_costs_only_itself(  # type: ignore[no-untyped-def]
+        platform, world, poisoned) -> None:
+    """While the writer runs one inquiry, the next ones queue and run as one batch: first together
+    without savepoints; when one fails, that attempt is rolled back and the batch runs again with a
+    savepoint each — every other inquiry is served, logged once and ledgered once."""
+    import threading
+
+    group = access._group(platform)
+    first_running, release = threading.Event(), threading.Event()
+    statements: list[str] = []
+    poison = Actor(Role.duty_department, "user:poison", "dept-02")
+    duty_kwargs = {"subject_ref": world["person"], "purpose": "administrative_permit"}
+    askers = [(PUBLIC, {"subject_ref": world["org"]}), (world["duty"], duty_kwargs),
+              (poison, {"subject_ref": world["org"], "purpose": "administrative_permit"}),
+              (PUBLIC, {"subject_ref": world["org"]}), (world["duty"], duty_kwargs)]
+
+    def watch(_conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+        if statement.lstrip().upper().startswith("INSERT INTO INQUIRY_LOG"):
+            if "user:first" in str(parameters):
+                first_running.set()
+                assert release.wait(10)
+            if poisoned and "user:poison" in str(parameters):
+                raise RuntimeError("this one cannot be logged")
+
+    outcomes: dict[int, object] = {}
+
+    def ask(n: int, who: Actor, kwargs: dict) -> None:  # type: ignore[type-arg]
+        try:
+            outcomes[n] = access.inquire(platform, who, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            outcomes[n] = exc
+
+    event.listen(platform.engine, "before_cursor_execute", watch)
+    try:
+        first = threading.Thread(target=ask, args=(-1, Actor(Role.duty_department, "user:first", "dept-01"),
+                                                   duty_kwargs))
+        first.start()
+        assert first_running.wait(10)
+        threads = [threading.Thread(target=ask, args=(n, who, kwargs)) for n, (who, kwargs) in enumerate(askers)]
+        for t in threads:
+            t.start()
+        deadline = datetime.now(UTC).timestamp() + 10
+        while len(group.queue) < len(askers) and datetime.now(UTC).timestamp() < deadline:
+            threading.Event().wait(0.01)
+        assert len(group.queue) == len(askers)          # all queued behind the busy writer
+        statements.clear()
+        release.set()
+        for t in [first, *threads]:
+            t.join()
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", watch)
+    assert isinstance(outcomes[2], access.InquiryNotLogged) is poisoned
+    served = [o for n, o in outcomes.items() if n != 2 or not poisoned]
+    assert all(isinstance(o, access.InquiryResult) and o.served for o in served), served
+    # The batch ran together without savepoints; poisoned, that attempt failed and it ran again with
+    # one savepoint per inquiry.
+    assert statements.count("SAVEPOINT") == (len(askers) if poisoned else 0)
+    rows = logs(platform)
+    assert sorted(r.id for r in rows) == sorted(o.inquiry_id for o in served)        # one row each, no more
+    assert len(ledger_actions(platform)) == len([r for r in rows if r.mode == "duty"])
+    with platform.sessions() as session:
+        assert ledger.verify(session, None).ok
+
+
+def test_the_writer_ends_when_idle_and_the_next_inquiry_starts_another(platform, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(access, "_WRITER_IDLE_SECONDS", 0.05)
+    group = access._group(platform)
+    assert access.inquire(platform, PUBLIC, subject_ref=world["org"]).served
+    writer = group.writer
+    if writer is not None:
+        writer.join(10)
+        assert not writer.is_alive()
+    assert group.writer is None
+    assert access.inquire(platform, PUBLIC, subject_ref=world["org"]).served
+    assert len(logs(platform)) == 2
+
+
+def test_an_awaited_inquiry_finds_its_caller_in_its_own_transaction(platform, world) -> None:  # type: ignore[no-untyped-def]
+    """``inquire_async`` with a function for the caller: it runs inside the inquiry's transaction;
+    what it raises, the caller gets, with nothing logged; what it returns is who the log names."""
+    import asyncio
+
+    seen: list[bool] = []
+
+    def the_department(session) -> Actor:  # type: ignore[no-untyped-def]
+        seen.append(session.in_transaction())
+        return world["duty"]
+
+    def nobody(_session) -> Actor:  # type: ignore[no-untyped-def]
+        raise PermissionError("unknown token")
+
+    async def both() -> tuple[object, object]:
+        served = await access.inquire_async(platform, the_department, subject_ref=world["person"],
+                                            purpose="administrative_permit")
+        try:
+            await access.inquire_async(platform, nobody, subject_ref=world["org"])
+        except PermissionError as exc:
+            return served, exc
+        return served, None
+
+    served, refused = asyncio.run(both())
+    assert isinstance(served, access.InquiryResult) and served.served and served.mode is access.Mode.duty
+    assert isinstance(refused, PermissionError) and seen == [True]
+    (row,) = logs(platform)
+    assert row.principal == world["duty"].principal and row.organisation == world["duty"].organisation

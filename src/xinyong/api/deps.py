@@ -12,8 +12,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from xinyong.domain.actors import Actor, Role
+from xinyong.services.access import Who
 from xinyong.services.platform import Platform
 
 SESSION_COOKIE = "xy_session"
@@ -22,7 +24,7 @@ PUBLIC = Actor(Role.public, "anonymous")
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
@@ -60,8 +62,24 @@ def caller_of(request: Request, platform: Platform) -> Caller:
     return _resolve_caller(platform, *_credentials(request))
 
 
+async def deferred_actor(request: Request, platform: Platform = Depends(get_platform)) -> Who:
+    """The caller for an endpoint whose work runs in a transaction of its own anyway (an inquiry): the
+    public at once, or a function that finds the actor behind the credentials inside that
+    transaction — the same lookups and refusals as ``current_caller``, without a connection and a
+    worker thread of their own."""
+    token, cookie = _credentials(request)
+    if not token and not cookie:
+        return PUBLIC
+
+    def resolve(session: Session) -> Actor:
+        return _resolve_in(session, platform, token, cookie).actor
+
+    return resolve
+
+
 def _resolve_caller(platform: Platform, token: str | None, cookie: str | None) -> Caller:
-    """The caller behind a bearer token or a portal session cookie (database lookups)."""
+    """The caller behind a bearer token or a portal session cookie (database lookups). A user token,
+    the common case, is read on a read-only connection (on SQLite: beside a writer, not after it)."""
     from xinyong.services import auth
 
     if not token and not cookie:
@@ -71,18 +89,28 @@ def _resolve_caller(platform: Platform, token: str | None, cookie: str | None) -
         if holder is not None:
             return Caller(holder.actor(), holder.user_id, holder.subject_id)
     with platform.sessions() as session:
-        from xinyong.services.platform import UnitOfWork
+        return _resolve_in(session, platform, token, cookie)
 
-        uow = UnitOfWork(platform, session, Actor.system("auth"))
-        if token:
-            unit = _unit_for_token(session, token)
-            if unit is not None:
-                return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)
-            raise _unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
-        if cookie:
-            user = auth.resolve_session(uow, cookie)
-            if user is not None:
-                return Caller(auth.actor_for(user), user.id, user.subject_id)
+
+def _resolve_in(session: Session, platform: Platform, token: str | None, cookie: str | None) -> Caller:
+    """The caller behind the credentials, read in ``session``: a user's token, a providing unit's token
+    (an unknown, revoked or expired token is refused with 401), else the portal session, else the
+    public."""
+    from xinyong.services import auth
+    from xinyong.services.platform import UnitOfWork
+
+    if token:
+        holder = auth.holder_on(session.connection(), token, platform.clock.now())
+        if holder is not None:
+            return Caller(holder.actor(), holder.user_id, holder.subject_id)
+        unit = _unit_for_token(session, token)
+        if unit is not None:
+            return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)
+        raise _unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
+    if cookie:
+        user = auth.resolve_session(UnitOfWork(platform, session, Actor.system("auth")), cookie)
+        if user is not None:
+            return Caller(auth.actor_for(user), user.id, user.subject_id)
     return Caller(PUBLIC)
 
 
@@ -98,14 +126,14 @@ def _unit_for_token(session, token: str) -> str | None:  # type: ignore[no-untyp
     return info.code if info is not None else None
 
 
-def current_actor(caller: Caller = Depends(current_caller)) -> Actor:
+async def current_actor(caller: Caller = Depends(current_caller)) -> Actor:
     return caller.actor
 
 
 def require_role(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that admits only callers in ``roles`` (403 with the reason otherwise)."""
 
-    def dependency(caller: Caller = Depends(current_caller)) -> Caller:
+    async def dependency(caller: Caller = Depends(current_caller)) -> Caller:
         if caller.actor.role not in roles:
             if caller.actor.role is Role.public:
                 raise _unauthorized("sign_in_required", "请先登录", "sign in first")

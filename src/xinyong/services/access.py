@@ -21,16 +21,19 @@ Nothing else under ``xinyong`` selects from ``records`` or ``record_versions`` (
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from xinyong.domain import access as policy
@@ -52,6 +55,7 @@ from xinyong.domain.clock import business_date
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.rules.model import Span
+from xinyong.services import ledger
 from xinyong.services.platform import Platform, UnitOfWork
 from xinyong.store.models.access import Authorization, InquiryLog, ObjectionLabel, WithheldPositive
 from xinyong.store.models.auth import User
@@ -61,14 +65,16 @@ from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
 __all__ = [
     "AccessError", "Explanation", "InquiryNotLogged", "InquiryResult", "ListingResult", "ServedRecord",
-    "SubjectSummary", "close_objection_label", "explain", "inquire", "label_objection", "own_subject_id",
-    "parse_mode", "policy_rules", "public_listing", "release_positive", "withhold_positive",
+    "SubjectSummary", "Who", "close_objection_label", "explain", "inquire", "inquire_async", "label_objection",
+    "own_subject_id", "parse_mode", "policy_rules", "public_listing", "release_positive", "withhold_positive",
 ]
 
 NATURAL_PERSON = "natural_person"
 PERSON_IDENTIFIER_KINDS = frozenset({IdentifierKind.citizen_id, IdentifierKind.passport,
                                      IdentifierKind.other_id})
 MAX_ITEMS = 50
+Who = Actor | Callable[[Session], Actor]
+"""Who asks: the actor, or how to find them inside the inquiry's own transaction (see ``inquire_async``)."""
 MAX_LISTING = 200
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
@@ -415,7 +421,7 @@ class _Resolved(NamedTuple):
     ref_sha256: str | None
 
 
-def _resolve(session: Session, subject_ref: str | int, today: date, mode: Mode, rules: PolicyRules,
+def _resolve(connection: Connection, subject_ref: str | int, today: date, mode: Mode, rules: PolicyRules,
              codes: tuple[str, ...] | None) -> _Resolved:
     """The subject a reference names — an identifier (citizen identity number, USCC, passport …) or a
     subject id — with its records, in one round trip. The public asking by a natural person's
@@ -444,7 +450,7 @@ def _resolve(session: Session, subject_ref: str | int, today: date, mode: Mode, 
             return _Resolved(Target(None, NATURAL_PERSON), None, [], _digest(ref))
         by = "identifier"
         params.update(kind=check.kind.value, value=check.identifier)
-    rows = session.connection().execute(_sql().subject_records[(by, bool(codes))], params).all()
+    rows = connection.execute(_sql().subject_records[(by, bool(codes))], params).all()
     if not rows:
         return _Resolved(Target(None, known_kind), None, [], _digest(ref))
     first = rows[0]
@@ -615,7 +621,7 @@ def _log(uow: UnitOfWork, *, viewer_actor: Actor, mode: Mode, purpose: str | Non
               "items": list(items) if items else None,
               "returned_record_ids": list(returned), "denied_records": [[i, c] for i, c in denied],
               "refused_reason": refused.code if refused else None, "cite": refused.cite if refused else cite}
-    result = uow.session.connection().execute(_sql().insert_log, values)
+    result = uow.connection.execute(_sql().insert_log, values)
     row = _Logged(int(result.inserted_primary_key[0]), now)
     if mode is not Mode.lawful_disclosure:
         ids = ",".join(str(i) for i in returned)
@@ -627,94 +633,222 @@ def _log(uow: UnitOfWork, *, viewer_actor: Actor, mode: Mode, purpose: str | Non
 
 
 class _Job:
-    """One inquiry waiting to be run and logged."""
+    """One inquiry waiting to be run and logged: by a thread that waits for it, or by a coroutine that
+    awaits its future."""
 
-    __slots__ = ("platform", "actor", "work", "result", "error", "logging", "finished")
+    __slots__ = ("platform", "actor", "resolve", "work", "context", "result", "error", "logging", "finished",
+                 "loop", "future")
 
-    def __init__(self, platform: Platform, actor: Actor, work: Any) -> None:
-        self.platform, self.actor, self.work = platform, actor, work
+    def __init__(self, platform: Platform, who: Who, work: Any) -> None:
+        self.platform, self.work = platform, work
+        # The actor, or how to find out who it is inside the inquiry's own transaction.
+        self.actor: Actor | None = who if isinstance(who, Actor) else None
+        self.resolve: Callable[[Session], Actor] | None = None if isinstance(who, Actor) else who
+        self.context = contextvars.copy_context()      # the caller's log context goes with the work
         self.result: Any = None
         self.error: BaseException | None = None
         self.logging = False
         self.finished = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.future: asyncio.Future[Any] | None = None
+
+    def reset(self) -> None:
+        """Forget an attempt that was rolled back (the inquiry runs again)."""
+        self.result, self.error, self.logging = None, None, False
+        if self.resolve is not None:
+            self.actor = None
 
     def outcome(self) -> Any:
         if self.error is not None:
             raise self.error
         return self.result
 
+    def settle_future(self) -> None:
+        """(On the event loop.) Hand the outcome to the awaiting coroutine, unless it went away."""
+        future = self.future
+        if future is None or future.done():
+            return
+        if self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.result)
+
+
+_WRITER_IDLE_SECONDS = 5.0
+
 
 class _GroupCommit:
-    """Inquiries of one process run one after another, each in its own savepoint, inside one
-    transaction whose commit they share (group commit).
+    """Inquiries of one process are run by one writer thread, one after another, each in its own
+    savepoint, inside one transaction whose commit they share (group commit).
 
     Every inquiry is a durable write — its log row, and for a non-public read its ledger entry — and
-    the commit's flush to disk is what it costs most. Concurrent inquiries queue here; whoever finds
-    no batch running takes the queue as the next batch and runs it. Nobody is answered before the
-    commit that holds its log row has succeeded; if that commit fails, every inquiry of the batch
-    raises ``InquiryNotLogged`` and nothing is served. A failure inside one inquiry rolls back its
-    savepoint only. Alone, an inquiry is a batch of one, with no savepoint. On SQLite this also
-    keeps the process's inquiries from contending for the database's single write lock.
+    the commit's flush to disk is what it costs most. Callers queue their inquiries here; the writer
+    takes everything queued as the next batch and runs it. Nobody is answered before the commit that
+    holds its log row has succeeded; if that commit fails, every inquiry of the batch raises
+    ``InquiryNotLogged`` and nothing is served. A failure inside one inquiry rolls back its savepoint
+    only. Alone, an inquiry is a batch of one, with no savepoint. On SQLite this also keeps the
+    process's inquiries from contending for the database's single write lock.
+
+    A thread waits for its inquiry (``run``); a request handler awaits it (``run_async``) without
+    holding a worker thread, so serving an inquiry over HTTP costs no thread hand-offs beyond the
+    writer's. The writer starts with the first inquiry and ends after a few idle seconds.
     """
 
     def __init__(self) -> None:
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
+        self.work_ready = threading.Condition(self.lock)
+        self.done = threading.Condition(self.lock)
         self.queue: list[_Job] = []
-        self.busy = False
+        self.writer: threading.Thread | None = None
 
-    def run(self, platform: Platform, actor: Actor, work: Any) -> Any:
-        job = _Job(platform, actor, work)
-        with self.cond:
-            self.queue.append(job)
-            while self.busy and not job.finished:
-                self.cond.wait()
-            if job.finished:
-                return job.outcome()
-            self.busy = True
-            batch, self.queue = self.queue, []
-        try:
-            self._commit(batch)
-        finally:
-            with self.cond:
-                for member in batch:
-                    member.finished = True
-                self.busy = False
-                self.cond.notify_all()
+    def run(self, job: _Job) -> Any:
+        with self.lock:
+            self._enqueue(job)
+            while not job.finished:
+                self.done.wait()
         return job.outcome()
+
+    async def run_async(self, job: _Job) -> Any:
+        job.loop = asyncio.get_running_loop()
+        job.future = job.loop.create_future()
+        with self.lock:
+            self._enqueue(job)
+        return await job.future
+
+    def _enqueue(self, job: _Job) -> None:
+        """(Holding the lock.) Queue the job and make sure a writer will take it."""
+        self.queue.append(job)
+        if self.writer is None:
+            self._start_writer()
+        else:
+            self.work_ready.notify()
+
+    def _write(self) -> None:
+        while True:
+            with self.lock:
+                if not self.queue:
+                    self.work_ready.wait(_WRITER_IDLE_SECONDS)
+                if not self.queue:
+                    self.writer = None
+                    return
+                batch, self.queue = self.queue, []
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # the writer itself failed: its batch is answered, not lost
+                for job in batch:
+                    if job.error is None:
+                        job.error, job.result = InquiryNotLogged(str(exc)), None
+                with self.lock:
+                    self.writer = None
+                    if self.queue:          # the next writer takes what is queued
+                        self._start_writer()
+                raise
+            finally:
+                self._finish(batch)
+
+    def _start_writer(self) -> None:
+        """(Holding the lock.)"""
+        self.writer = threading.Thread(target=self._write, name="xinyong-inquiry-writer", daemon=True)
+        self.writer.start()
+
+    def _finish(self, batch: list[_Job]) -> None:
+        waiting = False
+        with self.lock:
+            for job in batch:
+                job.finished = True
+                waiting = waiting or job.loop is None
+            if waiting:
+                self.done.notify_all()
+        for job in batch:
+            if job.loop is not None:
+                try:
+                    job.loop.call_soon_threadsafe(job.settle_future)
+                except RuntimeError:    # the loop has closed: nobody is waiting any more
+                    pass
 
     @staticmethod
     def _commit(batch: list[_Job]) -> None:
-        session = batch[0].platform.sessions()
-        try:
-            with session.begin():
-                for job in batch:
-                    uow = UnitOfWork(job.platform, session, job.actor)
-                    try:
-                        if len(batch) == 1:
-                            job.result = job.work(uow, _logger(job))
-                            uow.write_ledger()
-                        else:
-                            with session.begin_nested():
-                                job.result = job.work(uow, _logger(job))
-                                uow.write_ledger()
-                    except Exception as exc:  # noqa: BLE001 - handed to the job's own caller
-                        if len(batch) == 1:
-                            raise
-                        job.error = _failure(job, exc)
-        except Exception as exc:  # noqa: BLE001 - the commit (or a lone inquiry) failed
+        """Run the batch and commit it: first all in one go, without savepoints (the common case:
+        nobody fails); if an inquiry fails, that attempt is rolled back whole and the batch runs again
+        with each inquiry in its own savepoint, so a failure costs only the inquiry that failed. A
+        failed commit is not tried again (it may have happened): its inquiries are not served."""
+        if len(batch) > 1:
+            if _together(batch):
+                return
             for job in batch:
-                if job.error is None:
-                    job.logging = job.logging or job.result is not None
+                job.reset()
+        _one_by_one(batch)
+
+
+def _together(batch: list[_Job]) -> bool:
+    """Run the batch in one transaction without savepoints. An inquiry refused before it wrote
+    anything (bad input, an unknown caller) gets its error and the others go on. False if an inquiry
+    failed otherwise (then nothing of the attempt remains); True once the batch is answered
+    (committed, or its commit failed)."""
+    session = batch[0].platform.sessions()
+    session.info[ledger.HEAD_KEPT] = None           # no savepoints here: the head is read once
+    try:
+        transaction = session.begin()
+        for job in batch:
+            try:
+                job.context.run(_run_job, job, session)
+            except Exception as exc:  # noqa: BLE001
+                if job.logging or isinstance(exc, DBAPIError):
+                    # It may have written, or the database may refuse the rest of the transaction
+                    # (PostgreSQL does after an error): run again, one savepoint per inquiry.
+                    transaction.rollback()
+                    return False
+                job.error = exc     # refused before it wrote anything (bad input, unknown caller)
+        try:
+            transaction.commit()
+        except Exception as exc:  # noqa: BLE001 - nothing of the batch is served
+            for job in batch:
+                job.logging = True
+                job.error, job.result = _failure(job, exc), None
+        return True
+    finally:
+        session.close()
+
+
+def _one_by_one(batch: list[_Job]) -> None:
+    """Run the batch in one transaction, each inquiry in its own savepoint (alone: none)."""
+    session = batch[0].platform.sessions()
+    try:
+        with session.begin():
+            for job in batch:
+                try:
+                    if len(batch) == 1:
+                        job.context.run(_run_job, job, session)
+                    else:
+                        with session.begin_nested():
+                            job.context.run(_run_job, job, session)
+                except Exception as exc:  # noqa: BLE001 - handed to the job's own caller
+                    if len(batch) == 1:
+                        raise
                     job.error = _failure(job, exc)
-                    job.result = None
-        finally:
-            session.close()
+    except Exception as exc:  # noqa: BLE001 - the commit (or a lone inquiry) failed
+        for job in batch:
+            if job.error is None:
+                job.logging = job.logging or job.result is not None
+                job.error = _failure(job, exc)
+                job.result = None
+    finally:
+        session.close()
+
+
+def _run_job(job: _Job, session: Session) -> None:
+    if job.resolve is not None:
+        job.actor = job.resolve(session)
+    assert job.actor is not None
+    uow = UnitOfWork(job.platform, session, job.actor)
+    job.result = job.work(uow, _logger(job))
+    uow.write_ledger()
 
 
 def _logger(job: _Job) -> Any:
     def log(uow: UnitOfWork, **kwargs: Any) -> _Logged:
         job.logging = True
-        return _log(uow, viewer_actor=job.actor, **kwargs)
+        return _log(uow, viewer_actor=uow.actor, **kwargs)
 
     return log
 
@@ -733,13 +867,22 @@ _COMMITS: weakref.WeakKeyDictionary[Any, _GroupCommit] = weakref.WeakKeyDictiona
 _COMMITS_LOCK = threading.Lock()
 
 
-def _logged(platform: Platform, actor: Actor, work: Any) -> Any:
-    """Run ``work(uow, log)`` and commit its log (and ledger) entries before returning its result."""
+def _group(platform: Platform) -> _GroupCommit:
     with _COMMITS_LOCK:
         group = _COMMITS.get(platform.engine)
         if group is None:
             group = _COMMITS[platform.engine] = _GroupCommit()
-    return group.run(platform, actor, work)
+    return group
+
+
+def _logged(platform: Platform, who: Who, work: Any) -> Any:
+    """Run ``work(uow, log)`` and commit its log (and ledger) entries before returning its result."""
+    return _group(platform).run(_Job(platform, who, work))
+
+
+async def _logged_async(platform: Platform, who: Who, work: Any) -> Any:
+    """``_logged`` for a coroutine: awaits the writer instead of holding a thread."""
+    return await _group(platform).run_async(_Job(platform, who, work))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -751,20 +894,41 @@ def inquire(platform: Platform, actor: Actor, *, subject_ref: str | int, mode: s
             items: Iterable[str] | None = None, channel: str = "api") -> InquiryResult:
     """What ``actor`` may see about the subject ``subject_ref`` in ``mode``, record by record, with the
     reasons; logged (and, unless public, ledgered) before it is returned. A refused request comes back
-    with ``refused`` set and no records, and is logged with its reason."""
-    today = platform.clock.today()
-    the_mode = parse_mode(mode, actor)
-    purpose = _check_purpose(purpose)
-    codes = _check_items(items)
-    rules = policy_rules(platform, today)
+    with ``refused`` set and no records, and is logged with its reason. Bad input raises
+    ``AccessError``, with nothing read or logged."""
+    work = _inquiry(platform, subject_ref, mode, purpose, authorization_id, items, channel)
+    return _logged(platform, actor, work)
+
+
+async def inquire_async(platform: Platform, who: Who, *, subject_ref: str | int, mode: str | Mode | None = None,
+                        purpose: str | None = None, authorization_id: int | None = None,
+                        items: Iterable[str] | None = None, channel: str = "api") -> InquiryResult:
+    """``inquire`` for a request handler on the event loop: the same inquiry, awaited. ``who`` is the
+    actor, or a function that finds the actor inside the inquiry's own transaction (a bearer token's
+    holder: no connection or thread of its own); whatever it raises, the caller gets, with nothing
+    read or logged."""
+    work = _inquiry(platform, subject_ref, mode, purpose, authorization_id, items, channel)
+    return await _logged_async(platform, who, work)
+
+
+def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None, purpose: str | None,
+             authorization_id: int | None, items: Iterable[str] | None, channel: str) -> Any:
+    """The inquiry as work for the writer; the request is checked first thing there (the default mode
+    depends on who asks)."""
 
     def work(uow: UnitOfWork, log: Any) -> InquiryResult:
+        actor = uow.actor
+        today = platform.clock.today()
+        the_mode = parse_mode(mode, actor)
+        wanted = _check_purpose(purpose)
+        codes = _check_items(items)
+        rules = policy_rules(platform, today)
         session = uow.session
-        resolved = _resolve(session, subject_ref, today, the_mode, rules, codes)
+        resolved = _resolve(uow.connection, subject_ref, today, the_mode, rules, codes)
         target = resolved.target
-        viewer = _viewer(session, actor, the_mode, purpose, authorization_id, today)
+        viewer = _viewer(session, actor, the_mode, wanted, authorization_id, today)
         auth_id = viewer.authorization.id if viewer.authorization else authorization_id
-        shown_purpose = purpose or (viewer.authorization.purpose if viewer.authorization else None)
+        shown_purpose = wanted or (viewer.authorization.purpose if viewer.authorization else None)
         refusal = check_request(viewer, rules, today, target)
         if refusal is not None:
             row = log(uow, mode=the_mode, purpose=shown_purpose, authorization_id=auth_id,
@@ -786,8 +950,8 @@ def inquire(platform: Platform, actor: Actor, *, subject_ref: str | int, mode: s
             else:
                 denied.append((record.id, decision.denial.code if decision.denial else "denied"))
         basis = rules.modes.get(the_mode.value) or BASELINE
-        if the_mode is Mode.duty and rules.duty_purposes and purpose in rules.duty_purposes:
-            basis = rules.duty_purposes[purpose]
+        if the_mode is Mode.duty and rules.duty_purposes and wanted in rules.duty_purposes:
+            basis = rules.duty_purposes[wanted]
         identifiers = [(subject.s_ident_kind, subject.s_ident_value)] if subject.s_ident_kind else []
         summary = _summary(subject.s_id, kind, subject.s_name, identifiers, full=is_self)
         row = log(uow, mode=the_mode, purpose=shown_purpose, authorization_id=auth_id, subject_id=subject.s_id,
@@ -795,7 +959,7 @@ def inquire(platform: Platform, actor: Actor, *, subject_ref: str | int, mode: s
                   cite=basis, channel=channel)
         return InquiryResult(row.id, row.at, the_mode, shown_purpose, auth_id, summary, tuple(served), None)
 
-    return _logged(platform, actor, work)
+    return work
 
 
 def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mode | None = None,

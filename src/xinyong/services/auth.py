@@ -123,8 +123,9 @@ _TOKEN_HOLDER = (select(User.id, User.role, User.organisation, User.subject_id, 
                         User.active.is_(True)))
 
 
-def _holder(connection: Connection, token: str, now: datetime) -> TokenHolder | None:
-    """The one test of a user token: known, unrevoked, unexpired, its user active."""
+def holder_on(connection: Connection, token: str, now: datetime) -> TokenHolder | None:
+    """The one test of a user token, on a connection the caller has: known, unrevoked, unexpired, its
+    user active."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     wanted = digest(token)
@@ -142,7 +143,7 @@ def token_holder(platform: Platform, token: str) -> TokenHolder | None:
     from xinyong.store.db import READ_ONLY
 
     with platform.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        holder = _holder(connection, token, platform.clock.now())
+        holder = holder_on(connection, token, platform.clock.now())
         connection.rollback()
     return holder
 
@@ -150,7 +151,7 @@ def token_holder(platform: Platform, token: str) -> TokenHolder | None:
 def resolve_token(uow: UnitOfWork, token: str) -> tuple[User, ApiToken] | None:
     """The user and token row behind a bearer token inside a transaction, or None for an unknown,
     revoked or expired token (the same test as :func:`token_holder`)."""
-    holder = _holder(uow.session.connection(), token, uow.platform.clock.now())
+    holder = holder_on(uow.session.connection(), token, uow.platform.clock.now())
     if holder is None:
         return None
     user, row = uow.session.get(User, holder.user_id), uow.session.get(ApiToken, holder.token_id)

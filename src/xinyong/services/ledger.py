@@ -260,14 +260,21 @@ _MOVE_HEAD = (update(LedgerHead.__table__).where(LedgerHead.__table__.c.id == 1)
               .values(seq=bindparam("new_seq"), entry_hash=bindparam("new_hash")))
 
 
-def _lock_head(session: Session) -> Head:
+def _lock_head(session: Session, connection: Connection | None = None) -> Head:
     """Lock the head row for this transaction and read it (creating the genesis row if absent)."""
-    row = session.connection().execute(_HEAD_FOR_UPDATE).first()
+    row = (connection or session.connection()).execute(_HEAD_FOR_UPDATE).first()
     if row is None:
         _insert_genesis_head(session)
         row = session.connection().execute(_HEAD_FOR_UPDATE).first()
         assert row is not None
     return Head(int(row.seq), row.entry_hash)
+
+
+HEAD_KEPT = "xinyong.ledger_head"
+"""``session.info`` key: present, the session's transaction keeps the head it has locked there, so
+further appends in that transaction need not read it again. Only for a transaction without
+savepoints (a savepoint rolled back could take entries back behind the kept head): the inquiry
+writer's batch sets it."""
 
 
 def append(session: Session, *, actor: Actor | str, action: str, entity: str, entity_id: str | int | None,
@@ -291,17 +298,19 @@ def prepare(*, actor: Actor | str, action: str, entity: str, entity_id: str | in
                       entity_id=entity_id, facts=facts)
 
 
-def append_many(session: Session, prepared: Sequence[Entry]) -> list[LedgerEntry]:
+def append_many(session: Session, prepared: Sequence[Entry], connection: Connection | None = None) -> list[LedgerEntry]:
     """Append prepared events in order under one head lock.
 
     The rows go through the session's connection (SQL expressions, not the ORM unit of work): an
     inquiry appends one entry per read, and this is most of what its audit trail costs. The entries
-    returned are transient copies of what was stored.
+    returned are transient copies of what was stored. ``connection``: the session's connection, if
+    the caller has it at hand.
     """
     if not prepared:
         return []
-    connection = session.connection()
-    head = _lock_head(session)
+    connection = connection or session.connection()
+    kept = session.info.get(HEAD_KEPT) if HEAD_KEPT in session.info else None
+    head = kept if isinstance(kept, Head) else _lock_head(session, connection)
     chained: list[Entry] = []
     for event in prepared:
         entry = event.after(head)
@@ -314,6 +323,8 @@ def append_many(session: Session, prepared: Sequence[Entry]) -> list[LedgerEntry
     for row in values:
         connection.execute(_ADD_ENTRY, row)
         connection.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["entry_hash"]})
+    if HEAD_KEPT in session.info:
+        session.info[HEAD_KEPT] = head
     config = config_for(session)
     if config is not None and config.every:
         for entry in chained:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.domain.actors import Actor
@@ -103,9 +103,15 @@ class UnitOfWork:
                                             entity_id=None if entity_id is None else str(entity_id),
                                             facts=facts or {}, at=self.platform.clock.now()))
 
+    @cached_property
+    def connection(self) -> Connection:
+        """The session's connection (the same one for the whole transaction; asking the session for it
+        each time costs more than most statements it runs)."""
+        return self.session.connection()
+
     def write_ledger(self) -> None:
         """Append the recorded events in order (called by ``Platform.unit_of_work`` before the commit)."""
         from xinyong.services import ledger
 
         pending, self._pending = self._pending, []
-        ledger.append_many(self.session, pending)
+        ledger.append_many(self.session, pending, self.connection)

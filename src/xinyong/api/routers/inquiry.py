@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import current_actor, get_platform, require_operator
+from xinyong.api.deps import current_actor, deferred_actor, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
 from xinyong.domain.access import Mode
 from xinyong.domain.actors import Actor, Role
@@ -209,7 +209,7 @@ def _own_subject(platform: Platform, actor: Actor) -> int | JSONResponse:
 
 @router.get("/api/v1/subjects/{ref}/records", response_model=InquiryOut, responses=ERRORS,
             summary="Inquire into a subject's credit records 查询信用信息")
-def subject_records(
+async def subject_records(
     ref: str = Path(..., min_length=1, max_length=64,
                     description="Citizen identity number, USCC, passport or other ID, or the subject id"),
     mode: Mode | None = Query(None, description="Default: self for a subject, duty for departments, "
@@ -217,13 +217,13 @@ def subject_records(
     purpose: str | None = Query(None, max_length=100, description="Duty purpose key (SH 28, GS 25, BJ 20)"),
     authorization: int | None = Query(None, ge=1, le=2**31 - 1, description="The subject's written authorization"),
     items: list[str] | None = Query(None, max_length=50, description="Only these catalog items"),
-    actor: Actor = Depends(current_actor), platform: Platform = Depends(get_platform),
+    who: access.Who = Depends(deferred_actor), platform: Platform = Depends(get_platform),
 ) -> Any:
     """The subject's records the caller may see in this mode, each with its reasons and articles,
     masked where the law requires. Logged in the inquiry log before it is answered."""
     try:
-        result = access.inquire(platform, actor, subject_ref=ref, mode=mode, purpose=purpose,
-                                authorization_id=authorization, items=items, channel="api")
+        result = await access.inquire_async(platform, who, subject_ref=ref, mode=mode, purpose=purpose,
+                                            authorization_id=authorization, items=items, channel="api")
     except access.AccessError as exc:
         return _error(exc.status, exc.to_dict())
     except access.InquiryNotLogged as exc:
