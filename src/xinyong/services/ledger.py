@@ -298,13 +298,14 @@ def prepare(*, actor: Actor | str, action: str, entity: str, entity_id: str | in
                       entity_id=entity_id, facts=facts)
 
 
-def append_many(session: Session, prepared: Sequence[Entry], connection: Connection | None = None) -> list[LedgerEntry]:
+def append_many(session: Session, prepared: Sequence[Entry], connection: Connection | None = None, *,
+                copies: bool = True) -> list[LedgerEntry]:
     """Append prepared events in order under one head lock.
 
     The rows go through the session's connection (SQL expressions, not the ORM unit of work): an
     inquiry appends one entry per read, and this is most of what its audit trail costs. The entries
-    returned are transient copies of what was stored. ``connection``: the session's connection, if
-    the caller has it at hand.
+    returned are transient copies of what was stored (none with ``copies=False``: building them costs
+    as much as a statement). ``connection``: the session's connection, if the caller has it at hand.
     """
     if not prepared:
         return []
@@ -330,7 +331,7 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
         for entry in chained:
             if entry.seq % config.every == 0:
                 _automatic_checkpoint(session, config, entry)
-    return [LedgerEntry(**row) for row in values]
+    return [LedgerEntry(**row) for row in values] if copies else []
 
 
 def _automatic_checkpoint(session: Session, config: LedgerConfig, entry: Entry) -> None:

@@ -114,4 +114,4 @@ class UnitOfWork:
         from xinyong.services import ledger
 
         pending, self._pending = self._pending, []
-        ledger.append_many(self.session, pending, self.connection)
+        ledger.append_many(self.session, pending, self.connection, copies=False)

@@ -38,8 +38,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        on_disk = bool(parsed.database) and parsed.database != ":memory:"
+        if on_disk:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if on_disk and "poolclass" not in kwargs:
+            kwargs.setdefault("pool_use_lifo", True)    # warm connections first, as below
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -59,6 +62,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
+    # The most recently returned connection is handed out first (LIFO): the inquiry writer and the
+    # request threads keep reusing a few warm connections (SQLite's page cache, psycopg's prepared
+    # statements) instead of cycling through the pool.
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_use_lifo", True)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
