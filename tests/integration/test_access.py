@@ -572,7 +572,16 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
     assert statements.count("SAVEPOINT") == (len(askers) if poisoned else 0)
     rows = logs(platform)
     assert sorted(r.id for r in rows) == sorted(o.inquiry_id for o in served)        # one row each, no more
-    assert len(ledger_actions(platform)) == len([r for r in rows if r.mode == "duty"])
+    by_id = {r.id: r for r in rows}
+    for n, (who, _kwargs) in enumerate(askers):       # each answer names its own log row
+        if not (poisoned and n == 2):
+            result = outcomes[n]
+            assert isinstance(result, access.InquiryResult)
+            assert by_id[result.inquiry_id].principal == who.principal
+            assert by_id[result.inquiry_id].subject_id == result.subject.id
+    entries = ledger_actions(platform)
+    assert len(entries) == len([r for r in rows if r.mode == "duty"])
+    assert {e.entity_id for e in entries} == {str(r.id) for r in rows if r.mode == "duty"}
     with platform.sessions() as session:
         assert ledger.verify(session, None).ok
 

@@ -19,6 +19,7 @@ from xinyong.services.access import Who
 from xinyong.services.platform import Platform
 
 SESSION_COOKIE = "xy_session"
+_CALLERS = "xinyong.callers"        # session.info: the callers already found in this transaction
 PUBLIC = Actor(Role.public, "anonymous")
 # A row id in a path: the range of the integer key columns (larger numbers name nothing; never a 500).
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -72,7 +73,13 @@ async def deferred_actor(request: Request, platform: Platform = Depends(get_plat
         return PUBLIC
 
     def resolve(session: Session) -> Actor:
-        return _resolve_in(session, platform, token, cookie).actor
+        # Inquiries of one batch share a transaction; one department's system asks many of them with
+        # one token: its holder is read once per transaction (a revocation counts from the next one).
+        known = session.info.setdefault(_CALLERS, {})
+        caller = known.get((token, cookie))
+        if caller is None:
+            caller = known[(token, cookie)] = _resolve_in(session, platform, token, cookie)
+        return caller.actor
 
     return resolve
 

@@ -22,7 +22,9 @@ Nothing else under ``xinyong`` selects from ``records`` or ``record_versions`` (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import dataclasses
 import hashlib
 import re
 import threading
@@ -560,7 +562,8 @@ class _Statements:
                      .where(User.id == bindparam("uid")))
         kind = select(Subject.kind).where(Subject.id == Record.subject_id).scalar_subquery()
         self.record_by_id = _record_query().add_columns(kind.label("subject_kind")).where(Record.id == bindparam("rid"))
-        self.insert_log = insert(InquiryLog.__table__)
+        log = InquiryLog.__table__
+        self.insert_logs = insert(log).returning(log.c.id, sort_by_parameter_order=True)
 
 
 _STATEMENTS: _Statements | None = None
@@ -605,14 +608,23 @@ def _served(row: Any, decision: Decision, period: _Period, names: Sequence[str])
 # ---------------------------------------------------------------------------------------------
 
 class _Logged(NamedTuple):
-    id: int
+    id: int         # 0 until the row is stored: the writer then puts the stored id into the result
     at: datetime
 
 
-def _log(uow: UnitOfWork, *, viewer_actor: Actor, mode: Mode, purpose: str | None,
-         authorization_id: int | None, subject_id: int | None, ref_sha256: str | None,
-         items: Sequence[str] | None, returned: Sequence[int], denied: Sequence[tuple[int, str]],
-         refused: Reason | None, cite: str | None, channel: str) -> _Logged:
+class _Staged(NamedTuple):
+    """An inquiry's log row, and for a non-public read its ledger event, waiting to be stored."""
+
+    values: dict[str, Any]
+    event: tuple[str, dict[str, Any]] | None
+
+
+def _log(uow: UnitOfWork, job: _Job, *, mode: Mode, purpose: str | None, authorization_id: int | None,
+         subject_id: int | None, ref_sha256: str | None, items: Sequence[str] | None, returned: Sequence[int],
+         denied: Sequence[tuple[int, str]], refused: Reason | None, cite: str | None, channel: str) -> _Logged:
+    """Stage the inquiry's log row (and ledger event): the writer stores the rows of a batch with one
+    statement (``_store``), in the same transaction, before anyone is answered."""
+    viewer_actor = uow.actor
     now = uow.platform.clock.now()
     values = {"at": now, "inquired_on": uow.platform.clock.today(), "principal": viewer_actor.principal,
               "organisation": viewer_actor.organisation, "role": viewer_actor.role.value, "channel": channel,
@@ -621,23 +633,41 @@ def _log(uow: UnitOfWork, *, viewer_actor: Actor, mode: Mode, purpose: str | Non
               "items": list(items) if items else None,
               "returned_record_ids": list(returned), "denied_records": [[i, c] for i, c in denied],
               "refused_reason": refused.code if refused else None, "cite": refused.cite if refused else cite}
-    result = uow.connection.execute(_sql().insert_log, values)
-    row = _Logged(int(result.inserted_primary_key[0]), now)
+    event = None
     if mode is not Mode.lawful_disclosure:
         ids = ",".join(str(i) for i in returned)
-        uow.record("inquiry.refused" if refused else "inquiry.served", "inquiry", row.id, {
+        event = ("inquiry.refused" if refused else "inquiry.served", {
             "mode": mode.value, "purpose": purpose, "authorization_id": authorization_id,
             "subject_id": subject_id, "channel": channel, "returned": len(returned), "denied": len(denied),
             "records_sha256": _digest(ids), "refused": refused.code if refused else None})
-    return row
+    job.staged = _Staged(values, event)
+    return _Logged(0, now)
+
+
+def _store(jobs: Sequence[_Job]) -> None:
+    """Store the staged log rows of ``jobs`` with one statement, put each stored id into its job's
+    result, and append their ledger entries (in the jobs' order)."""
+    staged = [job for job in jobs if job.staged is not None]
+    if staged:
+        assert staged[0].uow is not None
+        ids = staged[0].uow.connection.execute(_sql().insert_logs, [job.staged.values for job in staged]).scalars()
+        for job, inquiry_id in zip(staged, ids, strict=True):
+            assert job.uow is not None and job.staged is not None
+            job.result = dataclasses.replace(job.result, inquiry_id=int(inquiry_id))
+            if job.staged.event is not None:
+                action, facts = job.staged.event
+                job.uow.record(action, "inquiry", int(inquiry_id), facts)
+    for job in jobs:
+        assert job.uow is not None
+        job.uow.write_ledger()
 
 
 class _Job:
     """One inquiry waiting to be run and logged: by a thread that waits for it, or by a coroutine that
     awaits its future."""
 
-    __slots__ = ("platform", "actor", "resolve", "work", "context", "result", "error", "logging", "finished",
-                 "loop", "future")
+    __slots__ = ("platform", "actor", "resolve", "work", "context", "uow", "staged", "result", "error",
+                 "logging", "finished", "loop", "future")
 
     def __init__(self, platform: Platform, who: Who, work: Any) -> None:
         self.platform, self.work = platform, work
@@ -645,6 +675,8 @@ class _Job:
         self.actor: Actor | None = who if isinstance(who, Actor) else None
         self.resolve: Callable[[Session], Actor] | None = None if isinstance(who, Actor) else who
         self.context = contextvars.copy_context()      # the caller's log context goes with the work
+        self.uow: UnitOfWork | None = None
+        self.staged: _Staged | None = None
         self.result: Any = None
         self.error: BaseException | None = None
         self.logging = False
@@ -655,6 +687,7 @@ class _Job:
     def reset(self) -> None:
         """Forget an attempt that was rolled back (the inquiry runs again)."""
         self.result, self.error, self.logging = None, None, False
+        self.uow, self.staged = None, None
         if self.resolve is not None:
             self.actor = None
 
@@ -724,27 +757,31 @@ class _GroupCommit:
             self.work_ready.notify()
 
     def _write(self) -> None:
-        while True:
-            with self.lock:
-                if not self.queue:
-                    self.work_ready.wait(_WRITER_IDLE_SECONDS)
-                if not self.queue:
-                    self.writer = None
-                    return
-                batch, self.queue = self.queue, []
-            try:
-                self._commit(batch)
-            except BaseException as exc:  # the writer itself failed: its batch is answered, not lost
-                for job in batch:
-                    if job.error is None:
-                        job.error, job.result = InquiryNotLogged(str(exc)), None
+        held = _HeldConnection()
+        try:
+            while True:
                 with self.lock:
-                    self.writer = None
-                    if self.queue:          # the next writer takes what is queued
-                        self._start_writer()
-                raise
-            finally:
-                self._finish(batch)
+                    if not self.queue:
+                        self.work_ready.wait(_WRITER_IDLE_SECONDS)
+                    if not self.queue:
+                        self.writer = None
+                        return
+                    batch, self.queue = self.queue, []
+                try:
+                    _commit(batch, held)
+                except BaseException as exc:  # the writer itself failed: its batch is answered, not lost
+                    for job in batch:
+                        if job.error is None:
+                            job.error, job.result = InquiryNotLogged(str(exc)), None
+                    with self.lock:
+                        self.writer = None
+                        if self.queue:          # the next writer takes what is queued
+                            self._start_writer()
+                    raise
+                finally:
+                    self._finish(batch)
+        finally:
+            held.drop()
 
     def _start_writer(self) -> None:
         """(Holding the lock.)"""
@@ -766,26 +803,48 @@ class _GroupCommit:
                 except RuntimeError:    # the loop has closed: nobody is waiting any more
                     pass
 
-    @staticmethod
-    def _commit(batch: list[_Job]) -> None:
-        """Run the batch and commit it: first all in one go, without savepoints (the common case:
-        nobody fails); if an inquiry fails, that attempt is rolled back whole and the batch runs again
-        with each inquiry in its own savepoint, so a failure costs only the inquiry that failed. A
-        failed commit is not tried again (it may have happened): its inquiries are not served."""
-        if len(batch) > 1:
-            if _together(batch):
-                return
-            for job in batch:
-                job.reset()
-        _one_by_one(batch)
+
+class _HeldConnection:
+    """The writer's own connection, kept from batch to batch while the writer runs (no pool checkout,
+    liveness ping and return per batch) and given up after a failure, so the next batch starts on a
+    fresh one."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+
+    def session(self, platform: Platform) -> Session:
+        if self.connection is None or self.connection.closed or self.connection.invalidated:
+            self.drop()
+            self.connection = platform.engine.connect()
+        return platform.sessions(bind=self.connection)
+
+    def drop(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):     # a broken connection is simply not reused
+                connection.close()
 
 
-def _together(batch: list[_Job]) -> bool:
-    """Run the batch in one transaction without savepoints. An inquiry refused before it wrote
-    anything (bad input, an unknown caller) gets its error and the others go on. False if an inquiry
-    failed otherwise (then nothing of the attempt remains); True once the batch is answered
-    (committed, or its commit failed)."""
-    session = batch[0].platform.sessions()
+def _commit(batch: list[_Job], held: _HeldConnection) -> None:
+    """Run the batch and commit it: first all in one go, without savepoints (the common case:
+    nobody fails); if an inquiry fails, that attempt is rolled back whole and the batch runs again
+    with each inquiry in its own savepoint, so a failure costs only the inquiry that failed. A
+    failed commit is not tried again (it may have happened): its inquiries are not served."""
+    if len(batch) > 1:
+        if _together(batch, held):
+            return
+        for job in batch:
+            job.reset()
+    _one_by_one(batch, held)
+
+
+def _together(batch: list[_Job], held: _HeldConnection) -> bool:
+    """Run the batch in one transaction without savepoints: every inquiry reads and decides, then all
+    their log rows are stored with one statement and their ledger entries appended. An inquiry that
+    fails while reading gets its error and the others go on. False if the database failed a
+    statement (then nothing of the attempt remains); True once the batch is answered (committed, or
+    its commit failed)."""
+    session = held.session(batch[0].platform)
     session.info[ledger.HEAD_KEPT] = None           # no savepoints here: the head is read once
     try:
         transaction = session.begin()
@@ -793,15 +852,21 @@ def _together(batch: list[_Job]) -> bool:
             try:
                 job.context.run(_run_job, job, session)
             except Exception as exc:  # noqa: BLE001
-                if job.logging or isinstance(exc, DBAPIError):
-                    # It may have written, or the database may refuse the rest of the transaction
-                    # (PostgreSQL does after an error): run again, one savepoint per inquiry.
+                if isinstance(exc, DBAPIError):
+                    # The database may refuse the rest of the transaction (PostgreSQL does after an
+                    # error): run again, one savepoint per inquiry.
                     transaction.rollback()
                     return False
-                job.error = exc     # refused before it wrote anything (bad input, unknown caller)
+                job.error = _failure(job, exc)      # it only read: the others go on
+        try:
+            _store([job for job in batch if job.error is None])
+        except Exception:  # noqa: BLE001 - which row was refused? one savepoint per inquiry tells
+            transaction.rollback()
+            return False
         try:
             transaction.commit()
         except Exception as exc:  # noqa: BLE001 - nothing of the batch is served
+            held.drop()
             for job in batch:
                 job.logging = True
                 job.error, job.result = _failure(job, exc), None
@@ -810,23 +875,26 @@ def _together(batch: list[_Job]) -> bool:
         session.close()
 
 
-def _one_by_one(batch: list[_Job]) -> None:
+def _one_by_one(batch: list[_Job], held: _HeldConnection) -> None:
     """Run the batch in one transaction, each inquiry in its own savepoint (alone: none)."""
-    session = batch[0].platform.sessions()
+    session = held.session(batch[0].platform)
     try:
         with session.begin():
             for job in batch:
                 try:
                     if len(batch) == 1:
                         job.context.run(_run_job, job, session)
+                        _store([job])
                     else:
                         with session.begin_nested():
                             job.context.run(_run_job, job, session)
+                            _store([job])
                 except Exception as exc:  # noqa: BLE001 - handed to the job's own caller
                     if len(batch) == 1:
                         raise
                     job.error = _failure(job, exc)
     except Exception as exc:  # noqa: BLE001 - the commit (or a lone inquiry) failed
+        held.drop()
         for job in batch:
             if job.error is None:
                 job.logging = job.logging or job.result is not None
@@ -837,18 +905,19 @@ def _one_by_one(batch: list[_Job]) -> None:
 
 
 def _run_job(job: _Job, session: Session) -> None:
+    """Find who asks, and do the inquiry's reading and deciding; its log row is staged, not stored."""
     if job.resolve is not None:
         job.actor = job.resolve(session)
     assert job.actor is not None
-    uow = UnitOfWork(job.platform, session, job.actor)
-    job.result = job.work(uow, _logger(job))
-    uow.write_ledger()
+    job.uow = UnitOfWork(job.platform, session, job.actor)
+    job.staged = None
+    job.result = job.work(job.uow, _logger(job))
 
 
 def _logger(job: _Job) -> Any:
     def log(uow: UnitOfWork, **kwargs: Any) -> _Logged:
         job.logging = True
-        return _log(uow, viewer_actor=uow.actor, **kwargs)
+        return _log(uow, job, **kwargs)
 
     return log
 
