@@ -262,6 +262,47 @@ def test_the_database_itself_refuses_updates_and_deletes_of_ledger_rows(signed, 
     assert report.ok and report.entries == 6
 
 
+def test_on_postgresql_a_run_of_entries_is_appended_in_one_round_trip(platform):
+    """Several entries of one transaction reach PostgreSQL as one call of the database's append
+    function (each entry still inserted and the head moved by its own statement inside it)."""
+    if platform.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs the statements in process: there is no round trip to save")
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(platform.engine, "before_cursor_execute", watch)
+    try:
+        with platform.unit_of_work(ACTOR) as uow:
+            for i in range(5):
+                uow.record("record.accepted", "record", i, {"i": i})
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", watch)
+    assert len([s for s in statements if "xinyong_ledger_append" in s]) == 1
+    assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT INTO LEDGER_ENTRIES",
+                                                                         "UPDATE LEDGER_HEAD"))]
+    report = _verify(platform)
+    assert report.ok and report.entries == 5
+
+
+def test_on_postgresql_the_append_function_cannot_break_the_chain(platform):
+    """Calling the append function directly with an entry that does not follow the head is refused
+    by the same triggers as the two statements would be, and nothing is written."""
+    if platform.engine.dialect.name != "postgresql":
+        pytest.skip("the function exists on PostgreSQL only")
+    _append(platform, 3)
+    forged = [{"seq": 5, "at": "2026-01-01T00:00:00+00:00", "actor": "x", "action": "record.accepted",
+               "entity": "record", "entity_id": "1", "facts": "{}", "prev_hash": "2" * 64,
+               "entry_hash": "3" * 64}]
+    with pytest.raises(DBAPIError, match="audit ledger"), platform.engine.begin() as conn:
+        conn.execute(text("SELECT xinyong_ledger_append(CAST(:e AS jsonb))"), {"e": json.dumps(forged)})
+    report = _verify(platform)
+    assert report.ok and report.entries == 3
+
+
 # --------------------------------------------------------------------------------------------------
 # Tampering (with the triggers switched off, as an owner could) is found and named
 
