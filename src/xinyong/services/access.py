@@ -711,16 +711,17 @@ _WRITER_IDLE_SECONDS = 5.0
 
 
 class _GroupCommit:
-    """Inquiries of one process are run by one writer thread, one after another, each in its own
-    savepoint, inside one transaction whose commit they share (group commit).
+    """Inquiries of one process (per database) are run by one writer thread, one after another,
+    inside one transaction whose commit they share (group commit).
 
     Every inquiry is a durable write — its log row, and for a non-public read its ledger entry — and
     the commit's flush to disk is what it costs most. Callers queue their inquiries here; the writer
-    takes everything queued as the next batch and runs it. Nobody is answered before the commit that
-    holds its log row has succeeded; if that commit fails, every inquiry of the batch raises
-    ``InquiryNotLogged`` and nothing is served. A failure inside one inquiry rolls back its savepoint
-    only. Alone, an inquiry is a batch of one, with no savepoint. On SQLite this also keeps the
-    process's inquiries from contending for the database's single write lock.
+    takes everything queued as the next batch: every inquiry reads and decides, then the batch's log
+    rows and ledger entries are stored, then it commits (``_commit``). Nobody is answered before the
+    commit that holds its log row has succeeded; if that commit fails, every inquiry of the batch
+    raises ``InquiryNotLogged`` and nothing is served. A failure of one inquiry costs only that
+    inquiry (after a failed statement the batch runs again with a savepoint per inquiry). On SQLite
+    this also keeps the process's inquiries from contending for the database's single write lock.
 
     A thread waits for its inquiry (``run``); a request handler awaits it (``run_async``) without
     holding a worker thread, so serving an inquiry over HTTP costs no thread hand-offs beyond the
