@@ -469,6 +469,14 @@ def test_explain_without_a_record_is_not_found(platform, world) -> None:  # type
 # Concurrent inquiries share commits, and each is still logged (or refused) on its own
 # ---------------------------------------------------------------------------------------------
 
+def _inquire_into(outcomes: dict[int, object], n: int, platform: Platform, who: Actor, kwargs: dict) -> None:  # type: ignore[type-arg]
+    """One inquiry, as a thread's work: its result, or what it raised, under ``n``."""
+    try:
+        outcomes[n] = access.inquire(platform, who, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        outcomes[n] = exc
+
+
 def test_concurrent_inquiries_are_each_logged_and_one_failure_spoils_no_other(platform, world) -> None:  # type: ignore[no-untyped-def]
     import threading
 
@@ -485,10 +493,7 @@ def test_concurrent_inquiries_are_each_logged_and_one_failure_spoils_no_other(pl
                        (world["duty"], {"subject_ref": world["person"], "purpose": "administrative_permit"}),
                        (poison, {"subject_ref": world["org"], "purpose": "administrative_permit"})][n % 3 if n < 3
                                                                                                   else n % 2]
-        try:
-            outcomes[n] = access.inquire(platform, who, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            outcomes[n] = exc
+        _inquire_into(outcomes, n, platform, who, kwargs)
 
     event.listen(platform.engine, "before_cursor_execute", refuse)
     try:
@@ -538,20 +543,15 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
                 raise RuntimeError("this one cannot be logged")
 
     outcomes: dict[int, object] = {}
-
-    def ask(n: int, who: Actor, kwargs: dict) -> None:  # type: ignore[type-arg]
-        try:
-            outcomes[n] = access.inquire(platform, who, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            outcomes[n] = exc
+    first_department = Actor(Role.duty_department, "user:first", "dept-01")
 
     event.listen(platform.engine, "before_cursor_execute", watch)
     try:
-        first = threading.Thread(target=ask, args=(-1, Actor(Role.duty_department, "user:first", "dept-01"),
-                                                   duty_kwargs))
+        first = threading.Thread(target=_inquire_into, args=(outcomes, -1, platform, first_department, duty_kwargs))
         first.start()
         assert first_running.wait(10)
-        threads = [threading.Thread(target=ask, args=(n, who, kwargs)) for n, (who, kwargs) in enumerate(askers)]
+        threads = [threading.Thread(target=_inquire_into, args=(outcomes, n, platform, who, kwargs))
+                   for n, (who, kwargs) in enumerate(askers)]
         for t in threads:
             t.start()
         deadline = datetime.now(UTC).timestamp() + 10

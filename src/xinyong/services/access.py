@@ -883,13 +883,9 @@ def _one_by_one(batch: list[_Job], held: _HeldConnection) -> None:
         with session.begin():
             for job in batch:
                 try:
-                    if len(batch) == 1:
+                    with contextlib.nullcontext() if len(batch) == 1 else session.begin_nested():
                         job.context.run(_run_job, job, session)
                         _store([job])
-                    else:
-                        with session.begin_nested():
-                            job.context.run(_run_job, job, session)
-                            _store([job])
                 except Exception as exc:  # noqa: BLE001 - handed to the job's own caller
                     if len(batch) == 1:
                         raise

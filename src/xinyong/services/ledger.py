@@ -312,7 +312,7 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
     if not prepared:
         return []
     connection = connection or session.connection()
-    kept = session.info.get(HEAD_KEPT) if HEAD_KEPT in session.info else None
+    kept = session.info.get(HEAD_KEPT)
     head = kept if isinstance(kept, Head) else _lock_head(session, connection)
     chained: list[Entry] = []
     for event in prepared:
