@@ -288,6 +288,54 @@ def test_on_postgresql_a_run_of_entries_is_appended_in_one_round_trip(platform):
     assert report.ok and report.entries == 5
 
 
+def test_on_sqlite_a_run_of_entries_is_one_statement_and_the_head_follows_each_entry(platform):
+    """On SQLite the entries of one transaction are inserted by one executemany: the database moves
+    the head after each insert (migration 0008), so each entry is still checked against the head it
+    follows, and the head ends on the last entry."""
+    if platform.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL appends through its function (the test above)")
+    from sqlalchemy import event
+
+    statements: list[tuple[str, bool]] = []
+
+    def watch(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((" ".join(statement.split()).upper(), executemany))
+
+    _append(platform, 2)
+    event.listen(platform.engine, "before_cursor_execute", watch)
+    try:
+        with platform.unit_of_work(ACTOR) as uow:
+            for i in range(5):
+                uow.record("record.accepted", "record", i, {"i": i})
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", watch)
+    assert [many for s, many in statements if s.startswith("INSERT INTO LEDGER_ENTRIES")] == [True]
+    assert not [s for s, _ in statements if s.startswith("UPDATE LEDGER_HEAD")]
+    with platform.engine.connect() as conn:
+        head = conn.execute(text("SELECT seq, entry_hash FROM ledger_head")).one()
+    assert tuple(head) == (7, _entry(platform, 7)["entry_hash"])
+    report = _verify(platform)
+    assert report.ok and report.entries == 7
+
+
+def test_on_sqlite_an_entry_out_of_order_in_a_run_refuses_the_whole_run(platform):
+    """One executemany of entries where the third does not follow the second: the database refuses
+    it, the transaction is rolled back, and neither the entries nor the head moved."""
+    if platform.engine.dialect.name != "sqlite":
+        pytest.skip("the run is one statement on SQLite only")
+    _append(platform, 3)
+    last = _entry(platform, 3)
+    first = _rehash({**last, "seq": 4, "entity_id": "a"}, last["entry_hash"])
+    second = _rehash({**last, "seq": 5, "entity_id": "b"}, first["entry_hash"])
+    stray = _rehash({**last, "seq": 6, "entity_id": "c"}, "9" * 64)
+    with pytest.raises(DBAPIError, match="audit ledger"), platform.engine.begin() as conn:
+        conn.execute(insert(ENTRIES), [first, second, stray])
+    with platform.engine.connect() as conn:
+        assert conn.execute(text("SELECT seq FROM ledger_head")).scalar() == 3
+    report = _verify(platform)
+    assert report.ok and report.entries == 3
+
+
 def test_on_postgresql_the_append_function_cannot_break_the_chain(platform):
     """Calling the append function directly with an entry that does not follow the head is refused
     by the same triggers as the two statements would be, and nothing is written."""

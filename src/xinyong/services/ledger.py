@@ -37,7 +37,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Engine, String, bindparam, func, insert, select, text, type_coerce, update
+from sqlalchemy import Connection, Engine, String, func, insert, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from xinyong.domain.actors import Actor
@@ -256,9 +256,7 @@ def _insert_genesis_head(session: Session) -> None:
 # Built once: an inquiry appends an entry per read, and building these each time cost more than running them.
 _HEAD_FOR_UPDATE = select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1).with_for_update()
 _ADD_ENTRY = insert(LedgerEntry.__table__)
-_MOVE_HEAD = (update(LedgerHead.__table__).where(LedgerHead.__table__.c.id == 1)
-              .values(seq=bindparam("new_seq"), entry_hash=bindparam("new_hash")))
-# PostgreSQL: migration 0007's function runs the two statements above for each entry, in seq order.
+# PostgreSQL: migration 0007's function inserts each entry and moves the head to it, in seq order.
 _APPEND_PG = text("SELECT xinyong_ledger_append(CAST(:entries AS jsonb))")
 
 
@@ -328,9 +326,9 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
         connection.execute(_APPEND_PG, {"entries": json.dumps(
             [{**row, "at": row["at"].isoformat()} for row in values], ensure_ascii=False)})
     else:
-        for row in values:
-            connection.execute(_ADD_ENTRY, row)
-            connection.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["entry_hash"]})
+        # SQLite: a trigger (migration 0008) moves the head after each insert, so the entries go in
+        # one executemany, in seq order, each still checked against the head it must follow.
+        connection.execute(_ADD_ENTRY, values)
     if HEAD_KEPT in session.info:
         session.info[HEAD_KEPT] = head
     config = config_for(session)
