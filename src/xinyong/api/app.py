@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from xinyong import __version__
 from xinyong.api.errors import install_error_handlers
+from xinyong.api.responses import JSONResponse
 from xinyong.services.platform import Platform
 
 ROUTERS = (
@@ -30,6 +31,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         description="Public credit information platform. Every value is cited to the regulation in force.",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        default_response_class=JSONResponse,
     )
     app.state.platform = platform
     install_error_handlers(app)

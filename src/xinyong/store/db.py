@@ -6,10 +6,12 @@ keys on; PostgreSQL through psycopg 3. Both behave the same for the schema in ``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,8 +36,18 @@ READ_ONLY = "xinyong_read_only"
 """Execution option of a connection that only reads: on SQLite its transactions begin DEFERRED."""
 
 
+def load_json(text: str | bytes) -> object:
+    """A JSON column's value: parsed by orjson (an inquiry parses every record's payload), or, for
+    what orjson refuses and the standard library reads (an integer beyond 64 bits), by ``json``."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("json_deserializer", load_json)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         on_disk = bool(parsed.database) and parsed.database != ":memory:"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from xinyong.api.deps import SESSION_COOKIE, Caller, current_caller, get_platform
 from xinyong.api.errors import ErrorBody
+from xinyong.api.responses import JSONResponse
 from xinyong.domain.actors import Actor, Role
 from xinyong.services import auth
 from xinyong.services.platform import Platform

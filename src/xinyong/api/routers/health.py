@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from xinyong.api.deps import get_platform
+from xinyong.api.responses import JSONResponse
 from xinyong.services.platform import Platform
 
 router = APIRouter(tags=["health"])

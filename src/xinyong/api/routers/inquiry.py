@@ -13,11 +13,11 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from xinyong.api.deps import current_actor, deferred_actor, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
+from xinyong.api.responses import JSONResponse
 from xinyong.domain.access import Mode
 from xinyong.domain.actors import Actor, Role
 from xinyong.services import access, authorizations, inquiry_log, public

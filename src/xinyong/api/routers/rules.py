@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from xinyong.api.errors import ErrorBody, error_response
+from xinyong.api.responses import JSONResponse
 from xinyong.domain.calendar import CalendarDataError, UnknownYearError, WorkingDayCalendar
 from xinyong.rules import (
     NoValueInForce,

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from xinyong.api.deps import RowId, caller_of, get_platform
 from xinyong.api.errors import ErrorBody
+from xinyong.api.responses import JSONResponse
 from xinyong.domain.actors import Actor, Role
 from xinyong.rules.loader import load_vocabulary
 from xinyong.services import files, ingest, units
