@@ -410,7 +410,8 @@ def _personal_name(field_name: str) -> bool:
 
 
 def _is_citizen_id(value: Any) -> bool:
-    return isinstance(value, str) and bool(_ID_LIKE.fullmatch(value.strip())) and \
+    # Most payload values (dates, codes, short text) are shorter than any identity number: no regex.
+    return isinstance(value, str) and len(value) >= 15 and bool(_ID_LIKE.fullmatch(value.strip())) and \
         check_identifier(value.strip(), hint=IdentifierKind.citizen_id).valid
 
 

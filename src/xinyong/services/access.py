@@ -646,20 +646,23 @@ def _log(uow: UnitOfWork, job: _Job, *, mode: Mode, purpose: str | None, authori
 
 def _store(jobs: Sequence[_Job]) -> None:
     """Store the staged log rows of ``jobs`` with one statement, put each stored id into its job's
-    result, and append their ledger entries (in the jobs' order)."""
+    result, and append all their ledger entries with one ``append_many`` (in the jobs' order: they
+    share the transaction)."""
+    if not jobs:
+        return
+    uow = jobs[0].uow
+    assert uow is not None
     staged = [job for job in jobs if job.staged is not None]
     if staged:
-        assert staged[0].uow is not None
-        ids = staged[0].uow.connection.execute(_sql().insert_logs, [job.staged.values for job in staged]).scalars()
+        ids = uow.connection.execute(_sql().insert_logs, [job.staged.values for job in staged]).scalars()
         for job, inquiry_id in zip(staged, ids, strict=True):
             assert job.uow is not None and job.staged is not None
             job.result = dataclasses.replace(job.result, inquiry_id=int(inquiry_id))
             if job.staged.event is not None:
                 action, facts = job.staged.event
                 job.uow.record(action, "inquiry", int(inquiry_id), facts)
-    for job in jobs:
-        assert job.uow is not None
-        job.uow.write_ledger()
+    recorded = [event for job in jobs if job.uow is not None for event in job.uow.take_recorded()]
+    ledger.append_many(uow.session, recorded, uow.connection, copies=False)
 
 
 class _Job:

@@ -113,5 +113,10 @@ class UnitOfWork:
         """Append the recorded events in order (called by ``Platform.unit_of_work`` before the commit)."""
         from xinyong.services import ledger
 
+        ledger.append_many(self.session, self.take_recorded(), self.connection, copies=False)
+
+    def take_recorded(self) -> list[Any]:
+        """The events recorded and not yet appended, handed over: whoever takes them appends them in
+        this transaction (the inquiry writer appends a whole batch's with one ``append_many``)."""
         pending, self._pending = self._pending, []
-        ledger.append_many(self.session, pending, self.connection, copies=False)
+        return pending
