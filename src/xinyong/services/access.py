@@ -22,6 +22,7 @@ Nothing else under ``xinyong`` selects from ``records`` or ``record_versions`` (
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import dataclasses
@@ -452,11 +453,29 @@ def _resolve(connection: Connection, subject_ref: str | int, today: date, mode: 
             return _Resolved(Target(None, NATURAL_PERSON), None, [], _digest(ref))
         by = "identifier"
         params.update(kind=check.kind.value, value=check.identifier)
-    rows = connection.execute(_sql().subject_records[(by, bool(codes))], params).all()
+    rows = _plain_rows(connection.execute(_sql().subject_records[(by, bool(codes))], params))
     if not rows:
         return _Resolved(Target(None, known_kind), None, [], _digest(ref))
     first = rows[0]
     return _Resolved(Target(first.s_id, first.s_kind), first, [r for r in rows if r.id is not None], None)
+
+
+_ROW_TYPES: dict[tuple[str, ...], Any] = {}    # per statement's keys (a handful of statements)
+
+
+def _plain_rows(result: Any) -> list[Any]:
+    """A result's rows as named tuples with the same names. The policy reads some forty attributes of
+    every record row; on a SQLAlchemy ``Row`` each costs about 0.3 µs (a mapping lookup), on a named
+    tuple a few nanoseconds: a tenth of an inquiry's time in the writer."""
+    keys = tuple(result.keys())
+    if keys not in _ROW_TYPES:
+        try:
+            _ROW_TYPES[keys] = collections.namedtuple("PolicyRow", keys)._make
+        except ValueError:          # a key that cannot be a name: the rows stay as they are
+            _ROW_TYPES[keys] = None
+    make = _ROW_TYPES[keys]
+    rows = result.all()
+    return [make(row) for row in rows] if make is not None else rows
 
 
 def _authorization(session: Session, authorization_id: int | None) -> policy.Authorization | None:
