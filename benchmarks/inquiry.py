@@ -609,7 +609,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP connections")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per HTTP scenario and round")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="HTTP rounds (bare, public, duty each); medians are reported")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--pg-url", default=os.environ.get("XINYONG_BENCH_PG_URL"),
