@@ -94,3 +94,24 @@ def test_every_route_is_reached_by_its_own_path_whatever_the_routers_order(platf
                     assert taken == [route], f"{method} {route.path} is taken by {taken}"
                     checked += 1
     assert checked > 40
+
+
+def test_the_server_sets_the_garbage_collection_threshold_when_it_starts(settings, clock):
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from xinyong.services.platform import Platform
+
+    before = gc.get_threshold()
+    try:
+        tuned = settings.model_copy(update={"gc_threshold": 12_345})
+        with TestClient(create_app(Platform.from_settings(tuned, clock=clock))) as c:
+            assert c.get("/healthz").status_code == 200
+            assert gc.get_threshold() == (12_345, *before[1:])
+        gc.set_threshold(*before)
+        kept = settings.model_copy(update={"gc_threshold": 0})
+        with TestClient(create_app(Platform.from_settings(kept, clock=clock))):
+            assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)

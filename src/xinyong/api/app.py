@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -25,6 +28,23 @@ ROUTERS = (
 )
 
 
+def tune_gc(threshold: int) -> None:
+    """Let the process's garbage collector run after ``threshold`` new container objects instead of
+    Python's 700 (0: leave it). A request allocates thousands of short-lived objects, nearly all freed
+    by reference counting; at 700 the collector still ran some 65 times a second under the inquiry
+    benchmark and took about 5% of the server's time (measured with ``gc.callbacks``); at 10,000 it
+    ran about ten times a minute. Called when the server starts (the app's lifespan)."""
+    if threshold:
+        _young, middle, old = gc.get_threshold()
+        gc.set_threshold(threshold, middle, old)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    tune_gc(app.state.platform.settings.gc_threshold)
+    yield
+
+
 def create_app(platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform.from_settings()
     app = FastAPI(
@@ -34,6 +54,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         docs_url="/docs",
         openapi_url="/openapi.json",
         default_response_class=JSONResponse,
+        lifespan=_lifespan,
     )
     app.state.platform = platform
     install_error_handlers(app)
