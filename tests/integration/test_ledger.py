@@ -262,17 +262,15 @@ def test_the_database_itself_refuses_updates_and_deletes_of_ledger_rows(signed, 
     assert report.ok and report.entries == 6
 
 
-def test_on_postgresql_a_run_of_entries_is_appended_in_one_round_trip(platform):
-    """Several entries of one transaction reach PostgreSQL as one call of the database's append
-    function (each entry still inserted and the head moved by its own statement inside it)."""
-    if platform.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs the statements in process: there is no round trip to save")
+def _statements_recording_five(platform) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+    """The statements sent while one transaction records five events, each with whether it was an
+    executemany."""
     from sqlalchemy import event
 
-    statements: list[str] = []
+    statements: list[tuple[str, bool]] = []
 
-    def watch(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
+    def watch(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, executemany))
 
     event.listen(platform.engine, "before_cursor_execute", watch)
     try:
@@ -281,6 +279,15 @@ def test_on_postgresql_a_run_of_entries_is_appended_in_one_round_trip(platform):
                 uow.record("record.accepted", "record", i, {"i": i})
     finally:
         event.remove(platform.engine, "before_cursor_execute", watch)
+    return statements
+
+
+def test_on_postgresql_a_run_of_entries_is_appended_in_one_round_trip(platform):
+    """Several entries of one transaction reach PostgreSQL as one call of the database's append
+    function (each entry still inserted and the head moved by its own statement inside it)."""
+    if platform.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs the statements in process: there is no round trip to save")
+    statements = [statement for statement, _many in _statements_recording_five(platform)]
     assert len([s for s in statements if "xinyong_ledger_append" in s]) == 1
     assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT INTO LEDGER_ENTRIES",
                                                                          "UPDATE LEDGER_HEAD"))]
@@ -294,21 +301,9 @@ def test_on_sqlite_a_run_of_entries_is_one_statement_and_the_head_follows_each_e
     follows, and the head ends on the last entry."""
     if platform.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL appends through its function (the test above)")
-    from sqlalchemy import event
-
-    statements: list[tuple[str, bool]] = []
-
-    def watch(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append((" ".join(statement.split()).upper(), executemany))
-
     _append(platform, 2)
-    event.listen(platform.engine, "before_cursor_execute", watch)
-    try:
-        with platform.unit_of_work(ACTOR) as uow:
-            for i in range(5):
-                uow.record("record.accepted", "record", i, {"i": i})
-    finally:
-        event.remove(platform.engine, "before_cursor_execute", watch)
+    statements = [(" ".join(statement.split()).upper(), many)
+                  for statement, many in _statements_recording_five(platform)]
     assert [many for s, many in statements if s.startswith("INSERT INTO LEDGER_ENTRIES")] == [True]
     assert not [s for s, _ in statements if s.startswith("UPDATE LEDGER_HEAD")]
     with platform.engine.connect() as conn:

@@ -868,7 +868,6 @@ def _together(batch: list[_Job], held: _HeldConnection) -> bool:
     statement (then nothing of the attempt remains); True once the batch is answered (committed, or
     its commit failed)."""
     session = held.session(batch[0].platform)
-    session.info[ledger.HEAD_KEPT] = None           # no savepoints here: the head is read once
     try:
         transaction = session.begin()
         for job in batch:

@@ -270,13 +270,6 @@ def _lock_head(session: Session, connection: Connection | None = None) -> Head:
     return Head(int(row.seq), row.entry_hash)
 
 
-HEAD_KEPT = "xinyong.ledger_head"
-"""``session.info`` key: present, the session's transaction keeps the head it has locked there, so
-further appends in that transaction need not read it again. Only for a transaction without
-savepoints (a savepoint rolled back could take entries back behind the kept head): the inquiry
-writer's batch sets it."""
-
-
 def append(session: Session, *, actor: Actor | str, action: str, entity: str, entity_id: str | int | None,
            facts: Mapping[str, Any] | None, at: datetime) -> LedgerEntry:
     """Append one event to the chain inside the session's transaction and return the stored entry.
@@ -310,8 +303,7 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
     if not prepared:
         return []
     connection = connection or session.connection()
-    kept = session.info.get(HEAD_KEPT)
-    head = kept if isinstance(kept, Head) else _lock_head(session, connection)
+    head = _lock_head(session, connection)
     chained: list[Entry] = []
     for event in prepared:
         entry = event.after(head)
@@ -329,8 +321,6 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
         # SQLite: a trigger (migration 0008) moves the head after each insert, so the entries go in
         # one executemany, in seq order, each still checked against the head it must follow.
         connection.execute(_ADD_ENTRY, values)
-    if HEAD_KEPT in session.info:
-        session.info[HEAD_KEPT] = head
     config = config_for(session)
     if config is not None and config.every:
         for entry in chained:
