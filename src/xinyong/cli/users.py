@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import typer
 from rich.console import Console
@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from xinyong.domain.actors import Actor, Role
 
-app = typer.Typer(help="Accounts 用户: create users with a role, issue and revoke API tokens.", no_args_is_help=True)
+app = typer.Typer(help="Accounts 用户: create users with a role, issue and revoke API tokens, resolve a disputed "
+                  "real-name binding.", no_args_is_help=True)
 institutions_app = typer.Typer(help="Credit service institutions 信用服务机构: filings and agreements.",
                                no_args_is_help=True)
 console = Console()
@@ -25,7 +26,8 @@ def _platform():  # type: ignore[no-untyped-def]
 
 
 def _fail(exc) -> None:  # type: ignore[no-untyped-def]
-    typer.echo(f"{exc.message_zh} / {exc.message_en}", err=True)
+    field = f"{exc.field}: " if getattr(exc, "field", None) else ""
+    typer.echo(f"{field}{exc.message_zh} / {exc.message_en}", err=True)
     raise typer.Exit(2)
 
 
@@ -52,17 +54,30 @@ def add(
 
 @app.command("token")
 def token(username: str = typer.Argument(...), label: str = typer.Option("", help="What the token is for."),
+          expires: str = typer.Option(None, "--expires",
+                                      help="Expiry, ISO 8601 with an offset (2026-12-31T18:00:00+08:00); "
+                                           "must be later than now."),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Issue an API token for USERNAME. The token is printed once and never stored in clear."""
     from xinyong.services import auth
     from xinyong.store.models.auth import User
 
-    with _platform().unit_of_work(ADMIN) as uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            typer.echo(f"没有该用户 / no such user: {username}", err=True)
-            raise typer.Exit(2)
-        secret = auth.issue_token(uow, user, label=label)
+    expires_at = None
+    if expires is not None:
+        try:
+            expires_at = datetime.fromisoformat(expires)
+        except ValueError:
+            _fail(auth.AuthError("expires_at_invalid", "到期时间须为 ISO 8601 格式，例如 2026-12-31T18:00:00+08:00",
+                                 "the expiry time must be ISO 8601, e.g. 2026-12-31T18:00:00+08:00", "expires_at"))
+    try:
+        with _platform().unit_of_work(ADMIN) as uow:
+            user = uow.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                typer.echo(f"没有该用户 / no such user: {username}", err=True)
+                raise typer.Exit(2)
+            secret = auth.issue_token(uow, user, label=label, expires_at=expires_at)
+    except auth.AuthError as exc:
+        _fail(exc)
     typer.echo(json.dumps({"token": secret}) if as_json else secret)
 
 
@@ -77,6 +92,26 @@ def revoke_token(token_id: int = typer.Argument(..., help="The token's id.")) ->
     except auth.AuthError as exc:
         _fail(exc)
     console.print("revoked 已撤销")
+
+
+@app.command("unbind")
+def unbind(username: str = typer.Argument(..., help="The account whose real-name binding is disputed."),
+           reason: str = typer.Option(..., "--reason",
+                                      help="Why (who decided, the case number): written to the audit ledger, so "
+                                           "no name, identity or phone number."),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Resolve a disputed real-name binding: USERNAME is no longer bound to its credit subject and is an
+    unverified personal account again; the person then verifies the right account. Recorded in the
+    audit ledger with the reason."""
+    from xinyong.services import auth
+
+    try:
+        with _platform().unit_of_work(ADMIN) as uow:
+            done = auth.unbind(uow, username, reason=reason)
+    except auth.AuthError as exc:
+        _fail(exc)
+    out = {"user_id": done.user_id, "subject_id": done.subject_id, "unbound": True}
+    typer.echo(json.dumps(out)) if as_json else console.print(f"unbound 已解除绑定 {out}")
 
 
 @institutions_app.command("add")

@@ -18,6 +18,12 @@ class Role(StrEnum):
     system = "system"                      # the platform itself: sweeps, migrations, demo loading
 
 
+CITIZEN_ROLES = frozenset({Role.public, Role.subject})
+"""The roles of a natural person's own account: one not yet verified (``public``) or a credit subject.
+Only such an account, with no organisation, may bind itself to a person by real-name verification;
+an organisation's account (a department, a unit, an institution, the operator) never can."""
+
+
 @dataclass(frozen=True)
 class Actor:
     role: Role

@@ -72,6 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.record_id": {"zh": "信用记录", "en": "Credit record"},
     "field.authorization_id": {"zh": "授权", "en": "Authorization"},
     "field.subject": {"zh": "信用主体", "en": "Credit subject"},
+    "field.account": {"zh": "账户", "en": "Account"},
     "csrf.title": {"zh": "请求未被接受", "en": "Request refused"},
     "csrf.message": {"zh": "表单缺少安全令牌或令牌已失效（CSRF 防护）。请返回并刷新页面后重试。",
                      "en": "The form's security token is missing or expired (CSRF protection). "
@@ -107,6 +108,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "en": "This is an organisation's account: real-name verification is for credit "
                                      "subjects inquiring about themselves; use a personal account."},
     "me.verify.submit": {"zh": "核验", "en": "Verify"},
+    "me.verify.identifier": {"zh": "公民身份号码", "en": "Citizen identity number"},
     "me.record.title": {"zh": "我的信用记录", "en": "My credit record"},
     "me.record.intro": {"zh": "本人查询免费。每条记录列明提供单位、事项、日期、标注以及作出每项决定所依据的条款；"
                               "本次查询已记入查询记录。",

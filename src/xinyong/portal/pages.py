@@ -44,7 +44,7 @@ from fastapi.templating import Jinja2Templates
 
 from xinyong import __version__
 from xinyong.domain.access import Mode
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.actors import CITIZEN_ROLES, Actor, Role
 from xinyong.domain.catalog import CATEGORY_LABELS, DISCLOSURE_LABELS, ORIGIN_LABELS, CatalogItemSpec, display_rules
 from xinyong.domain.clock import business_tz
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier
@@ -65,9 +65,10 @@ CSRF_FIELD = "csrf_token"
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
 PORTAL_AUTH = Actor.system("portal-auth")
-VERIFIABLE_ROLES = frozenset({Role.public, Role.subject})
-"""Accounts that may bind themselves to a credit subject here; an organisation's account (a department,
-a unit, the operator) is never turned into a subject's account by a form on this page."""
+VERIFIABLE_ROLES = CITIZEN_ROLES
+"""Accounts offered the verification form (``services.auth.binding_refusal`` decides, for the portal and
+the API alike); an organisation's account (a department, a unit, the operator) is never turned into a
+subject's account."""
 PERSON_KINDS = frozenset({IdentifierKind.citizen_id, IdentifierKind.passport, IdentifierKind.other_id})
 _ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]")
 _PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,99}$")
@@ -368,7 +369,7 @@ def _me(request: Request, platform: Platform, visitor: Visitor, *, errors: Seque
     lang = language(request)
     context: dict[str, Any] = {"errors": list(errors), "form": dict(form or {}),
                                "verifier": platform.settings.real_name_verifier,
-                               "may_verify": visitor.role in VERIFIABLE_ROLES}
+                               "may_verify": visitor.role in VERIFIABLE_ROLES and not visitor.organisation}
     if visitor.verified:
         try:
             result = access.inquire(platform, visitor.actor, subject_ref=visitor.subject_id or 0, mode=Mode.self,
@@ -403,28 +404,27 @@ def verify(request: Request, identifier: str = Form(""), display_name: str = For
         return _forbidden(request, visitor)
     if visitor is None:
         return _to_login(request)
-    if visitor.verified:
-        return _redirect(request, "/me")
-    if visitor.role not in VERIFIABLE_ROLES:
-        return _me(request, platform, visitor, status_code=403, errors=[FormError(
-            None, "role_not_allowed", "机构账户不能进行信用主体实名核验，请使用个人账户",
-            "an organisation's account cannot be verified as a credit subject: use a personal account")])
     form = {"identifier": identifier.strip(), "display_name": display_name.strip(), "evidence": evidence}
     errors = _required(form, ("identifier", "display_name", "evidence")) + \
         _too_long(form, {"identifier": 64, "display_name": 200, "evidence": 4096})
-    if not errors:
-        try:
-            with platform.unit_of_work(visitor.actor) as uow:
-                user = auth.resolve_session(uow, visitor.secret)
-                if user is None:
-                    return _to_login(request)
+    status = 422
+    try:
+        # The same guards as the API's, in the one binding function: who may bind is told first.
+        with platform.unit_of_work(visitor.actor) as uow:
+            user = auth.resolve_session(uow, visitor.secret)
+            if user is None:
+                return _to_login(request)
+            refusal = auth.binding_refusal(user)
+            if refusal is not None:
+                raise refusal
+            if not errors:
                 auth.verify_real_name(uow, user, identifier=form["identifier"], display_name=form["display_name"],
                                       evidence=evidence, verifier=auth.configured_verifier(platform))
-        except auth.AuthError as exc:
-            errors = [FormError(exc.field, exc.reason, exc.message_zh, exc.message_en)]
+    except auth.AuthError as exc:
+        errors, status = [FormError(exc.field, exc.reason, exc.message_zh, exc.message_en)], exc.status
     if errors:
         shown = {"identifier": form["identifier"][:64], "display_name": form["display_name"][:200]}
-        return _me(request, platform, visitor, errors=errors, form=shown, status_code=422)
+        return _me(request, platform, visitor, errors=errors, form=shown, status_code=status)
     return _redirect(request, "/me", done="verified")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,10 +16,11 @@ from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.domain.identifiers import check_identifier
+from xinyong.domain.actors import CITIZEN_ROLES, Actor, Role
+from xinyong.domain.identifiers import IdentifierKind, SubjectKind, check_identifier
 from xinyong.services.platform import Platform, UnitOfWork
 from xinyong.store.models.auth import ApiToken, PortalSession, User
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
@@ -31,9 +33,14 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class AuthError(Exception):
-    def __init__(self, reason: str, message_zh: str, message_en: str, field: str | None = None) -> None:
+    """A refusal with the field, a reason code and the message in both languages; ``status`` is the HTTP
+    status an interface answers it with (422 unless the refusal says otherwise)."""
+
+    def __init__(self, reason: str, message_zh: str, message_en: str, field: str | None = None, *,
+                 status: int = 422) -> None:
         super().__init__(message_en)
         self.reason, self.message_zh, self.message_en, self.field = reason, message_zh, message_en, field
+        self.status = status
 
     def to_dict(self) -> dict[str, str | None]:
         return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
@@ -84,9 +91,17 @@ def check_password(uow: UnitOfWork, username: str, password: str) -> User:
 
 def issue_token(uow: UnitOfWork, user: User, *, label: str = "", scopes: list[str] | None = None,
                 expires_at: datetime | None = None) -> str:
+    now = uow.platform.clock.now()
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at.utcoffset() is None):
+        raise AuthError("expires_at_naive", "到期时间须带时区（例如 +08:00）",
+                        "the expiry time needs a time zone offset (e.g. +08:00)", "expires_at")
+    if expires_at is not None and expires_at <= now:
+        raise AuthError("expires_at_past", "到期时间必须晚于现在：不能签发已过期的令牌",
+                        "the expiry time must be later than now: a token cannot be issued already expired",
+                        "expires_at")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, token_sha256=digest(token), label=label, scopes=scopes or [],
-                   created_at=uow.platform.clock.now(), expires_at=expires_at)
+                   created_at=now, expires_at=expires_at)
     uow.session.add(row)
     uow.session.flush()
     uow.record("token.issued", "api_token", row.id, {"user_id": user.id, "scopes": row.scopes})
@@ -221,24 +236,122 @@ class DemoVerifier:
         return evidence == "demo" and check_identifier(identifier).valid and bool(display_name)
 
 
+def binding_refusal(user: User) -> AuthError | None:
+    """Why ``user`` may not be bound to a credit subject by real-name verification, or None when it may:
+    only a natural person's own account (a citizen role, no organisation) that is neither bound nor
+    verified yet. The one test the portal and the API both apply (through :func:`verify_real_name`)."""
+    if Role(user.role) not in CITIZEN_ROLES or user.organisation:
+        return AuthError("role_not_allowed", "机构账户不能进行信用主体实名核验，请使用个人账户",
+                         "an organisation's account cannot be verified as a credit subject: use a personal account",
+                         "account", status=403)
+    if user.subject_id is not None or user.real_name_verified_at is not None:
+        return AuthError("already_verified", "该账户已完成实名核验，不能再绑定其他身份；如有错误，请联系平台运营机构",
+                         "this account is already real-name verified and cannot be bound to another identity; "
+                         "if the binding is wrong, ask the platform operator", "account", status=409)
+    return None
+
+
+def _subject_taken() -> AuthError:
+    return AuthError("subject_already_bound", "该身份已绑定另一个账户；如非本人所为，请联系平台运营机构处理",
+                     "this identity is already bound to another account; if that was not you, ask the platform "
+                     "operator to resolve it", "identifier", status=409)
+
+
+def _bound_elsewhere(uow: UnitOfWork, subject_id: int, user_id: int) -> int | None:
+    """The account other than ``user_id`` already bound to ``subject_id``, if any."""
+    return uow.session.scalar(select(User.id).where(User.subject_id == subject_id, User.id != user_id))
+
+
 def verify_real_name(uow: UnitOfWork, user: User, *, identifier: str, display_name: str, evidence: str,
                      verifier: RealNameVerifier) -> Subject:
-    """Bind ``user`` to the credit subject ``identifier`` after the verifier confirms the person."""
-    check = check_identifier(identifier)
+    """Bind ``user`` to the natural person ``identifier`` after the verifier confirms the person: the one
+    binding path of the portal and the API.
+
+    Refused (``AuthError`` with the field, the reason and its HTTP status), changing nothing: an
+    account that is not a citizen's own or is already verified (:func:`binding_refusal`); a value that
+    is not a valid citizen identity number (an organisation's credit code cannot be bound); a name that
+    is not the one registered, or a verifier that does not confirm; a person already bound to another
+    account (checked, and enforced by the unique index on ``users.subject_id``: losing a race to the
+    index is the same refusal). A person with no records yet is registered as a subject, then bound.
+    """
+    refusal = binding_refusal(user)
+    if refusal is not None:
+        raise refusal
+    check = check_identifier(identifier, today=uow.platform.clock.today())
     if not check.valid:
         raise AuthError("identifier_invalid", check.message_zh, check.message_en, "identifier")
-    subject = uow.session.scalar(select(Subject).join(SubjectIdentifier)
-                                 .where(SubjectIdentifier.value == check.identifier))
-    if subject is None or subject.display_name != display_name.strip() or not verifier.verify(
-            identifier=check.identifier, display_name=display_name, evidence=evidence):
+    if check.kind is not IdentifierKind.citizen_id:
+        raise AuthError("not_citizen_id", "实名核验只接受公民身份号码：机构的统一社会信用代码等不能绑定个人账户",
+                        "real-name verification takes a citizen identity number: an organisation's credit code "
+                        "or another document cannot be bound to a personal account", "identifier")
+    name = display_name.strip()
+    subject = uow.session.scalar(select(Subject).join(SubjectIdentifier).where(
+        SubjectIdentifier.kind == IdentifierKind.citizen_id.value, SubjectIdentifier.value == check.identifier))
+    known_mismatch = subject is not None and (subject.kind != SubjectKind.natural_person.value
+                                              or subject.display_name != name)
+    if known_mismatch or not name or not verifier.verify(identifier=check.identifier, display_name=name,
+                                                         evidence=evidence):
         uow.record("realname.failed", "user", user.id, {"method": verifier.name})
         raise AuthError("realname_failed", "实名核验未通过", "real-name verification failed")
-    user.subject_id = subject.id
-    user.role = Role.subject.value
-    user.real_name_verified_at = uow.platform.clock.now()
-    user.real_name_method = verifier.name
-    uow.record("realname.verified", "user", user.id, {"subject_id": subject.id, "method": verifier.name})
+    registered = subject is None
+    if subject is None:
+        from xinyong.services import subjects
+
+        subject = subjects.register(uow, identifier=check.identifier, display_name=name,
+                                    kind=SubjectKind.natural_person, hint=IdentifierKind.citizen_id)
+    if _bound_elsewhere(uow, subject.id, user.id) is not None:
+        raise _subject_taken()
+    try:
+        with uow.session.begin_nested():
+            user.subject_id = subject.id
+            user.role = Role.subject.value
+            user.real_name_verified_at = uow.platform.clock.now()
+            user.real_name_method = verifier.name
+            uow.session.flush()
+    except IntegrityError:
+        raise _subject_taken() from None        # another account was bound to the person meanwhile
+    uow.record("realname.verified", "user", user.id,
+               {"subject_id": subject.id, "method": verifier.name, "subject_registered": registered})
     return subject
+
+
+_PERSONAL_IN_TEXT = (re.compile(r"\d{15}|\d{17}[\dXx]"), re.compile(r"1[3-9]\d{9}"))
+
+
+@dataclass(frozen=True)
+class Unbound:
+    user_id: int
+    subject_id: int
+
+
+def unbind(uow: UnitOfWork, username: str, *, reason: str) -> Unbound:
+    """The operator's resolution of a disputed binding: the account ``username`` is no longer bound to
+    its credit subject and is back to an unverified citizen account (the person may then verify the
+    right account). Recorded in the audit ledger with the reason, which must therefore carry no
+    personal content (no identity or phone number, not the person's name: say who decided, and the
+    case or ticket number)."""
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 500:
+        raise AuthError("reason_required", "须写明解除绑定的理由（1 至 500 个字符）",
+                        "give the reason for unbinding (1 to 500 characters)", "reason")
+    row = uow.session.execute(select(User.id, User.subject_id, User.real_name_method)
+                              .where(User.username == username)).first()
+    if row is None:
+        raise AuthError("user_unknown", f"没有该用户：{username}", f"no such user: {username}", "username",
+                        status=404)
+    if row.subject_id is None:
+        raise AuthError("not_bound", "该账户未绑定任何信用主体", "this account is not bound to a credit subject",
+                        "username", status=409)
+    name = uow.session.scalar(select(Subject.display_name).where(Subject.id == row.subject_id)) or ""
+    if any(pattern.search(reason) for pattern in _PERSONAL_IN_TEXT) or (name and name in reason):
+        raise AuthError("reason_personal", "理由会写入审计账本，不能含有姓名、证件号码或电话号码：请写明决定人和工单号",
+                        "the reason goes into the audit ledger and may not hold a name, an identity or phone "
+                        "number: say who decided and the case number", "reason")
+    uow.session.execute(update(User).where(User.id == row.id).values(
+        subject_id=None, role=Role.public.value, real_name_verified_at=None, real_name_method=None))
+    uow.record("realname.unbound", "user", row.id,
+               {"subject_id": row.subject_id, "method": row.real_name_method, "reason": reason})
+    return Unbound(row.id, row.subject_id)
 
 
 def configured_verifier(platform) -> RealNameVerifier:  # type: ignore[no-untyped-def]

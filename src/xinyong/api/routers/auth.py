@@ -15,6 +15,7 @@ from xinyong.store.models.auth import User
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+BINDING_ERRORS = {**ERRORS, 409: {"model": ErrorBody}}
 
 
 class LoginIn(BaseModel):
@@ -83,16 +84,22 @@ def create_token(body: TokenIn, caller: Caller = Depends(current_caller),
     """Issue a personal API token for the signed-in user (shown once)."""
     if caller.user_id is None:
         return _error(auth.AuthError("sign_in_required", "请先登录", "sign in first"), 401)
-    with platform.unit_of_work(caller.actor) as uow:
-        user = uow.session.get(User, caller.user_id)
-        token = auth.issue_token(uow, user, label=body.label, scopes=body.scopes, expires_at=body.expires_at)
+    try:
+        with platform.unit_of_work(caller.actor) as uow:
+            user = uow.session.get(User, caller.user_id)
+            token = auth.issue_token(uow, user, label=body.label, scopes=body.scopes, expires_at=body.expires_at)
+    except auth.AuthError as exc:
+        return _error(exc, exc.status)
     return TokenOut(token=token, label=body.label)
 
 
-@router.post("/real-name", response_model=WhoAmI, responses=ERRORS)
+@router.post("/real-name", response_model=WhoAmI, responses=BINDING_ERRORS)
 def real_name(body: RealNameIn, caller: Caller = Depends(current_caller),
               platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
-    """Verify your real name with the configured verifier and become a credit subject user."""
+    """Verify your real name with the configured verifier and become a credit subject user: only a
+    natural person's own account not yet verified (403 otherwise), only with a citizen identity number,
+    and only if no other account is bound to that person (409 otherwise; the operator resolves a
+    dispute). A person with no records yet is registered as a subject."""
     if caller.user_id is None:
         return _error(auth.AuthError("sign_in_required", "请先登录", "sign in first"), 401)
     try:
@@ -103,5 +110,5 @@ def real_name(body: RealNameIn, caller: Caller = Depends(current_caller),
             who = WhoAmI(role=Role.subject.value, principal=f"user:{user.id}", organisation=None,
                          subject_id=subject.id)
     except auth.AuthError as exc:
-        return _error(exc, 422)
+        return _error(exc, exc.status)
     return who

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import text
 
 from xinyong.store.base import Base, UTCDateTime, utcnow
 
@@ -23,7 +24,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),
+                      # one account per credit subject (migration 0010): a subject bound twice is refused
+                      Index("uq_users_subject_id", "subject_id", unique=True,
+                            sqlite_where=text("subject_id IS NOT NULL"),
+                            postgresql_where=text("subject_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
