@@ -44,6 +44,8 @@ FULL = PolicyRules(
 )
 # A regulation that provides none of them (the national baseline): the protective defaults apply.
 SILENT = PolicyRules()
+# A regulation with the four modes but no list of duty purposes (CQ, HB): departments register theirs.
+NO_LIST = replace(FULL, duty_purposes=None)
 
 ORG, PERSON, OTHER = 1, 2, 3
 AUTH = Authorization(id=10, subject_id=PERSON, grantee="91500000000000001X", purpose="loan_review",
@@ -56,6 +58,8 @@ def viewer(role: Role, mode: Mode, **kw) -> Viewer:  # type: ignore[no-untyped-d
 
 PUBLIC = viewer(Role.public, Mode.lawful_disclosure)
 DUTY = viewer(Role.duty_department, Mode.duty, organisation="dept", purpose="administrative_permit")
+# the department registered the purpose for its duties (read where the rule file lists none)
+REGISTERED = replace(DUTY, registered_purposes=frozenset({"administrative_permit", "inspection"}))
 SELF = viewer(Role.subject, Mode.self, own_subject_id=PERSON)
 BANK = viewer(Role.service_institution, Mode.authorized, organisation=AUTH.grantee, authorization=AUTH,
               agreement_scope=("*",), agreement_purposes=("loan_review",))
@@ -100,8 +104,28 @@ REQUESTS = [
      "HB Art. 20(1)"),
     ("duty inquiry for an unlisted purpose", replace(DUTY, purpose="curiosity"), FULL, None,
      "purpose_not_listed", "GS Art. 25(1)(1); GS Art. 25(1)(2)"),
-    ("duty inquiry for any stated purpose where no list is kept", replace(DUTY, purpose="curiosity"), SILENT,
-     None, None, None),
+    # No list in the rule file: the purpose must be one the department registered and has in force
+    # (SH 17(2), BJ 20); refused with the duty mode's article, or the baseline where there is none.
+    ("duty inquiry, no list kept, purpose the department never registered", replace(DUTY, purpose="curiosity"),
+     SILENT, None, "purpose_not_registered", BASELINE),
+    ("duty inquiry, no list kept, nothing registered at all", DUTY, SILENT, None, "purpose_not_registered",
+     BASELINE),
+    ("duty inquiry, no list kept, purpose not registered (the mode's article cites)", DUTY, NO_LIST, None,
+     "purpose_not_registered", "HB Art. 20(1)"),
+    ("duty inquiry, no list kept, registered purpose", REGISTERED, NO_LIST, Target(PERSON, "natural_person"),
+     None, None),
+    ("duty inquiry, no list kept, registered purpose, regulation silent", REGISTERED, SILENT, None, None, None),
+    ("duty inquiry, no list kept, purpose withdrawn (no longer in force)",
+     replace(REGISTERED, registered_purposes=frozenset({"inspection"})), NO_LIST, None,
+     "purpose_not_registered", "HB Art. 20(1)"),
+    ("duty inquiry, no list kept, another department's purpose (not among the viewer's)",
+     replace(REGISTERED, registered_purposes=frozenset()), NO_LIST, None, "purpose_not_registered",
+     "HB Art. 20(1)"),
+    ("duty inquiry, list kept: a listed purpose stands whatever was registered",
+     replace(DUTY, registered_purposes=frozenset()), FULL, None, None, None),
+    ("duty inquiry, list kept: a registered purpose off the list is refused",
+     replace(DUTY, purpose="curiosity", registered_purposes=frozenset({"curiosity"})), FULL, None,
+     "purpose_not_listed", "GS Art. 25(1)(1); GS Art. 25(1)(2)"),
     ("operator inquires by duty", replace(DUTY, role=Role.operator), FULL, None, None, None),
     ("competent department inquires by duty", replace(DUTY, role=Role.competent_department), FULL, None, None,
      None),
@@ -346,8 +370,12 @@ def test_personal_fields_of_a_natural_persons_record() -> None:
                "phone": "13800000000", "registered_name": "x", "fine": 100}
     assert personal_fields(payload, "natural_person") == ("party_identifier", "party_name", "phone",
                                                           "registered_name")
-    # An organisation's record: only values that are valid identity numbers (a representative's).
-    assert personal_fields(payload, "legal_person") == ("party_identifier",)
+    # An organisation's record: values that are or carry a natural person's number (a representative's
+    # identity number, a mobile number); a name only where the catalog declares it or the text marks it.
+    assert personal_fields(payload, "legal_person") == ("party_identifier", "phone")
+    assert personal_fields(payload, "legal_person", {"registered_name": "name"}) == (
+        "party_identifier", "phone", "registered_name")
+    assert personal_fields({"facts": "法定代表人张明未按规定公示"}, "legal_person") == ("facts",)
 
 
 def test_masking_keeps_the_shape_of_names_and_identifiers_and_scrubs_free_text() -> None:

@@ -74,6 +74,25 @@ class FieldType(StrEnum):
     enum = "enum"
 
 
+class PersonalData(StrEnum):
+    """What a string or free-text field does with a natural person's personal data found in it
+    (identity, passport and mobile numbers: ``xinyong.domain.personal_data``)."""
+
+    refuse = "refuse"            # the default: the row is refused, naming the field and what was found
+    mask = "mask"                # accepted and stored masked
+    name = "name"                # the field holds a natural person's name (e.g. a legal representative)
+    identifier = "identifier"    # the field holds a natural person's identity or document number
+
+
+PERSONAL_DATA_LABELS = {
+    PersonalData.refuse: ("含个人信息的拒收", "refused when it holds personal data"),
+    PersonalData.mask: ("个人信息脱敏后保存", "personal data stored masked"),
+    PersonalData.name: ("自然人姓名（对本人以外脱敏）", "a natural person's name (masked to all but the person)"),
+    PersonalData.identifier: ("自然人证件号码（对本人以外脱敏）",
+                              "a natural person's identifier (masked to all but the person)"),
+}
+
+
 CATEGORY_LABELS = {
     Category.basic: ("基础信息", "basic information"),
     Category.untrustworthiness: ("失信信息", "untrustworthiness information"),
@@ -99,6 +118,7 @@ class FieldSpec:
     label_en: str
     choices: tuple[str, ...] = ()
     max_length: int | None = None
+    personal_data: PersonalData = PersonalData.refuse
 
 
 @dataclass(frozen=True)
@@ -267,6 +287,10 @@ def item_problems(item: CatalogItemSpec, *, known_rule_keys: Iterable[str] | Non
                                             or spec.type not in (FieldType.string, FieldType.text)):
             bad("bad_max_length", f"字段 {spec.name} 的最大长度无效",
                 f"field {spec.name}: max_length must be positive and only on string or text",
+                f"fields.{spec.name}")
+        if spec.personal_data is not PersonalData.refuse and spec.type not in (FieldType.string, FieldType.text):
+            bad("bad_personal_data", f"字段 {spec.name}：只有文本字段可以声明个人信息的处理方式",
+                f"field {spec.name}: only string or text fields declare how personal data is handled",
                 f"fields.{spec.name}")
     if item.category is Category.untrustworthiness:
         if not item.legal_document_required:
@@ -549,6 +573,7 @@ def field_from_dict(data: Mapping[str, Any], *, at: str = "fields") -> FieldSpec
             label_zh=str(data.get("label_zh", "")), label_en=str(data.get("label_en", "")),
             choices=tuple(str(c) for c in data.get("choices", ()) or ()),
             max_length=None if data.get("max_length") is None else int(data["max_length"]),
+            personal_data=PersonalData(data.get("personal_data") or PersonalData.refuse.value),
         )
     except KeyError as exc:
         raise CatalogError("required", f"字段定义缺少 {exc.args[0]}",
@@ -603,6 +628,8 @@ def field_to_dict(spec: FieldSpec) -> dict[str, Any]:
         out["choices"] = list(spec.choices)
     if spec.max_length is not None:
         out["max_length"] = spec.max_length
+    if spec.personal_data is not PersonalData.refuse:     # the default is left out: older versions keep
+        out["personal_data"] = spec.personal_data.value   # the same content and digest
     return out
 
 

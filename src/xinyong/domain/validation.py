@@ -52,8 +52,11 @@ from xinyong.domain.catalog import (
     Category,
     FieldSpec,
     FieldType,
+    PersonalData,
 )
 from xinyong.domain.identifiers import IdentifierKind, SubjectKind, check_identifier
+from xinyong.domain.personal_data import FOUND_LABELS, kinds_found, mask_text
+from xinyong.domain.personal_data import find as find_personal_data
 
 # ---------------------------------------------------------------------------------------------------
 # Reason codes
@@ -409,6 +412,7 @@ class _Plan:
     extras: tuple[str, ...]                                     # columns the item does not have
     named: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # columns whose name is a category
     text_fields: tuple[str, ...]                                # free-text fields, scanned as prose
+    personal: tuple[FieldSpec, ...]                             # string and text fields scanned for numbers
 
 
 class RowValidator:
@@ -490,6 +494,8 @@ class RowValidator:
             fields=tuple((f, field_column.get(f.name), _converter(f)) for f in spec.fields),
             extras=tuple(extras), named=tuple(named),
             text_fields=tuple(f.name for f in spec.fields if f.type is FieldType.text),
+            personal=tuple(f for f in spec.fields if f.type in (FieldType.string, FieldType.text)
+                           and f.personal_data is not PersonalData.identifier),
         )
         if len(self._plans) >= _CACHE_LIMIT:
             self._plans.clear()
@@ -610,6 +616,28 @@ class RowValidator:
                 f"失信信息须附具有法律效力的文书（种类、文号、日期、作出机关），缺少：{zh}",
                 f"untrustworthiness information must carry its legal-effect document (kind, number, date, "
                 f"issuing body); missing: {en}", document_cite))
+
+        # Natural persons' identity, passport and mobile numbers written into string and text fields.
+        for spec_field in plan.personal:
+            text = payload.get(spec_field.name)
+            if not isinstance(text, str) or len(text) < _SHORTEST_NUMBER:
+                continue
+            found_numbers = find_personal_data(text, numbers_only=True)
+            if not found_numbers:
+                continue
+            if spec_field.personal_data is PersonalData.mask:
+                payload[spec_field.name] = mask_text(text, numbers_only=True)
+                continue
+            kinds = kinds_found(found_numbers)
+            zh = "、".join(FOUND_LABELS[k][0] for k in kinds)
+            en = ", ".join(FOUND_LABELS[k][1] for k in kinds)
+            errors.append(self._error(
+                row, spec_field.name, "personal_data_in_text",
+                f"“{spec_field.label_zh}”第 {found_numbers[0].start + 1} 个字符起含有自然人的{zh}；该字段不得载有"
+                f"个人信息：请删除，或由信息目录将该字段设为脱敏后保存",
+                f"{spec_field.label_en!r} holds a natural person's {en} (from character "
+                f"{found_numbers[0].start + 1}); this field may not carry personal data: remove it, or have the "
+                f"catalog store this field masked"))
 
         # Free-text fields: forbidden data in prose.
         for name in plan.text_fields:
@@ -822,6 +850,9 @@ def _convert_decimal(raw: Any) -> str:
     if number is None or not number.is_finite():
         raise _NOT_NUMBER
     return format(number.normalize(), "f") if number != 0 else "0"
+
+
+_SHORTEST_NUMBER = 9      # a passport number; identity and mobile numbers are longer
 
 
 def _converter(spec: FieldSpec) -> Any:
