@@ -9,6 +9,13 @@
 - ``XINYONG_REAL_NAME_VERIFIER`` (``demo``): the real-name verifier plug-in (``demo``: local use only).
 - ``XINYONG_LEDGER_CHECKPOINT_EVERY`` (``1000``): sign a ledger checkpoint every N entries (``0``: only
   on demand with ``xinyong audit checkpoint``); the Ed25519 key lives under the data folder.
+- ``XINYONG_LEDGER_CHECKPOINT_SECONDS`` (``300``): while entries arrive, sign a checkpoint at least this
+  often (checked at each append; the server also signs a quiet tail); ``0``: no time bound.
+- ``XINYONG_LEDGER_WITNESSES`` (none): where else every checkpoint is kept, besides the database and
+  ``<data dir>/keys/ledger-anchors.jsonl``: folder paths and http(s) base URLs of other Xinyong
+  instances, separated by commas (or a JSON list).
+- ``XINYONG_LEDGER_WITNESS_FOR`` (none): the ledger public keys (hex, as ``/api/v1/audit/checkpoints``
+  shows them, or PEM file paths) whose checkpoints this instance keeps as a witness.
 - ``XINYONG_HOST`` / ``XINYONG_PORT`` (``127.0.0.1`` / ``8000``): where ``xinyong serve`` listens.
 - ``XINYONG_GC_THRESHOLD`` (``10000``): the web server's garbage collector runs after this many new
   objects (Python's default, 700, cost about 5% of an inquiry's time); ``0`` keeps Python's default.
@@ -16,11 +23,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -34,6 +43,11 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     real_name_verifier: str = Field(default="demo", description="Real-name verifier plug-in")
     ledger_checkpoint_every: int = Field(default=1000, ge=0, description="Automatic ledger checkpoint interval")
+    ledger_checkpoint_seconds: int = Field(default=300, ge=0, description="Longest unsigned ledger tail, seconds")
+    ledger_witnesses: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Folders and http(s) URLs that keep every ledger checkpoint")
+    ledger_witness_for: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Public keys whose ledger checkpoints this instance witnesses")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     gc_threshold: int = Field(default=10_000, ge=0, description="Web server: new objects between GC runs")
@@ -42,6 +56,17 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("ledger_witnesses", "ledger_witness_for", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        """A JSON list, or values separated by commas (or new lines)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+        return value
 
     @property
     def effective_database_url(self) -> str:

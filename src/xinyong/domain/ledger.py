@@ -23,9 +23,21 @@ Checkpoints
     (every hash recomputed) still disagrees with the signed checkpoint after the rewrite.
 
 What verification can and cannot see
-    It names the first entry that was modified, removed, reordered or forged. A consistent rewrite of
+    It names the first entry that was modified, removed, reordered or forged, and the field of an
+    entry whose stored value is not even well formed (:func:`entry_defect`). A consistent rewrite of
     the entries *after the last checkpoint* together with the head row can only be seen against a
-    checkpoint kept outside the database (an *anchor*); the service keeps one beside the key.
+    checkpoint kept outside the database (an *anchor*): every checkpoint is also kept in an
+    append-only anchor file and by witnesses (``services.anchors``), and :func:`check_checkpoints`
+    compares the database's checkpoints with them, and expects one every ``every`` entries. The
+    window no signature covers is bounded in time as well: the ledger signs at least every
+    ``seconds`` seconds while entries arrive, so an entry stamped that long after the last
+    checkpoint and covered by none was not appended through the ledger (or its checkpoint was
+    removed). Entries appended after the last checkpoint within that window are, by construction,
+    vouched for by nothing yet.
+
+Witnesses
+    :func:`admit` is the rule a witness applies before it keeps a checkpoint: it must extend what it
+    holds; the same size with another head hash is an alarm (two signed, inconsistent histories).
 """
 
 from __future__ import annotations
@@ -53,15 +65,19 @@ __all__ = [
     "FactsRefused",
     "Head",
     "LedgerError",
+    "Admission",
     "Problem",
     "ProblemKind",
     "VerifyReport",
+    "admit",
     "canonical_json",
     "check_facts",
+    "check_checkpoints",
     "checkpoint_payload",
     "compute_hash",
     "encode_facts",
     "encode_time",
+    "entry_defect",
     "entry_hash",
     "key_id",
     "keyring",
@@ -250,9 +266,13 @@ class Entry:
     entry_hash: str
 
     def recomputed_hash(self, seq: int | None = None) -> str:
-        return compute_hash(seq=self.seq if seq is None else seq, at=self.at, actor=self.actor,
-                            action=self.action, entity=self.entity, entity_id=self.entity_id,
-                            facts=self.facts, prev_hash=self.prev_hash)
+        """The hash the fields give; ``""`` (never a match) when a stored value has the wrong type."""
+        try:
+            return compute_hash(seq=self.seq if seq is None else seq, at=self.at, actor=self.actor,
+                                action=self.action, entity=self.entity, entity_id=self.entity_id,
+                                facts=self.facts, prev_hash=self.prev_hash)
+        except (TypeError, ValueError, AttributeError, LedgerError):
+            return ""
 
     def intact(self) -> bool:
         return self.recomputed_hash() == self.entry_hash
@@ -298,6 +318,60 @@ def validate_event(actor: str, action: str, entity: str, entity_id: str | None) 
                           f"bad entity {entity!r}: expected a lower-case word")
     if entity_id is not None and (not entity_id or len(entity_id) > MAX_ENTITY_ID):
         raise LedgerError("实体编号不能为空且不超过 128 字符", "entity id must be 1-128 characters")
+
+
+_HASH_RE = re.compile(r"[0-9a-f]{64}\Z")
+_TEXT_FIELDS = (("actor", MAX_ACTOR), ("action", MAX_ACTION), ("entity", MAX_ENTITY))
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def entry_defect(entry: Entry, *, deep: bool = True) -> tuple[str, str, str] | None:
+    """The first field of a stored entry whose value is not well formed, as ``(field, reason_en,
+    reason_zh)``, or ``None``. Without ``deep`` only the types are checked (cheap enough for every
+    entry of a walk); ``deep`` also checks the formats (the hashes, the action, the facts' JSON)."""
+    def bad(field: str, en: str, zh: str) -> tuple[str, str, str]:
+        shown = _shown(getattr(entry, field))
+        return field, f"{field} {en} (stored value {shown})", f"{field} {zh}（存储值 {shown}）"
+
+    if entry.at is None:
+        return bad("at", "is empty", "为空")
+    if not isinstance(entry.at, datetime):
+        return bad("at", "is not a valid time", "不是有效的时间")
+    for name, _limit in _TEXT_FIELDS:
+        value = getattr(entry, name)
+        if not isinstance(value, str) or not value:
+            return bad(name, "is not a non-empty text", "不是非空文本")
+    if entry.entity_id is not None and not isinstance(entry.entity_id, str):
+        return bad("entity_id", "is not a text", "不是文本")
+    if not isinstance(entry.facts, str):
+        return bad("facts", "is not a JSON text", "不是 JSON 文本")
+    for name in ("prev_hash", "entry_hash"):
+        value = getattr(entry, name)
+        if not isinstance(value, str) or len(value) != 64:
+            return bad(name, "is not a 64-digit hash", "不是 64 位哈希值")
+    if not deep:
+        return None
+    for name in ("prev_hash", "entry_hash"):
+        if not _HASH_RE.match(getattr(entry, name)):
+            return bad(name, "is not a 64-digit hash", "不是 64 位哈希值")
+    for name, limit in _TEXT_FIELDS:
+        if len(getattr(entry, name)) > limit:
+            return bad(name, f"is longer than {limit} characters", f"超过 {limit} 个字符")
+    if not ACTION_RE.match(entry.action):
+        return bad("action", "is not a dotted event name", "不是事件名称格式")
+    if not ENTITY_RE.match(entry.entity):
+        return bad("entity", "is not a lower-case word", "不是小写单词")
+    try:
+        facts = json.loads(entry.facts)
+    except ValueError:
+        return bad("facts", "is not JSON", "不是 JSON")
+    if not isinstance(facts, dict):
+        return bad("facts", "is not a JSON object", "不是 JSON 对象")
+    return None
 
 
 def make_entry(head: Head, *, at: datetime, actor: str, action: str, entity: str, entity_id: str | None,
@@ -414,6 +488,9 @@ class ProblemKind(StrEnum):
     forged = "forged"                # a re-hashed or inserted entry: self-consistent but not the original
     bad_signature = "bad_signature"  # a checkpoint whose signature does not verify
     head_mismatch = "head_mismatch"  # the head row disagrees with the entries
+    checkpoint_missing = "checkpoint_missing"    # an expected or anchored checkpoint is not in the database
+    checkpoint_mismatch = "checkpoint_mismatch"  # the database's checkpoint differs from an anchored one
+    overdue_checkpoint = "overdue_checkpoint"    # an entry later than the time bound, covered by no checkpoint
 
 
 @dataclass(frozen=True)
@@ -423,6 +500,11 @@ class Problem:
     message_en: str
     message_zh: str
     last_good_seq: int
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"problem": self.kind.value, "seq": self.seq, "field": self.field,
+                "message_en": self.message_en, "message_zh": self.message_zh}
 
 
 @dataclass(frozen=True)
@@ -436,13 +518,21 @@ class VerifyReport:
     message_zh: str = ""
     last_good_seq: int | None = None
     head_seq: int | None = None
+    field: str | None = None  # the entry's field whose stored value is malformed, when one is
+    problems: tuple[Problem, ...] = ()  # every problem found (the first is the one above)
+    warnings: tuple[tuple[str, str], ...] = ()  # (en, zh): not tampering, but worth an operator's look
+    anchored_seq: int | None = None  # the largest size a checkpoint outside the database records
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints,
                 "first_bad_seq": self.first_bad_seq,
                 "problem": self.problem.value if self.problem else None,
+                "field": self.field,
                 "message_en": self.message_en, "message_zh": self.message_zh,
-                "last_good_seq": self.last_good_seq, "head_seq": self.head_seq}
+                "last_good_seq": self.last_good_seq, "head_seq": self.head_seq,
+                "anchored_seq": self.anchored_seq,
+                "problems": [p.to_dict() for p in self.problems],
+                "warnings": [{"message_en": en, "message_zh": zh} for en, zh in self.warnings]}
 
 
 class _Lookahead:
@@ -475,11 +565,23 @@ class ChainVerifier:
     :meth:`report`. :func:`verify_chain` does all three for plain data."""
 
     def __init__(self, *, checkpoints: Iterable[Checkpoint] = (),
-                 public_keys: Mapping[str, Ed25519PublicKey] | None = None, window: int = 64) -> None:
+                 public_keys: Mapping[str, Ed25519PublicKey] | None = None, window: int = 64,
+                 seconds: int | None = None) -> None:
         self._cps = sorted(checkpoints, key=lambda c: c.seq)
         self._cp_i = 0
         self._keys = dict(public_keys or {})
         self._window = window
+        self._valid: dict[int, bool] = {}
+        # The time bound: the ledger signs at least every ``seconds`` seconds while entries arrive, so an
+        # entry after the last checkpoint stamped that long after the latest checkpoint (or entry 1) was
+        # not appended through the ledger, or the checkpoint that covered it was removed.
+        self._seconds = seconds or None
+        signed = [cp for cp in self._cps if self._signed(cp)]
+        self._last_signed_seq = max((cp.seq for cp in signed), default=0)
+        self._signed_time = max((cp.at for cp in signed if isinstance(cp.at, datetime)), default=None)
+        self._time_ref: datetime | None = self._signed_time
+        self.overdue: tuple[int, datetime, datetime] | None = None  # (seq, at, the reference time)
+        self._late_cover = 0
         self.problem: Problem | None = None
         self.entries = 0
         self.checkpoints = 0
@@ -493,13 +595,21 @@ class ChainVerifier:
 
     # -- helpers
     def _fail(self, kind: ProblemKind, seq: int | None, en: str, zh: str,
-              last_good: int | None = None) -> None:
+              last_good: int | None = None, field: str | None = None) -> None:
         if self.problem is None:
             good = last_good if last_good is not None else (self.next_seq - 1 if seq is None else seq - 1)
-            self.problem = Problem(kind, seq, en, zh, max(good, 0))
+            self.problem = Problem(kind, seq, en, zh, max(good, 0), field)
 
     def _signed(self, cp: Checkpoint) -> bool:
-        return signature_valid(cp, self._keys)
+        known = self._valid.get(id(cp))
+        if known is None:
+            known = self._valid[id(cp)] = signature_valid(cp, self._keys)
+        return known
+
+    def _malformed(self, s: int, defect: tuple[str, str, str]) -> None:
+        field, en, zh = defect
+        self._fail(ProblemKind.modified, s, f"entry {s} was modified: its {en}",
+                   f"第 {s} 条记录被篡改：{zh}", field=field)
 
     def _bad_signature(self, cp: Checkpoint) -> None:
         known = cp.key_id in self._keys
@@ -563,6 +673,10 @@ class ChainVerifier:
                        f"entry {s} is out of order: an entry numbered {r.seq} appears in its place",
                        f"第 {s} 条记录顺序错乱：编号为 {r.seq} 的记录出现在此位置")
             return False
+        defect = entry_defect(r, deep=False)
+        if defect is not None:
+            self._malformed(s, defect)
+            return False
         if not r.intact():
             if r.prev_hash != self.prev_hash:  # it does not link here either: moved from elsewhere?
                 homes = {self._home_of(r, stream), s + 1, s - 1} - {None, s, 0}
@@ -572,6 +686,10 @@ class ChainVerifier:
                                    f"entry {s} is out of order: it holds entry {home}, moved here",
                                    f"第 {s} 条记录顺序错乱：此处是被移动过来的第 {home} 条记录")
                         return False
+            defect = entry_defect(r)
+            if defect is not None:
+                self._malformed(s, defect)
+                return False
             self._fail(ProblemKind.modified, s,
                        f"entry {s} was modified: its content no longer matches its hash",
                        f"第 {s} 条记录被篡改：内容与其哈希值不符")
@@ -606,6 +724,8 @@ class ChainVerifier:
             self.checkpoints += 1
             self._cp_i += 1
             self.vouched = s
+        if self._seconds:
+            self._time_check(r)
         self.entries += 1
         self._recent[r.entry_hash] = s
         self._recent_order.append(r.entry_hash)
@@ -615,6 +735,31 @@ class ChainVerifier:
         self.prev_hash = r.entry_hash
         self.next_seq = s + 1
         return True
+
+    def _time_check(self, r: Entry) -> None:
+        at = r.at
+        assert isinstance(at, datetime)
+        if r.seq == 1:
+            self._time_ref = at if self._time_ref is None else max(self._time_ref, at)
+        if (self.overdue is None and r.seq > self._last_signed_seq and self._time_ref is not None
+                and self._seconds and (at - self._time_ref).total_seconds() >= self._seconds):
+            self.overdue = (r.seq, at, self._time_ref)
+
+    def _overdue_problem(self) -> Problem | None:
+        if self.overdue is None or self._late_cover >= self.overdue[0]:
+            return None
+        seq, at, ref = self.overdue
+        gap = int((at - ref).total_seconds())
+        return Problem(
+            ProblemKind.overdue_checkpoint, seq,
+            f"entry {seq} is stamped {encode_time(at)}, {gap} s after the last checkpoint or first entry "
+            f"({encode_time(ref)}), yet no checkpoint covers it: the ledger signs at least every "
+            f"{self._seconds} s while entries arrive, so the entry was not appended through the ledger "
+            "or the checkpoint that covered it was removed",
+            f"第 {seq} 条记录的时间为 {encode_time(at)}，晚于最近的检查点或首条记录（{encode_time(ref)}）"
+            f"{gap} 秒，却没有检查点覆盖：账本在有记录写入时至少每 {self._seconds} 秒签名一次，"
+            "故该记录并非经账本写入，或覆盖它的检查点已被删除",
+            self.vouched)
 
     # -- after the walk
     def check_head(self, head: Head | None, max_seq: int | None = None) -> None:
@@ -627,8 +772,10 @@ class ChainVerifier:
         for cp in self._cps[self._cp_i:]:
             if self._signed(cp):
                 self._fail(ProblemKind.missing, last + 1,
-                           f"entries from {last + 1} are missing: a signed checkpoint records entry {cp.seq}",
-                           f"第 {last + 1} 条起的记录缺失：已签名的检查点记录了第 {cp.seq} 条")
+                           f"entries from {last + 1} are missing: the chain holds {last} entries, shorter than "
+                           f"the signed checkpoint that records {cp.seq}",
+                           f"第 {last + 1} 条起的记录缺失：链条只有 {last} 条，短于已签名检查点记录的 "
+                           f"{cp.seq} 条")
             else:
                 self._bad_signature(cp)
             return
@@ -707,28 +854,134 @@ class ChainVerifier:
                            last_good=bound)
                 return
             self.checkpoints += 1
+            self._late_cover = max(self._late_cover, cp.seq)
 
-    def report(self) -> VerifyReport:
-        p = self.problem
-        if p is None:
+    def report(self, others: Iterable[Problem] = (), warnings: Iterable[tuple[str, str]] = (),
+               anchored_seq: int | None = None) -> VerifyReport:
+        """The report: the walk's problem first, then ``others`` (checkpoint problems found beside the
+        walk, :func:`check_checkpoints`) and an overdue checkpoint, by entry."""
+        extra = sorted(others, key=lambda p: (p.seq is None, p.seq or 0))
+        overdue = None if self.problem else self._overdue_problem()
+        if overdue is not None:
+            extra = sorted([*extra, overdue], key=lambda p: (p.seq is None, p.seq or 0))
+        problems = tuple(([self.problem] if self.problem else []) + extra)
+        warned = tuple(warnings)
+        if not problems:
             last = self.next_seq - 1
             return VerifyReport(True, self.entries, self.checkpoints,
                                 message_en=f"the ledger is intact: {self.entries} entries, "
                                            f"{self.checkpoints} checkpoints verified",
                                 message_zh=f"账本完好：已核验 {self.entries} 条记录、"
                                            f"{self.checkpoints} 个检查点",
-                                last_good_seq=last, head_seq=self.head_seq)
+                                last_good_seq=last, head_seq=self.head_seq, warnings=warned,
+                                anchored_seq=anchored_seq)
+        p = problems[0]
         return VerifyReport(False, self.entries, self.checkpoints, p.seq, p.kind, p.message_en, p.message_zh,
-                            p.last_good_seq, self.head_seq)
+                            p.last_good_seq, self.head_seq, p.field, problems, warned, anchored_seq)
+
+
+def check_checkpoints(stored: Iterable[Checkpoint], anchored: Iterable[tuple[str, Checkpoint]],
+                      public_keys: Mapping[str, Ed25519PublicKey], *, last_seq: int,
+                      every: int | None = None) -> tuple[list[Problem], list[Checkpoint]]:
+    """Compare the database's checkpoints (``stored``) with those kept outside it (``anchored``, each
+    with where it was kept), and expect one every ``every`` entries up to ``last_seq``.
+
+    Returns the problems and the anchored checkpoints whose signature verifies (for the chain walk,
+    which checks each against its entry). Reported: an anchored checkpoint with a bad signature; an
+    anchored checkpoint the database lacks (checkpoint rows deleted); a database checkpoint whose head
+    differs from an anchored one at the same size; two anchored checkpoints of one size with different
+    heads; an expected checkpoint that is nowhere.
+    """
+    problems: list[Problem] = []
+    in_db: dict[int, Checkpoint] = {}
+    for cp in stored:
+        in_db.setdefault(cp.seq, cp)
+    valid: list[Checkpoint] = []
+    seen: dict[int, tuple[str, Checkpoint]] = {}
+    missing_from_db: dict[int, str] = {}
+    for source, cp in anchored:
+        if not signature_valid(cp, public_keys):
+            why_en = "the signature does not verify" if cp.key_id in public_keys else "signed by an unknown key"
+            why_zh = "签名验证失败" if cp.key_id in public_keys else "签名密钥未知"
+            problems.append(Problem(ProblemKind.bad_signature, cp.seq,
+                                    f"the checkpoint at entry {cp.seq} kept in {source} has a bad signature "
+                                    f"({why_en}, key {cp.key_id})",
+                                    f"{source} 中第 {cp.seq} 条记录处的检查点签名无效（{why_zh}，密钥 {cp.key_id}）",
+                                    max(cp.seq - 1, 0)))
+            continue
+        earlier = seen.get(cp.seq)
+        if earlier is not None:
+            if earlier[1].entry_hash != cp.entry_hash:
+                problems.append(Problem(ProblemKind.checkpoint_mismatch, cp.seq,
+                                        f"two signed checkpoints record entry {cp.seq} with different hashes "
+                                        f"({earlier[0]} and {source}): the ledger has two histories",
+                                        f"两个已签名检查点对第 {cp.seq} 条记录给出不同哈希（{earlier[0]} 与 "
+                                        f"{source}）：账本存在两套历史", max(cp.seq - 1, 0)))
+            continue
+        seen[cp.seq] = (source, cp)
+        valid.append(cp)
+        db = in_db.get(cp.seq)
+        if db is None:
+            missing_from_db[cp.seq] = source
+        elif db.entry_hash != cp.entry_hash:
+            problems.append(Problem(ProblemKind.checkpoint_mismatch, cp.seq,
+                                    f"the database's checkpoint at entry {cp.seq} records another hash than the "
+                                    f"one kept in {source}",
+                                    f"数据库中第 {cp.seq} 条记录处的检查点与 {source} 中保存的哈希不符",
+                                    max(cp.seq - 1, 0)))
+    if missing_from_db:
+        first = min(missing_from_db)
+        more = len(missing_from_db) - 1
+        problems.append(Problem(ProblemKind.checkpoint_missing, first,
+                                f"the signed checkpoint at entry {first} kept in {missing_from_db[first]} is "
+                                f"missing from the database" + (f" ({more} more anchored checkpoints too)"
+                                                                if more else "")
+                                + ": checkpoint rows were deleted",
+                                f"{missing_from_db[first]} 中保存的第 {first} 条记录处的已签名检查点在数据库中缺失"
+                                + (f"（另有 {more} 个锚定检查点亦缺失）" if more else "") + "：检查点记录被删除",
+                                max(first - 1, 0)))
+    if every:
+        present = set(in_db) | set(seen)
+        absent = [s for s in range(every, last_seq + 1, every) if s not in present]
+        if absent:
+            first, more = absent[0], len(absent) - 1
+            problems.append(Problem(ProblemKind.checkpoint_missing, first,
+                                    f"no checkpoint at entry {first}: one is signed every {every} entries "
+                                    "(XINYONG_LEDGER_CHECKPOINT_EVERY)"
+                                    + (f"; {more} later expected checkpoints are missing too" if more else ""),
+                                    f"第 {first} 条记录处没有检查点：账本每 {every} 条记录签名一次"
+                                    "（XINYONG_LEDGER_CHECKPOINT_EVERY）"
+                                    + (f"；其后另有 {more} 个应有的检查点缺失" if more else ""),
+                                    max(first - 1, 0)))
+    return problems, valid
+
+
+class Admission(StrEnum):
+    accepted = "accepted"          # new, and it extends what is held
+    held = "held"                  # already held (the same size and head)
+    inconsistent = "inconsistent"  # the same size as one held, another head: an alarm
+    stale = "stale"                # older than the newest held, and not held: it extends nothing
+
+
+def admit(new: Checkpoint, newest: Checkpoint | None, same_size: Checkpoint | None) -> Admission:
+    """Whether a witness keeps ``new``, given the newest checkpoint it holds and the one it holds of
+    the same size (if any). The signature is checked before (a witness keeps only signed heads)."""
+    if same_size is not None:
+        return Admission.held if same_size.entry_hash == new.entry_hash else Admission.inconsistent
+    if newest is None or new.seq > newest.seq:
+        return Admission.accepted
+    return Admission.stale
 
 
 def verify_chain(entries: Iterable[Entry], *, checkpoints: Iterable[Checkpoint] = (),
                  public_keys: Ed25519PublicKey | Mapping[str, Ed25519PublicKey]
                  | Iterable[Ed25519PublicKey] | None = None,
                  head: Head | None = None, check_head: bool = False,
-                 window: int = 64) -> VerifyReport:
-    """Verify plain entries (in the order given), their checkpoints and, with ``check_head``, the head."""
-    verifier = ChainVerifier(checkpoints=checkpoints, public_keys=keyring(public_keys), window=window)
+                 window: int = 64, seconds: int | None = None) -> VerifyReport:
+    """Verify plain entries (in the order given), their checkpoints and, with ``check_head``, the head;
+    with ``seconds``, that no entry after the last checkpoint is later than the time bound."""
+    verifier = ChainVerifier(checkpoints=checkpoints, public_keys=keyring(public_keys), window=window,
+                             seconds=seconds)
     verifier.walk(entries)
     if check_head:
         verifier.check_head(head)

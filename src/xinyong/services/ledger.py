@@ -12,9 +12,14 @@ first append to their commit: record the event late in a transaction, not early.
 Keys: checkpoints are signed with an Ed25519 key kept outside the database, by default
 ``<data_dir>/keys/ledger-ed25519.pem`` (0600, created on first use), its public half beside it as
 ``ledger-ed25519.pub.pem``. :func:`configure` tells the ledger, per engine, where the key is and how
-often to checkpoint automatically (every 1,000 entries by default); ``xinyong audit checkpoint``
-checkpoints on demand and also writes the checkpoint to ``keys/ledger-anchor.json``, an anchor
-outside the database that lets ``verify`` see a rewrite or truncation of the whole tail.
+often to checkpoint automatically: every ``every`` entries (1,000 by default) and, while entries
+arrive, at least every ``seconds`` seconds (checked at each append against the entries' times;
+:func:`checkpoint_if_due`, run by the server every little while, covers a quiet tail).
+``xinyong audit checkpoint`` checkpoints on demand.
+
+Anchors: after the commit that made it, every checkpoint is also kept outside the database, in the
+append-only ``keys/ledger-anchors.jsonl`` and by the configured witnesses (``services.anchors``), so
+that ``verify`` sees checkpoint rows deleted, a rewritten or truncated tail, or a forged one.
 
 Facts: ids, codes, counts, states and hashes only, never personal content (see
 ``domain.ledger.check_facts``; obviously personal keys and values are refused with ``FactsRefused``).
@@ -38,6 +43,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine, String, func, insert, select, text, type_coerce
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from xinyong.domain.actors import Actor
@@ -50,6 +56,7 @@ from xinyong.domain.ledger import (
     Head,
     LedgerError,
     VerifyReport,
+    check_checkpoints,
     key_id,
     keyring,
     make_entry,
@@ -68,6 +75,7 @@ __all__ = [
     "anchor_path",
     "append",
     "checkpoint",
+    "checkpoint_if_due",
     "checkpoints",
     "configure",
     "configure_from_settings",
@@ -81,6 +89,7 @@ __all__ = [
     "load_public_key",
     "load_public_keys",
     "public_key_path",
+    "raw_entry",
     "read_anchor",
     "verify",
     "write_anchor",
@@ -89,7 +98,7 @@ __all__ = [
 DEFAULT_CHECKPOINT_EVERY = 1000
 KEY_FILENAME = "ledger-ed25519.pem"
 PUBLIC_KEY_FILENAME = "ledger-ed25519.pub.pem"
-ANCHOR_FILENAME = "ledger-anchor.json"
+ANCHOR_FILENAME = "ledger-anchors.jsonl"  # append-only, one checkpoint a line (services.anchors)
 DEFAULT_BATCH = 5000
 
 log = get_logger(__name__)
@@ -108,6 +117,7 @@ def public_key_path(private_key_path: Path) -> Path:
 
 
 def anchor_path(data_dir: Path) -> Path:
+    """The append-only anchor file under the data folder."""
     return Path(data_dir) / "keys" / ANCHOR_FILENAME
 
 
@@ -185,6 +195,15 @@ class LedgerConfig:
     key_file: Path | None = None
     every: int = DEFAULT_CHECKPOINT_EVERY
     key: Ed25519PrivateKey | None = None
+    seconds: int = 0  # sign at least this often while entries arrive (0: no time bound)
+    anchor_file: Path | None = None  # the append-only anchor file (None: none)
+    witnesses: tuple[Any, ...] = ()  # services.anchors.Witness
+    http: Any = None  # an httpx-like client for HTTP witnesses (tests pass one); None: httpx itself
+    # The time of the latest committed checkpoint this process knows of (or of entry 1): never later
+    # than the latest checkpoint's, so the time bound holds however many processes append.
+    last_checkpoint_at: datetime | None = None
+    time_loaded: bool = False
+    key_broken: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def signing_key(self) -> Ed25519PrivateKey | None:
@@ -200,21 +219,35 @@ _WARNED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def configure(engine: Engine, *, key_file: Path | None = None, key: Ed25519PrivateKey | None = None,
-              every: int = DEFAULT_CHECKPOINT_EVERY) -> LedgerConfig:
+              every: int = DEFAULT_CHECKPOINT_EVERY, seconds: int = 0, anchor_file: Path | None = None,
+              witnesses: Iterable[str] = (), http: Any = None) -> LedgerConfig:
     """Set the signing key (a file, created on first use, or a key object) and the automatic
-    checkpoint interval (``every`` entries; 0 turns automatic checkpoints off) for ``engine``."""
-    if every < 0:
-        raise ValueError("every must be >= 0")
-    config = LedgerConfig(key_file=Path(key_file) if key_file else None, every=every, key=key)
+    checkpoint interval (``every`` entries; 0 turns automatic checkpoints off) for ``engine``; with
+    ``seconds``, a checkpoint at least that often while entries arrive. Checkpoints made are kept in
+    ``anchor_file`` and sent to ``witnesses`` (folders, http(s) URLs) after their commit."""
+    from xinyong.services import anchors
+
+    if every < 0 or seconds < 0:
+        raise ValueError("every and seconds must be >= 0")
+    config = LedgerConfig(key_file=Path(key_file) if key_file else None, every=every, key=key, seconds=seconds,
+                          anchor_file=Path(anchor_file) if anchor_file else None,
+                          witnesses=tuple(anchors.parse_witnesses(witnesses)), http=http)
     _CONFIGS[engine] = config
     return config
 
 
 def configure_from_settings(engine: Engine, settings: Any) -> LedgerConfig:
-    """The platform's wiring: the key under ``settings.data_dir``; the interval from
-    ``settings.ledger_checkpoint_every`` when the settings have it."""
+    """The platform's wiring: the key and the anchor file under ``settings.data_dir``; the intervals
+    and the witnesses from the settings when they have them."""
     every = getattr(settings, "ledger_checkpoint_every", DEFAULT_CHECKPOINT_EVERY)
-    return configure(engine, key_file=key_path(settings.data_dir), every=int(every))
+    seconds = getattr(settings, "ledger_checkpoint_seconds", 0)
+    witnesses = getattr(settings, "ledger_witnesses", None) or ()
+    return configure(engine, key_file=key_path(settings.data_dir), every=int(every), seconds=int(seconds),
+                     anchor_file=anchor_path(settings.data_dir), witnesses=witnesses)
+
+
+def config_of(engine: Engine) -> LedgerConfig | None:
+    return _CONFIGS.get(engine)
 
 
 def _engine_of(session: Session) -> Engine:
@@ -322,24 +355,106 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
         # one executemany, in seq order, each still checked against the head it must follow.
         connection.execute(_ADD_ENTRY, values)
     config = config_for(session)
-    if config is not None and config.every:
-        for entry in chained:
-            if entry.seq % config.every == 0:
-                _automatic_checkpoint(session, config, entry)
+    if config is not None and (config.every or config.seconds):
+        due = [entry for entry in chained if config.every and entry.seq % config.every == 0]
+        if config.seconds and not config.key_broken and (not due or due[-1] is not chained[-1]):
+            reference = _time_reference(connection, config, chained)
+            latest = max(entry.at for entry in chained if isinstance(entry.at, datetime))
+            if (latest - reference).total_seconds() >= config.seconds:
+                due.append(chained[-1])  # it covers every entry of this run
+        made = [cp for cp in (_automatic_checkpoint(session, config, entry) for entry in due) if cp is not None]
+        if made:
+            _publish_after_commit(session, made)
     return [LedgerEntry(**row) for row in values] if copies else []
 
 
-def _automatic_checkpoint(session: Session, config: LedgerConfig, entry: Entry) -> None:
+def _time_reference(connection: Connection, config: LedgerConfig, chained: Sequence[Entry]) -> datetime:
+    """When this process last knew a checkpoint was made (read once: the latest checkpoint's time, or
+    entry 1's when there is none)."""
+    if not config.time_loaded:
+        found: Any = connection.execute(select(func.max(type_coerce(LedgerCheckpoint.at, String)))).scalar()
+        if found is None:
+            first = (chained[0].at if chained[0].seq == 1 else connection.execute(
+                select(type_coerce(LedgerEntry.at, String)).where(LedgerEntry.seq == 1)).scalar())
+            found = first
+        parsed = _time(found) if found is not None else None
+        with config._lock:
+            if isinstance(parsed, datetime) and (config.last_checkpoint_at is None
+                                                 or parsed > config.last_checkpoint_at):
+                config.last_checkpoint_at = parsed
+            config.time_loaded = True
+    reference = config.last_checkpoint_at
+    if reference is None:  # unreadable: sign now rather than leave the tail unsigned
+        return datetime.min.replace(tzinfo=UTC)
+    return reference
+
+
+def _automatic_checkpoint(session: Session, config: LedgerConfig, entry: Entry) -> Checkpoint | None:
     try:
         signing_key = config.signing_key()
     except (OSError, ValueError, LedgerError) as exc:
         # The entry stands (its hash chain is the evidence); a missed checkpoint can be made on
-        # demand later. Refusing every 1,000th write of the platform would help no one.
+        # demand later (``audit verify`` reports it). Refusing the platform's writes would help no one.
+        config.key_broken = True
         log.error("ledger automatic checkpoint skipped: the signing key cannot be loaded",
                   seq=entry.seq, key_file=str(config.key_file), error=str(exc))
+        return None
+    if not isinstance(entry.at, datetime):
+        return None
+    cp = sign_checkpoint(signing_key, seq=entry.seq, entry_hash=entry.entry_hash, at=entry.at)
+    _store_checkpoint(session, cp)
+    return cp
+
+
+# --------------------------------------------------------------------------------------------------
+# Keeping checkpoints outside the database, after their commit
+
+_PENDING = "xinyong_ledger_checkpoints_to_publish"
+
+
+def _publish_after_commit(session: Session, cps: Sequence[Checkpoint]) -> None:
+    """Have ``cps`` kept outside the database once the session's transaction commits (never before: an
+    anchor must not name an entry that was rolled back)."""
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        if not sa_event.contains(session, "after_commit", _after_commit):
+            sa_event.listen(session, "after_commit", _after_commit)
+    pending.extend(cps)
+
+
+def _after_commit(session: Session) -> None:
+    cps = session.info.pop(_PENDING, None)
+    if not cps:
         return
-    _store_checkpoint(session, sign_checkpoint(signing_key, seq=entry.seq, entry_hash=entry.entry_hash,
-                                               at=entry.at))
+    try:
+        publish_committed(_engine_of(session), cps)
+    except Exception as exc:  # noqa: BLE001 - the transaction committed: nothing may undo or fail it now
+        log.error("ledger checkpoints not kept outside the database", seqs=[cp.seq for cp in cps],
+                  error=f"{exc.__class__.__name__}: {exc}")
+
+
+def publish_committed(engine: Engine, cps: Sequence[Checkpoint]) -> list[Checkpoint]:
+    """Keep in the anchor file and at the witnesses those of ``cps`` that the database holds (a
+    checkpoint made in a savepoint that was rolled back is not); returns them."""
+    from xinyong.services import anchors
+    from xinyong.store.db import READ_ONLY
+
+    config = _CONFIGS.get(engine)
+    if config is None:
+        return []
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        rows = connection.execute(select(LedgerCheckpoint.seq, LedgerCheckpoint.entry_hash, LedgerCheckpoint.signature)
+                                  .where(LedgerCheckpoint.seq.in_(sorted({cp.seq for cp in cps})))).all()
+    stored = {(int(r.seq), r.entry_hash, r.signature) for r in rows}
+    committed = [cp for cp in cps if (cp.seq, cp.entry_hash, cp.signature) in stored]
+    times = [cp.at for cp in committed if isinstance(cp.at, datetime)]
+    if times:
+        with config._lock:
+            if config.last_checkpoint_at is None or max(times) > config.last_checkpoint_at:
+                config.last_checkpoint_at = max(times)
+    anchors.publish(committed, anchor=config.anchor_file, witnesses=config.witnesses, client=config.http)
+    return committed
 
 
 # --------------------------------------------------------------------------------------------------
@@ -356,7 +471,7 @@ def _store_checkpoint(session: Session, cp: Checkpoint) -> LedgerCheckpoint:
 
 
 def _as_checkpoint(row: Any) -> Checkpoint:
-    return Checkpoint(int(row.seq), row.entry_hash, _time(row.at), row.key_id, row.signature)
+    return Checkpoint(_int(row.seq), row.entry_hash, _time(row.at), row.key_id, row.signature)
 
 
 def checkpoint(session: Session, key: Ed25519PrivateKey | Path, *,
@@ -369,52 +484,99 @@ def checkpoint(session: Session, key: Ed25519PrivateKey | Path, *,
         return None
     existing = session.get(LedgerCheckpoint, current.seq)
     if existing is not None:
-        return _as_checkpoint(existing)
-    cp = sign_checkpoint(signing_key, seq=current.seq, entry_hash=current.entry_hash,
-                         at=at or datetime.now(UTC))
-    _store_checkpoint(session, cp)
+        cp = _as_checkpoint(existing)
+    else:
+        cp = sign_checkpoint(signing_key, seq=current.seq, entry_hash=current.entry_hash,
+                             at=at or datetime.now(UTC))
+        _store_checkpoint(session, cp)
+    _publish_after_commit(session, [cp])  # kept (again) outside the database once committed
     return cp
 
 
-def checkpoints(session: Session) -> list[Checkpoint]:
-    rows = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq)).scalars()
+def checkpoint_if_due(platform: Any) -> Checkpoint | None:
+    """Sign the head now if entries were appended after the last checkpoint and that checkpoint (or
+    entry 1) is ``seconds`` or more old by the platform's clock: the server runs this every little
+    while, so a quiet tail is not left unsigned for long. ``None`` if nothing was due."""
+    config = _CONFIGS.get(platform.engine)
+    if config is None or not config.seconds:
+        return None
+    now = platform.clock.now()
+    with platform.sessions() as session:
+        current = head(session)
+        last = session.execute(select(LedgerCheckpoint.seq, type_coerce(LedgerCheckpoint.at, String).label("at"))
+                               .order_by(LedgerCheckpoint.seq.desc()).limit(1)).first()
+        if current.seq == 0 or (last is not None and _int(last.seq) >= current.seq):
+            return None
+        since: Any = last.at if last is not None else session.execute(
+            select(type_coerce(LedgerEntry.at, String)).where(LedgerEntry.seq == 1)).scalar()
+    reference = _time(since) if since is not None else None
+    if isinstance(reference, datetime) and (now - reference).total_seconds() < config.seconds:
+        return None
+    try:
+        signing_key = config.signing_key()
+    except (OSError, ValueError, LedgerError) as exc:
+        log.error("ledger checkpoint not made: the signing key cannot be loaded", error=str(exc))
+        return None
+    if signing_key is None:
+        return None
+    with platform.sessions.begin() as session:
+        return checkpoint(session, signing_key, at=now)
+
+
+# The checkpoint columns as stored (``at`` as the driver gives it), so a tampered value is reported, not raised.
+_CHECKPOINT_COLUMNS = (LedgerCheckpoint.seq, LedgerCheckpoint.entry_hash,
+                       type_coerce(LedgerCheckpoint.at, String).label("at"), LedgerCheckpoint.key_id,
+                       LedgerCheckpoint.signature)
+
+
+def _stored_checkpoints(session: Session, *conditions: Any) -> list[Checkpoint]:
+    rows = session.execute(select(*_CHECKPOINT_COLUMNS).where(*conditions).order_by(LedgerCheckpoint.seq)).all()
     return [_as_checkpoint(r) for r in rows]
 
 
+def checkpoints(session: Session, *, since: int = 0, limit: int | None = None) -> list[Checkpoint]:
+    """The database's checkpoints in seq order (those after ``since``, at most ``limit``)."""
+    stmt = select(*_CHECKPOINT_COLUMNS).where(LedgerCheckpoint.seq > since).order_by(LedgerCheckpoint.seq)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_as_checkpoint(r) for r in session.execute(stmt).all()]
+
+
 def write_anchor(path: Path, cp: Checkpoint) -> None:
-    """Keep a checkpoint outside the database (atomically replaced; call after the commit)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(cp.to_dict(), handle, ensure_ascii=False, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    """Keep a checkpoint in an append-only anchor file (call after the commit; a checkpoint held
+    already is not written twice)."""
+    from xinyong.services import anchors
+
+    anchors.append_checkpoint(Path(path), cp)
 
 
 def read_anchor(path: Path) -> Checkpoint | None:
+    """The latest checkpoint of an anchor file (``None`` if it does not exist)."""
+    return max(read_anchors(path), key=lambda cp: cp.seq, default=None)
+
+
+def read_anchors(path: Path) -> list[Checkpoint]:
+    """Every checkpoint of an anchor file (JSON lines; the older one-object file too)."""
+    from xinyong.services import anchors
+
     path = Path(path)
     if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise LedgerError(f"无法读取锚点文件 {path}", f"cannot read the anchor file {path}: {exc}") from exc
-    return Checkpoint.from_dict(data)
+        return []
+    found, notes = anchors.read_checkpoints(path)
+    if notes and not found:
+        raise LedgerError(f"无法读取锚点文件 {path}", f"cannot read the anchor file {path}: {notes[0]}")
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
 # Verify
 
 
-def _time(value: Any) -> datetime | str:
-    """A stored instant as the verifier needs it: aware UTC, or the raw text if it does not parse."""
+def _time(value: Any) -> Any:
+    """A stored instant as the verifier needs it: aware UTC, or the raw text if it does not parse
+    (``None`` stays ``None``)."""
+    if value is None:
+        return None
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     try:
@@ -483,11 +645,17 @@ def _int(value: Any) -> int:
 
 def verify(session: Session,
            public_key: Ed25519PublicKey | Mapping[str, Ed25519PublicKey] | Iterable[Ed25519PublicKey] | None,
-           *, anchor: Checkpoint | None = None, batch_size: int = DEFAULT_BATCH,
+           *, anchor: Checkpoint | None = None, anchored: Sequence[tuple[str, Checkpoint]] = (),
+           every: int | None = None, seconds: int | None = None,
+           warnings: Sequence[tuple[str, str]] = (), batch_size: int = DEFAULT_BATCH,
            on_progress: Callable[[int, int], None] | None = None) -> VerifyReport:
     """Walk the whole chain in seq order (streaming, ``batch_size`` rows at a time), recompute every
     hash, check the links, the gap-free numbering, every checkpoint's signature and hash, the head
-    row, and ``anchor`` (a checkpoint kept outside the database). Names the first bad entry.
+    row, and the checkpoints kept outside the database (``anchor``; ``anchored``, each with where it
+    was kept): one the database lacks or holds otherwise, a chain shorter than one records. With
+    ``every``, a checkpoint is expected every ``every`` entries; with ``seconds``, no entry after the
+    last checkpoint may be stamped that long after it. Names the first bad entry (and the field of a
+    malformed value); every problem found is in ``report.problems``; ``warnings`` are passed through.
 
     If the session is not in a transaction, each batch runs in its own short read transaction (on
     SQLite a long verification would otherwise hold the write lock); inside a transaction it reads
@@ -501,32 +669,31 @@ def verify(session: Session,
     # Walk up to the head seen now (entries beyond it are reported by check_head); without a head
     # row, walk everything there is (and report the missing head after).
     bound_walk = start.seq if start is not None else (max_at_start or 0)
-    stored = [_as_checkpoint(r) for r in session.execute(
-        select(LedgerCheckpoint).where(LedgerCheckpoint.seq <= bound_walk).order_by(LedgerCheckpoint.seq)
-    ).scalars()]
-    if anchor is not None and anchor.seq <= bound_walk:
-        stored.append(anchor)
+    in_db = _stored_checkpoints(session)
+    outside = [*anchored, *([("anchor", anchor)] if anchor is not None else [])]
+    # Checkpoints made while the walk runs (beyond its bound) are checked after it (``late``).
+    others, valid_outside = check_checkpoints(in_db, outside, keys, last_seq=bound_walk, every=every)
+    stored = [cp for cp in in_db if cp.seq <= bound_walk]
+    known = {(cp.seq, cp.entry_hash, cp.signature) for cp in stored}
+    stored += [cp for cp in valid_outside
+               if cp.seq <= bound_walk and (cp.seq, cp.entry_hash, cp.signature) not in known]
+    anchored_seq = max((cp.seq for cp in valid_outside), default=None)
     if own:
         session.rollback()
-    verifier = ChainVerifier(checkpoints=stored, public_keys=keys)
+    verifier = ChainVerifier(checkpoints=stored, public_keys=keys, seconds=seconds)
     verifier.walk(_stream(session, bound_walk, batch_size, own, on_progress))
     verifier.check_head(start, max_at_start)
     if verifier.problem is None:
         head_now, max_now, hash_at_head = _snapshot(session)
-        late_rows = session.execute(
-            select(LedgerCheckpoint, LedgerEntry.entry_hash)
-            .outerjoin(LedgerEntry, LedgerEntry.seq == LedgerCheckpoint.seq)
-            .where(LedgerCheckpoint.seq > bound_walk)
-        ).all()
-        late: list[tuple[Checkpoint, str | None]] = [(_as_checkpoint(cp), actual) for cp, actual in late_rows]
-        if anchor is not None and anchor.seq > bound_walk:
-            actual = session.execute(select(LedgerEntry.entry_hash)
-                                     .where(LedgerEntry.seq == anchor.seq)).scalar()
-            late.append((anchor, actual))
+        late_cps = _stored_checkpoints(session, LedgerCheckpoint.seq > bound_walk)
+        late_cps += [cp for cp in valid_outside if cp.seq > bound_walk]
+        hashes = dict(session.execute(select(LedgerEntry.seq, LedgerEntry.entry_hash).where(
+            LedgerEntry.seq.in_(sorted({cp.seq for cp in late_cps})))).all()) if late_cps else {}
+        late: list[tuple[Checkpoint, str | None]] = [(cp, hashes.get(cp.seq)) for cp in late_cps]
         verifier.check_late(start, head_now, max_now, hash_at_head, late)
     if own:
         session.rollback()
-    return verifier.report()
+    return verifier.report(others, warnings, anchored_seq)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -572,3 +739,22 @@ def entries(session: Session, *, entity: str | None = None, entity_id: str | int
 
 def get(session: Session, seq: int) -> LedgerEntry | None:
     return session.get(LedgerEntry, seq)
+
+
+def raw_entry(session: Session, seq: int) -> dict[str, Any] | None:
+    """Entry ``seq`` exactly as stored, each value as text (or ``None``), for showing a bad entry: a
+    value tampered into something the column type cannot read is shown, not raised."""
+    row = session.execute(select(*_ENTRY_COLUMNS).where(LedgerEntry.seq == seq)).first()
+    if row is None:
+        return None
+    shown: dict[str, Any] = {}
+    for name, value in row._mapping.items():
+        if value is None or isinstance(value, int | str):
+            shown[name] = value
+        elif isinstance(value, datetime):
+            shown[name] = value.isoformat()
+        elif isinstance(value, bytes):
+            shown[name] = value.decode("utf-8", "replace")
+        else:
+            shown[name] = str(value)
+    return shown
