@@ -161,6 +161,17 @@ class Seed:
             secret = auth.issue_token(uow, user, label="test") if token else None
             return Actor(role, f"user:{user.id}", organisation), secret
 
+    def duty_purposes(self, organisation: str, *keys: str) -> None:
+        """The department registers these purposes for its duties (SH 17(2), BJ 20): where the rule file
+        lists no duty purposes, a duty inquiry's purpose must be one of them."""
+        from xinyong.services import duty_purposes
+
+        with self.platform.unit_of_work(SYSTEM) as uow:
+            for key in keys:
+                duty_purposes.register(uow, organisation=organisation, key=key, duty=f"示范职责 {key}",
+                                       legal_basis="示范法规第一条", label_zh=f"示范事项 {key}",
+                                       label_en=f"demo purpose {key}")
+
     def institution(self, code: str, *, scope: list[str] | None = None, purposes: list[str] | None = None) -> None:
         from xinyong.services import institutions
 

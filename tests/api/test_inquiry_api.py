@@ -23,6 +23,7 @@ def world(platform):  # type: ignore[no-untyped-def]
     w["person_private"] = seed.record(person, "private_detail")
     w["subject"] = seed.user(Role.subject, subject_id=person, token=True)[1]
     w["duty"] = seed.user(Role.duty_department, organisation="dept-api", token=True)[1]
+    seed.duty_purposes("dept-api", "administrative_permit")      # CQ lists none: the department registers it
     w["operator"] = seed.user(Role.operator, organisation="center", token=True)[1]
     return w
 

@@ -67,6 +67,9 @@ def world(platform):  # type: ignore[no-untyped-def]
                                       conduct_ended=date(2025, 1, 1))
     w["person_private"] = seed.record(w["person"], "private_detail")
     w["duty"], _ = seed.user(Role.duty_department, organisation="dept-01")
+    # CQ lists no duty purposes: the departments inquire for the purposes they registered (SH 17(2), BJ 20)
+    seed.duty_purposes("dept-01", "administrative_permit")
+    seed.duty_purposes("dept-02", "administrative_permit")
     w["me"], _ = seed.user(Role.subject, subject_id=w["person"])
     return w
 

@@ -24,6 +24,7 @@ ROUTERS = (
     "xinyong.api.routers.rules",
     "xinyong.api.routers.catalog",
     "xinyong.api.routers.submissions",
+    "xinyong.api.routers.duty_purposes",
     "xinyong.portal.routes",
 )
 

@@ -37,6 +37,7 @@ SUBCOMMANDS = {
     "catalog": "xinyong.cli.catalog",
     "units": "xinyong.cli.units",
     "batches": "xinyong.cli.ingest",
+    "duty-purposes": "xinyong.cli.duty_purposes",
 }
 
 

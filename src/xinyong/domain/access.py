@@ -8,7 +8,8 @@ why.
 
 Inquiry modes (CQ 22 defines all four; GS 24, HB 17-19, SH 17, BJ 35):
 - ``lawful_disclosure``: what the law makes public, to anyone (the public);
-- ``duty``: a department inquiring in the performance of a listed duty (SH 28, GS 25, BJ 20);
+- ``duty``: a department inquiring in the performance of a listed duty (SH 28, GS 25, BJ 20); where the
+  rule file lists no duty purposes, for a purpose the department registered for its duties (SH 17(2));
 - ``self``: a real-name verified subject about itself;
 - ``authorized``: a third party with the subject's written authorization (scope, purpose, term;
   SH 17, GS 24, HB 19); a credit service institution also within its agreement (HB 20, BJ 43).
@@ -90,6 +91,9 @@ class Viewer:
     authorization: Authorization | None = None
     agreement_scope: tuple[str, ...] | None = None     # a service institution's agreement (HB 20, BJ 43)
     agreement_purposes: tuple[str, ...] | None = None
+    # the purpose keys the viewer's organisation registered for its duties and has in force (SH 17(2),
+    # BJ 20); read only where the rule file lists no duty purposes. None: none registered
+    registered_purposes: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,11 @@ def _check_viewer(viewer: Viewer, rules: PolicyRules, today: date, cite: str) ->
             listed = "; ".join(sorted(set(rules.duty_purposes.values()))) or cite
             return _r("purpose_not_listed", listed, "查询事项不在法定查询事项清单中",
                       "the purpose is not among the listed duty purposes")
+        if rules.duty_purposes is None and viewer.purpose not in (viewer.registered_purposes or ()):
+            # No list in the rule file: the purpose must be one the department registered for a duty
+            # the law gives it (the duty mode's article: inquiry in the performance of duties).
+            return _r("purpose_not_registered", cite, "查询事项不是本部门已登记并有效的依职责查询事项",
+                      "the purpose is not one the department has registered for its duties and has in force")
         return None
     if viewer.mode is Mode.self:
         if viewer.role is not Role.subject or viewer.own_subject_id is None:
@@ -519,4 +528,38 @@ def authorization_problems(*, grantee: str, purpose: str, scope: Iterable[str], 
     if not document_ref or not document_ref.strip() or len(document_ref) > 200:
         problems.append(("document_ref", "required", "须载明书面授权文件的编号或存档位置",
                          "give the reference of the written authorization"))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Duty purposes registered by departments
+# ---------------------------------------------------------------------------------------------
+
+ORGANISATION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def duty_purpose_problems(*, organisation: str, key: str, duty: str, legal_basis: str, label_zh: str,
+                          label_en: str) -> list[tuple[str, str, str, str]]:
+    """Why a department's duty purpose cannot be registered: (field, reason, zh, en) per problem."""
+    problems: list[tuple[str, str, str, str]] = []
+    if not ORGANISATION_PATTERN.match(organisation or ""):
+        problems.append(("organisation", "invalid", "须写明部门的机构代码（字母、数字、.、_、-，至多 64 个字符）",
+                         "name the department's organisation code (letters, digits, . _ -, up to 64)"))
+    if not PURPOSE_PATTERN.match(key or ""):
+        problems.append(("key", "invalid", "查询事项的键须为小写字母开头，由小写字母、数字和下划线组成",
+                         "the purpose key starts with a lower-case letter and holds lower-case letters, "
+                         "digits and underscores"))
+    for name, value, limit, zh, en in (
+            ("duty", duty, 300, "须写明该查询服务的法定职责", "state the statutory duty the inquiry serves"),
+            ("legal_basis", legal_basis, 300, "须写明职责的法律依据（法律、法规的名称和条款）",
+             "state the legal basis of the duty (the law or regulation and its article)"),
+            ("label_zh", label_zh, 200, "须写明查询事项的中文名称", "give the purpose's Chinese label"),
+            ("label_en", label_en, 200, "须写明查询事项的英文名称", "give the purpose's English label")):
+        text = (value or "").strip()
+        if not text:
+            problems.append((name, "required", zh, en))
+        elif len(text) > limit:
+            problems.append((name, "too_long", f"不得超过 {limit} 个字符", f"at most {limit} characters"))
+        elif any(ord(c) < 32 for c in text):
+            problems.append((name, "invalid", "不得含有控制字符", "may not hold control characters"))
     return problems

@@ -58,7 +58,7 @@ from xinyong.domain.clock import business_date
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.rules.model import Span
-from xinyong.services import ledger
+from xinyong.services import duty_purposes, ledger
 from xinyong.services.platform import Platform, UnitOfWork
 from xinyong.store.models.access import Authorization, InquiryLog, ObjectionLabel, WithheldPositive
 from xinyong.store.models.auth import User
@@ -489,7 +489,7 @@ def _authorization(session: Session, authorization_id: int | None) -> policy.Aut
 
 
 def _viewer(session: Session, actor: Actor, mode: Mode, purpose: str | None, authorization_id: int | None,
-            today: date) -> Viewer:
+            today: date, rules: PolicyRules, connection: Connection | None = None) -> Viewer:
     auth = None
     scope = purposes = None
     if mode is Mode.authorized:
@@ -501,9 +501,13 @@ def _viewer(session: Session, actor: Actor, mode: Mode, purpose: str | None, aut
             if agreement is not None:
                 scope, purposes = tuple(agreement.scope or ()), tuple(agreement.purposes or ())
     own = own_subject_id(session, actor) if mode is Mode.self else None
+    registered = None
+    if mode is Mode.duty and rules.duty_purposes is None and purpose and actor.organisation:
+        # No list in the rule file: the department's registered purposes decide (one indexed read).
+        registered = duty_purposes.in_force(connection or session.connection(), actor.organisation, today)
     return Viewer(role=actor.role, mode=mode, principal=actor.principal, organisation=actor.organisation,
                   purpose=purpose, own_subject_id=own, authorization=auth, agreement_scope=scope,
-                  agreement_purposes=purposes)
+                  agreement_purposes=purposes, registered_purposes=registered)
 
 
 def _summary(subject_id: int, kind: str, name: str, identifiers: Sequence[tuple[str, str]], *,
@@ -1013,7 +1017,7 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
         session = uow.session
         resolved = _resolve(uow.connection, subject_ref, today, the_mode, rules, codes)
         target = resolved.target
-        viewer = _viewer(session, actor, the_mode, wanted, authorization_id, today)
+        viewer = _viewer(session, actor, the_mode, wanted, authorization_id, today, rules, uow.connection)
         auth_id = viewer.authorization.id if viewer.authorization else authorization_id
         shown_purpose = wanted or (viewer.authorization.purpose if viewer.authorization else None)
         refusal = check_request(viewer, rules, today, target)
@@ -1065,7 +1069,7 @@ def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mod
         if row is None:
             raise _unknown_record()
         kind = row.subject_kind
-        viewer = _viewer(session, actor, the_mode, purpose, authorization_id, today)
+        viewer = _viewer(session, actor, the_mode, purpose, authorization_id, today, rules)
         auth_id = viewer.authorization.id if viewer.authorization else authorization_id
         shown_purpose = purpose or (viewer.authorization.purpose if viewer.authorization else None)
         refusal = check_request(viewer, rules, today, Target(row.subject_id, kind))

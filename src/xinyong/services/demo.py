@@ -69,6 +69,25 @@ def load_accounts(platform: Platform, ids: dict[str, int]) -> list[str]:
     return made
 
 
+def load_duty_purposes(platform: Platform) -> int:
+    """The demo department's registered duty purposes (``duty_purposes`` in ``demo/subjects.yaml``);
+    ones already in force are kept. Returns how many were registered."""
+    from xinyong.services import duty_purposes
+
+    made = 0
+    with platform.unit_of_work(DEMO_ACTOR) as uow:
+        for entry in _read("subjects.yaml").get("duty_purposes", []):
+            known = {v.key for v in duty_purposes.listing(uow.session, platform.clock.today(),
+                                                          organisation=entry["organisation"])}
+            if entry["key"] in known:
+                continue
+            duty_purposes.register(uow, organisation=entry["organisation"], key=entry["key"], duty=entry["duty"],
+                                   legal_basis=entry["legal_basis"], label_zh=entry["label_zh"],
+                                   label_en=entry["label_en"])
+            made += 1
+    return made
+
+
 def demo_password() -> str:
     return str(_read("subjects.yaml")["password"])
 
@@ -86,6 +105,7 @@ def load_demo(platform: Platform, *, once: bool = True) -> dict[str, Any]:
 
     summary.update(load_records(platform))
     summary["accounts"] = load_accounts(platform, ids)
+    summary["duty_purposes"] = load_duty_purposes(platform)
     with platform.unit_of_work(DEMO_ACTOR) as uow:
         facts = {k: v for k, v in summary.items() if k not in ("skipped", "accounts")}
         uow.record("demo.loaded", "platform", None, {**facts, "accounts": len(summary["accounts"])})

@@ -1,6 +1,6 @@
 """Every table, imported here so that ``Base.metadata`` (and Alembic) sees them all."""
 
-import xinyong.store.models.access  # noqa: F401  (inquiry log, authorizations, withheld, objection labels)
+import xinyong.store.models.access  # noqa: F401  (inquiry log, authorizations, withheld, objection labels, duty purposes)
 import xinyong.store.models.auth  # noqa: F401  (accounts, tokens, sessions, institutions)
 import xinyong.store.models.catalog  # noqa: F401  (catalog and providing units)
 import xinyong.store.models.ledger  # noqa: F401  (audit ledger: entries, head, checkpoints)

@@ -16,6 +16,11 @@ information and objection labels.
   GS 46, HB 29). ``provider_due`` is the providing unit's deadline; past it, with the objection
   still open, disclosure is suspended where the regulation says so (HB 29). The objection workflow
   writes these rows; the access policy reads them.
+- ``duty_purposes``: the inquiry purposes a department registered for its duties (SH 17(2), BJ 20):
+  the organisation, the purpose key, the duty, its legal basis and the labels. Under a regulation
+  whose rule file lists no duty purposes, a duty inquiry's purpose must be one of these, in force
+  (registered, not withdrawn). Never deleted: a withdrawal keeps its history; at most one row per
+  organisation and key is in force (a partial unique index).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,3 +138,28 @@ class ObjectionLabel(Base):
     provider_due: Mapped[date | None] = mapped_column(Date)              # the providing unit's deadline
     closed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class DutyPurpose(Base):
+    __tablename__ = "duty_purposes"
+    __table_args__ = (
+        CheckConstraint("withdrawn_on IS NULL OR withdrawn_on >= registered_on", name="withdrawn_after_registered"),
+        # One row in force per department and key; the inquiry's lookup reads this index.
+        Index("uq_duty_purposes_in_force", "organisation", "key", unique=True,
+              sqlite_where=text("withdrawn_on IS NULL"), postgresql_where=text("withdrawn_on IS NULL")),
+        Index("ix_duty_purposes_organisation", "organisation"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64), nullable=False)   # the department's code
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+    duty: Mapped[str] = mapped_column(String(300), nullable=False)          # the statutory duty
+    legal_basis: Mapped[str] = mapped_column(String(300), nullable=False)   # the law that gives the duty
+    label_zh: Mapped[str] = mapped_column(String(200), nullable=False)
+    label_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    registered_on: Mapped[date] = mapped_column(Date, nullable=False)
+    registered_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))

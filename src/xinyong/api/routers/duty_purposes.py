@@ -1,0 +1,109 @@
+"""``/api/v1/duty-purposes``: the inquiry purposes departments registered for their duties (SH 17(2),
+BJ 20).
+
+``GET`` is public (administrative organs publish their inquiry items); ``POST`` registers a purpose and
+``DELETE /{key}`` withdraws one, by the department itself (a ``duty_department`` account of that
+organisation) or the operator. Where the rule file in force lists no duty purposes, a duty inquiry's
+purpose must be one its department registered here and has in force. Refusals use the one error
+shape: 401 not signed in, 403 another department's purposes, 404 no such purpose in force, 409 already
+registered, 422 bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from xinyong.api.deps import current_actor, get_platform
+from xinyong.api.errors import ErrorBody
+from xinyong.api.responses import JSONResponse
+from xinyong.domain.actors import Actor, Role
+from xinyong.services import duty_purposes
+from xinyong.services.platform import Platform
+
+router = APIRouter(prefix="/api/v1/duty-purposes", tags=["duty purposes"])
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                                           404: {"model": ErrorBody}, 409: {"model": ErrorBody},
+                                           422: {"model": ErrorBody}}
+
+
+class DutyPurposeIn(BaseModel):
+    organisation: str | None = Field(default=None, max_length=64,
+                                     description="The department's code; the caller's own when omitted")
+    key: str = Field(min_length=1, max_length=100, description="lower-case letters, digits and _")
+    duty: str = Field(min_length=1, max_length=300, description="The statutory duty the inquiry serves")
+    legal_basis: str = Field(min_length=1, max_length=300, description="The law or regulation and its article")
+    label_zh: str = Field(min_length=1, max_length=200)
+    label_en: str = Field(min_length=1, max_length=200)
+
+
+class DutyPurposeOut(BaseModel):
+    id: int
+    organisation: str
+    key: str
+    duty: str
+    legal_basis: str
+    label_zh: str
+    label_en: str
+    registered_on: str
+    withdrawn_on: str | None
+    state: str
+
+
+def _error(exc: duty_purposes.DutyPurposeError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status, content={"detail": exc.to_dict()})
+
+
+def _signed_in(actor: Actor) -> JSONResponse | None:
+    if actor.role is Role.public:
+        return JSONResponse(status_code=401, content={"detail": {
+            "field": None, "reason": "sign_in_required", "message_zh": "请先登录", "message_en": "sign in first"}})
+    return None
+
+
+@router.get("", response_model=list[DutyPurposeOut], responses=ERRORS,
+            summary="Duty purposes registered by departments 部门登记的依职责查询事项")
+def list_purposes(organisation: str | None = Query(None, max_length=64),
+                  include_withdrawn: bool = Query(False),
+                  platform: Platform = Depends(get_platform)) -> Any:
+    with platform.sessions() as session:
+        views = duty_purposes.listing(session, platform.clock.today(), organisation=organisation,
+                                      include_withdrawn=include_withdrawn)
+    return JSONResponse([v.to_dict() for v in views])
+
+
+@router.post("", response_model=DutyPurposeOut, status_code=201, responses=ERRORS,
+             summary="Register a duty purpose 登记依职责查询事项")
+def register_purpose(body: DutyPurposeIn, actor: Actor = Depends(current_actor),
+                     platform: Platform = Depends(get_platform)) -> Any:
+    """Register, for one of the department's duties, the purpose it inquires for: the duty, its legal
+    basis, the purpose key and its labels. In force from today."""
+    if (refused := _signed_in(actor)) is not None:
+        return refused
+    try:
+        with platform.unit_of_work(actor) as uow:
+            view = duty_purposes.register(uow, organisation=body.organisation, key=body.key, duty=body.duty,
+                                          legal_basis=body.legal_basis, label_zh=body.label_zh,
+                                          label_en=body.label_en)
+    except duty_purposes.DutyPurposeError as exc:
+        return _error(exc)
+    return JSONResponse(view.to_dict(), status_code=201)
+
+
+@router.delete("/{key}", response_model=DutyPurposeOut, responses=ERRORS,
+               summary="Withdraw a duty purpose 撤回依职责查询事项")
+def withdraw_purpose(key: str = Path(..., min_length=1, max_length=100),
+                     organisation: str | None = Query(None, max_length=64,
+                                                      description="The caller's own when omitted"),
+                     actor: Actor = Depends(current_actor), platform: Platform = Depends(get_platform)) -> Any:
+    """Withdraw a registered purpose from today: duty inquiries for it are refused from then on."""
+    if (refused := _signed_in(actor)) is not None:
+        return refused
+    try:
+        with platform.unit_of_work(actor) as uow:
+            view = duty_purposes.withdraw(uow, organisation=organisation, key=key)
+    except duty_purposes.DutyPurposeError as exc:
+        return _error(exc)
+    return JSONResponse(view.to_dict())
