@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from access_seed import Seed, uscc
 from xinyong.domain.actors import Role
@@ -141,8 +141,10 @@ def world(settings, clock):  # type: ignore[no-untyped-def]
                     session.flush()
                     auth_ids[(kind, role, state)] = row.id
     with TestClient(create_app(platform)) as client:
+        unknown = client.get(f"/api/v1/records/{2**31 - 1}/explain")        # an id that names no record
+        assert unknown.status_code == 404 and unknown.json()["detail"]["reason"] == "record_unknown"
         yield {"platform": platform, "client": client, "targets": targets, "records": records, "tokens": tokens,
-               "auth_ids": auth_ids}
+               "auth_ids": auth_ids, "unknown_explain": unknown.content}
     platform.engine.dispose()
 
 
@@ -151,6 +153,17 @@ def _log_row(platform, inquiry_id: int) -> InquiryLog:  # type: ignore[no-untype
         row = session.scalar(select(InquiryLog).where(InquiryLog.id == inquiry_id))
     assert row is not None, f"inquiry {inquiry_id} is not in the log"
     return row
+
+
+def _explain_rows(platform, after: int) -> list[InquiryLog]:  # type: ignore[no-untyped-def]
+    with platform.sessions() as session:
+        return list(session.scalars(select(InquiryLog).where(InquiryLog.id > after, InquiryLog.channel == "explain")
+                                    .order_by(InquiryLog.id)))
+
+
+def _last_log_id(platform) -> int:  # type: ignore[no-untyped-def]
+    with platform.sessions() as session:
+        return session.scalar(select(func.max(InquiryLog.id))) or 0
 
 
 def _request(world, case: Case):  # type: ignore[no-untyped-def]
@@ -182,6 +195,7 @@ def test_authorization_matrix(world, role: str) -> None:  # type: ignore[no-unty
         want = expected(case.role, case.mode, case.kind, case.auth_state)
         records = world["records"][case.kind]
         class_of = {rid: cls for cls, rid in records.items()}
+        before = _last_log_id(platform)
         responses = _request(world, case)
         if case.endpoint in ("inquiry", "public_records"):
             (response,) = responses
@@ -204,10 +218,24 @@ def test_authorization_matrix(world, role: str) -> None:  # type: ignore[no-unty
         else:
             seen = set()
             refused_all = True
-            for rid, response in zip(records.values(), responses, strict=True):
+            rows = _explain_rows(platform, before)
+            for rid, response, row in zip(records.values(), responses, rows, strict=True):
+                if response.status_code == 404:
+                    # A record the caller may not know about: answered as an id that names no record,
+                    # byte for byte, and logged with its real reason.
+                    if response.content != world["unknown_explain"]:
+                        unexpected_allows.append(f"{case.id}: explain of {rid} differs from an unknown id's")
+                    if row.refused_reason is None:
+                        refused_all = False
+                        if len(row.denied_records) != 1 or row.denied_records[0][0] != rid \
+                                or not row.denied_records[0][1]:
+                            unlogged.append(f"{case.id}: concealed explain denial of {rid} not logged")
+                    continue
                 assert response.status_code == 200, f"{case.id}: {response.status_code}"
                 body = response.json()
-                row = _log_row(platform, body["inquiry_id"])
+                assert row.id == body["inquiry_id"], f"{case.id}: explain of {rid} not logged"
+                if not body["visible"] and case.role != "subject_own":
+                    unexpected_allows.append(f"{case.id}: explained {rid}, which the caller may not know about")
                 if body["visible"]:
                     seen.add(class_of[rid])
                 if body["request_refused"] is None:

@@ -110,13 +110,41 @@ def test_the_caller_of_an_inquiry_is_found_with_the_same_refusals(client, platfo
 
 
 def test_explain(client, world) -> None:  # type: ignore[no-untyped-def]
-    body = client.get(f"/api/v1/records/{world['person_private']}/explain").json()
-    assert body["visible"] is False and body["request_refused"]["code"] == "natural_person_not_public"
+    public = client.get(f"/api/v1/records/{world['org_penalty']}/explain").json()
+    assert public["visible"] is True and public["mode"] == "lawful_disclosure" and public["reasons"][0]["cite"]
     own = client.get(f"/api/v1/records/{world['person_private']}/explain", headers=bearer(world["subject"])).json()
     assert own["visible"] is True and own["mode"] == "self"
-    duty = client.get(f"/api/v1/records/{world['person_private']}/explain",
-                      params={"purpose": "administrative_permit"}, headers=bearer(world["duty"])).json()
-    assert duty["visible"] is False and duty["reasons"][-1]["code"] == "needs_authorization"
+
+
+def test_explain_tells_no_one_of_a_record_they_may_not_know_about(client, world, platform) -> None:  # type: ignore[no-untyped-def]
+    """Anonymous and wrongly privileged callers get, for a natural person's record they may not see,
+    byte for byte the answer to an id that names no record; the log keeps the real reason."""
+    from sqlalchemy import select
+
+    from xinyong.store.models.access import InquiryLog
+
+    stranger = world["seed"].user(Role.subject, subject_id=world["seed"].subject("natural_person", "李九十"),
+                                  token=True)[1]
+    institution = world["seed"].user(Role.service_institution, organisation=uscc(5252), token=True)[1]
+    callers = {"anonymous": ({}, {}), "another person": (bearer(stranger), {}),
+               "another person, self mode": (bearer(stranger), {"mode": "self"}),
+               "department, no purpose": (bearer(world["duty"]), {"mode": "duty"}),
+               "department, by duty": (bearer(world["duty"]), {"purpose": "administrative_permit"}),
+               "institution, no authorization": (bearer(institution), {"mode": "authorized"}),
+               "operator": (bearer(world["operator"]), {})}
+    unknown_id = 2**31 - 1
+    for name, (headers, params) in callers.items():
+        unknown = client.get(f"/api/v1/records/{unknown_id}/explain", params=params, headers=headers)
+        with platform.sessions() as session:
+            before = session.scalar(select(InquiryLog.id).order_by(InquiryLog.id.desc()).limit(1)) or 0
+        hidden = client.get(f"/api/v1/records/{world['person_private']}/explain", params=params, headers=headers)
+        assert unknown.status_code == 404 and unknown.json()["detail"]["reason"] == "record_unknown", name
+        assert (hidden.status_code, hidden.content) == (unknown.status_code, unknown.content), name
+        assert hidden.headers.get("content-length") == unknown.headers.get("content-length"), name
+        with platform.sessions() as session:           # still decided by the policy, and logged with why
+            (row,) = session.scalars(select(InquiryLog).where(InquiryLog.id > before))
+        assert row.channel == "explain" and row.subject_id == world["person"], name
+        assert row.refused_reason or row.denied_records[0][1], name
 
 
 def test_the_subjects_own_log_and_authorizations(client, world) -> None:  # type: ignore[no-untyped-def]

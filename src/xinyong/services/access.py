@@ -197,10 +197,18 @@ class Explanation:
     purpose: str | None
     decision: Decision
     refused: Reason | None = None               # the request as a whole was refused
+    known: bool = True                          # whether the caller may know the record exists
 
     @property
     def visible(self) -> bool:
         return self.refused is None and self.decision.visible
+
+    def concealed(self) -> AccessError | None:
+        """What an interface answers instead of this explanation when the caller may not know the record
+        exists: the very refusal of an id that names no record (same status, same body), so an explain
+        tells no one that a record exists, nor whose it is, unless the policy shows it to them or it is
+        their own. None when the explanation may be given."""
+        return None if self.known else _unknown_record()
 
     def to_dict(self) -> dict[str, Any]:
         return {"inquiry_id": self.inquiry_id, "record_id": self.record_id, "mode": self.mode.value,
@@ -1056,7 +1064,11 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
 def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mode | None = None,
             purpose: str | None = None, authorization_id: int | None = None) -> Explanation:
     """Why ``record_id`` is or is not visible to ``actor`` in ``mode``, with the articles. The record's
-    content is not returned; the explanation is logged like an inquiry (channel ``explain``)."""
+    content is not returned; the explanation is logged like an inquiry (channel ``explain``).
+
+    ``known`` is set only when the caller may know the record exists: the policy shows it to them, or
+    it is about the subject they are (self mode). Otherwise an interface answers ``concealed()``, the
+    same as for an id that names no record; the log keeps the real refusal or denial."""
     today = platform.clock.today()
     the_mode = parse_mode(mode, actor)
     purpose = _check_purpose(purpose)
@@ -1083,7 +1095,9 @@ def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mod
                      subject_id=row.subject_id, ref_sha256=None, items=None, returned=(),
                      denied=[(row.id, denial.code)] if denial and refusal is None else (),
                      refused=refusal, cite=rules.modes.get(the_mode.value) or BASELINE, channel="explain")
-        return Explanation(logged.id, row.id, the_mode, shown_purpose, decision, refusal)
+        own = viewer.own_subject_id is not None and viewer.own_subject_id == row.subject_id
+        return Explanation(logged.id, row.id, the_mode, shown_purpose, decision, refusal,
+                           known=(refusal is None and decision.visible) or own)
 
     return _logged(platform, actor, work)
 

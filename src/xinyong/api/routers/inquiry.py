@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from xinyong.api.deps import current_actor, deferred_actor, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.access import Mode
+from xinyong.domain.access import REQUEST_FIELD, Mode
 from xinyong.domain.actors import Actor, Role
 from xinyong.services import access, authorizations, inquiry_log, public
 from xinyong.services.platform import Platform
@@ -181,7 +181,8 @@ def _error(status: int, detail: dict[str, Any]) -> JSONResponse:
 def _refused(result: access.InquiryResult) -> JSONResponse:
     reason = result.refused
     assert reason is not None
-    return _error(result.status, {"field": None, "reason": reason.code, "message_zh": reason.message_zh,
+    return _error(result.status, {"field": REQUEST_FIELD.get(reason.code), "reason": reason.code,
+                                  "message_zh": reason.message_zh,
                                   "message_en": reason.message_en, "cite": reason.cite,
                                   "inquiry_id": result.inquiry_id})
 
@@ -242,10 +243,15 @@ def explain_record(
     actor: Actor = Depends(current_actor), platform: Platform = Depends(get_platform),
 ) -> Any:
     """Whether the record is visible to the caller in this mode, which fields would be masked, and
-    every reason with its article. The record's content is not returned."""
+    every reason with its article. The record's content is not returned. A record the caller may not
+    know about (neither shown to them nor their own) is answered exactly like an id that names no
+    record (404), though the explanation is logged with its real reason."""
     try:
         explanation = access.explain(platform, actor, record_id, mode=mode, purpose=purpose,
                                      authorization_id=authorization)
+        concealed = explanation.concealed()
+        if concealed is not None:
+            raise concealed
     except access.AccessError as exc:
         return _error(exc.status, exc.to_dict())
     except access.InquiryNotLogged as exc:
