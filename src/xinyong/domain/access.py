@@ -167,6 +167,8 @@ system itself run the platform; they never inquire into credit information."""
 SUBJECT_NOT_FOUND = "subject_unknown"
 REQUEST_STATUS = {SUBJECT_NOT_FOUND: 404}
 """Refusal codes that mean "not found" rather than "forbidden" to an interface."""
+REQUEST_FIELD = {"purpose_missing": "purpose", "purpose_not_listed": "purpose", "purpose_not_registered": "purpose"}
+"""The request field a refusal is about, where it is about one (an interface names it to the caller)."""
 
 
 def _r(code: str, cite: str, zh: str, en: str) -> Reason:
