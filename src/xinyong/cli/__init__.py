@@ -38,6 +38,7 @@ SUBCOMMANDS = {
     "units": "xinyong.cli.units",
     "batches": "xinyong.cli.ingest",
     "duty-purposes": "xinyong.cli.duty_purposes",
+    "records": "xinyong.cli.records",
 }
 
 

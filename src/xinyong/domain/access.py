@@ -29,6 +29,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from xinyong.domain import personal_data
 from xinyong.domain.actors import Role
 from xinyong.domain.calendar import add_span
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
@@ -426,45 +427,65 @@ def _is_citizen_id(value: Any) -> bool:
         check_identifier(value.strip(), hint=IdentifierKind.citizen_id).valid
 
 
-def personal_fields(payload: Mapping[str, Any], subject_kind: str) -> tuple[str, ...]:
-    """The payload fields that hold a natural person's personal data: for a natural person's record,
-    fields named for a name, identifier, contact or address; for any record, a value that is a valid
-    citizen identity number (a legal representative's, say)."""
+def personal_fields(payload: Mapping[str, Any], subject_kind: str,
+                    declared: Mapping[str, str] | None = None, names: Iterable[str] = ()) -> tuple[str, ...]:
+    """The payload fields that hold a natural person's personal data: fields the catalog declares to
+    hold a person's name or identifier (``declared``: field -> ``name`` / ``identifier``); for a
+    natural person's record, fields named for a name, identifier, contact or address; for any record,
+    a value that is a valid citizen identity number (a legal representative's, say), and a string
+    that carries personal data inside it (an identity, passport or mobile number, a name the text
+    marks as a person's, or one of ``names``)."""
     out = []
     for key, value in payload.items():
-        if (subject_kind == NATURAL_PERSON and _personal_name(key)) or _is_citizen_id(value):
+        if (declared and key in declared) or (subject_kind == NATURAL_PERSON and _personal_name(key)) \
+                or _is_citizen_id(value) or (isinstance(value, str) and personal_data.holds(value, names)):
             out.append(key)
     return tuple(sorted(out))
 
 
-def mask_value(field_name: str, value: Any) -> Any:
+def mask_value(field_name: str, value: Any, declared: str | None = None, names: Iterable[str] = ()) -> Any:
     """One personal field as shown to anyone but the person: identifiers and names keep their
-    masked shape; anything else is replaced outright."""
+    masked shape; free text keeps its words with the personal data in it masked; anything else
+    is replaced outright."""
     if value is None or value == "":
         return value
     if not isinstance(value, str):
         return "***"
-    if _is_citizen_id(value) or any(w in field_name.lower() for w in ("identifier", "id_", "passport")):
+    if declared == "identifier" or _is_citizen_id(value):
         return mask_identifier(value)
-    if field_name.lower() == "name" or field_name.lower().endswith("_name"):
+    if declared == "name":
         return mask_name(value)
-    return "***"
+    lowered = field_name.lower()
+    if any(w in lowered for w in ("identifier", "id_", "passport")):
+        return mask_identifier(value)
+    if lowered == "name" or lowered.endswith("_name"):
+        return mask_name(value)
+    if _personal_name(field_name):
+        return "***"
+    return personal_data.mask_text(value, names=names)
 
 
-def mask_payload(payload: Mapping[str, Any], fields: Iterable[str],
-                 names: Iterable[str] = ()) -> dict[str, Any]:
-    """``payload`` with ``fields`` masked, and every occurrence of the person's ``names`` in the other
-    string values replaced by the masked name (free text such as the facts of a violation)."""
+def mask_payload(payload: Mapping[str, Any], fields: Iterable[str], names: Iterable[str] = (),
+                 *, declared: Mapping[str, str] | None = None, keep: Iterable[str] = ()) -> dict[str, Any]:
+    """``payload`` as served: ``fields`` masked whole (identifiers, names, contacts) or, for free text,
+    with the personal data in them masked; in every other string, the personal data found (identity,
+    passport and mobile numbers; the person's ``names`` and the names the text marks as a person's)
+    masked too, except what ``keep`` holds (the viewer's own name and identity number).
+
+    ``declared`` maps the fields the catalog declares to hold a person's ``name`` or ``identifier``;
+    their values are also masked wherever they recur in the record's free text."""
     fields = set(fields)
-    replacements = [(n, mask_name(n)) for n in names if n and len(n) >= 2]
+    names = tuple(n for n in names if n and len(n) >= 2)
+    if declared:
+        names += tuple(v for k, v in payload.items() if declared.get(k) == "name" and isinstance(v, str))
+    kept = tuple(k for k in keep if k)
     out: dict[str, Any] = {}
     for key, value in payload.items():
+        kind = declared.get(key) if declared else None
         if key in fields:
-            out[key] = mask_value(key, value)
-        elif isinstance(value, str) and replacements:
-            for name, masked in replacements:
-                value = value.replace(name, masked)
-            out[key] = value
+            out[key] = mask_value(key, value, kind, names)
+        elif isinstance(value, str) and value and kind is None:
+            out[key] = personal_data.mask_text(value, names=names, keep=kept)
         else:
             out[key] = value
     return out

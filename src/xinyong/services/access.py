@@ -40,6 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from xinyong.domain import access as policy
+from xinyong.domain import personal_data
 from xinyong.domain.access import (
     BASELINE,
     Decision,
@@ -53,7 +54,7 @@ from xinyong.domain.access import (
     decide,
 )
 from xinyong.domain.actors import Actor, Role
-from xinyong.domain.catalog import display_rule_for
+from xinyong.domain.catalog import PersonalData, display_rule_for
 from xinyong.domain.clock import business_date
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
@@ -539,7 +540,8 @@ def _record_columns() -> tuple[Any, ...]:
                     .scalar_subquery())
     return (r.id, r.subject_id, r.item_code, r.category, r.disclosure_class, r.status, r.current_version,
             r.unit_code, r.created_at, v.payload, v.decision_date, v.conduct_ended, v.document_date, c.name_zh,
-            c.name_en, c.display_rule, c.counts_from_field, c.positive, withheld.label("withheld"),
+            c.name_en, c.display_rule, c.counts_from_field, c.positive, c.id.label("catalog_item_id"),
+            withheld.label("withheld"),
             objection.label("objection_open"), provider_due.label("provider_due"))
 
 
@@ -607,7 +609,33 @@ def _sql() -> _Statements:
     return _STATEMENTS
 
 
-def _facts(row: Any, subject_kind: str, period: _Period, today: date) -> RecordFacts:
+_DECLARED: dict[int, dict[str, str]] = {}
+_NOTHING_DECLARED: dict[str, str] = {}
+
+
+def _declared(connection: Connection, row: Any) -> dict[str, str]:
+    """The fields the record's catalog item declares to hold a natural person's name or identifier
+    (field -> ``name`` / ``identifier``). An item of a catalog version, once it can carry records, does
+    not change: read once per item and kept."""
+    item_id = row.catalog_item_id
+    if item_id is None:
+        return _NOTHING_DECLARED
+    found = _DECLARED.get(item_id)
+    if found is None:
+        fields = connection.execute(select(CatalogItem.fields).where(CatalogItem.id == item_id)).scalar() or []
+        found = {f["name"]: f["personal_data"] for f in fields
+                 if isinstance(f, dict) and f.get("personal_data") in _HOLDS_PERSONAL}
+        if len(_DECLARED) > 10_000:
+            _DECLARED.clear()
+        _DECLARED[item_id] = found
+    return found
+
+
+_HOLDS_PERSONAL = frozenset({PersonalData.name.value, PersonalData.identifier.value})
+
+
+def _facts(row: Any, subject_kind: str, period: _Period, today: date, declared: Mapping[str, str] = _NOTHING_DECLARED,
+           names: Sequence[str] = ()) -> RecordFacts:
     payload = row.payload or {}
     suspended = bool(row.objection_open) and row.provider_due is not None and today > row.provider_due
     return RecordFacts(
@@ -616,13 +644,16 @@ def _facts(row: Any, subject_kind: str, period: _Period, today: date) -> RecordF
         positive=bool(row.positive), withheld=bool(row.withheld), objection_open=bool(row.objection_open),
         suspended=suspended, display_until=period.until, display_cite=period.cite,
         period_start_missing=period.start_missing,
-        personal_fields=policy.personal_fields(payload, subject_kind))
+        personal_fields=policy.personal_fields(payload, subject_kind, declared, names))
 
 
-def _served(row: Any, decision: Decision, period: _Period, names: Sequence[str]) -> ServedRecord:
+def _served(row: Any, decision: Decision, period: _Period, names: Sequence[str],
+            declared: Mapping[str, str] = _NOTHING_DECLARED, keep: Sequence[str] = ()) -> ServedRecord:
+    """A visible record as the viewer receives it: the decision's fields masked whole or, in free text,
+    the personal data in them; natural persons' numbers and names masked in every other string too,
+    but for what ``keep`` holds (the viewer's own name and identity number)."""
     payload = row.payload or {}
-    masking = decision.masked or names
-    fields = policy.mask_payload(payload, decision.masked, names) if masking else dict(payload)
+    fields = policy.mask_payload(payload, decision.masked, names, declared=declared, keep=keep)
     return ServedRecord(
         id=row.id, subject_id=row.subject_id, item_code=row.item_code,
         item_name_zh=row.name_zh or row.item_code, item_name_en=row.name_en or row.item_code,
@@ -1039,13 +1070,16 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
         periods = _Periods(platform, today)
         is_self = the_mode is Mode.self
         names = (subject.s_name,) if kind == NATURAL_PERSON and not is_self else ()
+        keep = (subject.s_name, subject.s_ident_value) if is_self else ()
         served: list[ServedRecord] = []
         denied: list[tuple[int, str]] = []
+        connection = uow.connection
         for record in resolved.rows:
             period = periods.of(record, kind)
-            decision = decide(viewer, _facts(record, kind, period, today), rules, today)
+            declared = _declared(connection, record)
+            decision = decide(viewer, _facts(record, kind, period, today, declared, names), rules, today)
             if decision.visible:
-                served.append(_served(record, decision, period, names))
+                served.append(_served(record, decision, period, names, declared, keep))
             else:
                 denied.append((record.id, decision.denial.code if decision.denial else "denied"))
         basis = rules.modes.get(the_mode.value) or BASELINE
@@ -1089,7 +1123,7 @@ def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mod
             decision = Decision(False, reasons=(refusal,))
         else:
             period = _Periods(platform, today).of(row, kind)
-            decision = decide(viewer, _facts(row, kind, period, today), rules, today)
+            decision = decide(viewer, _facts(row, kind, period, today, _declared(conn, row)), rules, today)
         denial = decision.denial
         logged = log(uow, mode=the_mode, purpose=shown_purpose, authorization_id=auth_id,
                      subject_id=row.subject_id, ref_sha256=None, items=None, returned=(),
@@ -1131,9 +1165,10 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
             periods = _Periods(platform, today)
             for row in session.execute(stmt):
                 period = periods.of(row, row.subject_kind)
-                decision = decide(viewer, _facts(row, row.subject_kind, period, today), rules, today)
+                declared = _declared(session.connection(), row)
+                decision = decide(viewer, _facts(row, row.subject_kind, period, today, declared), rules, today)
                 if decision.visible:
-                    served.append(_served(row, decision, period, ()))
+                    served.append(_served(row, decision, period, (), declared))
             ids = sorted({r.subject_id for r in served})
             if ids:
                 rows = session.execute(select(Subject.id, Subject.kind, Subject.display_name)
@@ -1230,6 +1265,93 @@ def close_objection_label(uow: UnitOfWork, label_id: int) -> None:
     if label.closed_on is None:
         label.closed_on = uow.platform.clock.today()
         uow.record("objection.label_removed", "record", label.record_id, {"label_id": label.id})
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal data already stored in free text
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonalDataFinding:
+    """One field of one record's current version that carries personal data: where and what kind,
+    never the value."""
+
+    record_id: int
+    item_code: str
+    version: int
+    field: str
+    kinds: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "item_code": self.item_code, "version": self.version,
+                "field": self.field, "kinds": list(self.kinds)}
+
+
+@dataclass(frozen=True)
+class PersonalDataScan:
+    records_scanned: int
+    findings: tuple[PersonalDataFinding, ...]
+
+    @property
+    def records_with_findings(self) -> int:
+        return len({f.record_id for f in self.findings})
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for finding in self.findings:
+            for kind in finding.kinds:
+                out[kind] = out.get(kind, 0) + 1
+        return dict(sorted(out.items()))
+
+    def by_item(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for finding in self.findings:
+            out[finding.item_code] = out.get(finding.item_code, 0) + 1
+        return dict(sorted(out.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"records_scanned": self.records_scanned, "records_with_findings": self.records_with_findings,
+                "fields_with_findings": len(self.findings), "kinds": self.counts(), "items": self.by_item(),
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def scan_personal_data(platform: Platform, actor: Actor, *, chunk: int = 1000) -> PersonalDataScan:
+    """Rescan every record's current version for natural persons' personal data written into its
+    string and free-text fields (identity, passport and mobile numbers; names the text marks as a
+    person's), as intake checks new rows since this check exists. Fields the catalog declares to hold
+    a person's name or identifier are expected to and are not reported.
+
+    Nothing is returned of the content: the report names the record, item, field and kinds found, and
+    its totals go to the audit ledger. What it finds is served masked by the policy to everyone but
+    the person; a correction by the providing unit removes it from the record itself."""
+    findings: list[PersonalDataFinding] = []
+    scanned = 0
+    after = 0
+    stmt = (_record_query().where(Record.id > bindparam("after")).order_by(Record.id).limit(bindparam("n")))
+    with platform.engine.connect() as connection:
+        while True:
+            rows = connection.execute(stmt, {"after": after, "n": chunk}).all()
+            if not rows:
+                break
+            for row in rows:
+                scanned += 1
+                declared = _declared(connection, row)
+                for key, value in (row.payload or {}).items():
+                    if not isinstance(value, str) or key in declared:
+                        continue
+                    found = personal_data.find(value)
+                    if found:
+                        kinds = tuple(k.value for k in personal_data.kinds_found(found))
+                        findings.append(PersonalDataFinding(row.id, row.item_code, row.current_version, key, kinds))
+            after = rows[-1].id
+        connection.rollback()
+    result = PersonalDataScan(scanned, tuple(findings))
+    with platform.unit_of_work(actor) as uow:
+        uow.record("records.personal_data_scanned", "records", None,
+                   {"records_scanned": scanned, "records_with_findings": result.records_with_findings,
+                    "fields_with_findings": len(findings),
+                    "kinds_found": [[kind, n] for kind, n in result.counts().items()]})
+    return result
 
 
 def records_digest(ids: Iterable[int]) -> str:
