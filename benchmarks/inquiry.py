@@ -317,10 +317,23 @@ def users(platform: Any) -> dict[str, Any]:
 
 
 def duty_purpose(platform: Any) -> str:
+    """The first listed duty purpose or, where the rule file lists none, one the bench department has
+    registered for its duties (registered here once: a duty inquiry then reads it, one indexed query)."""
+    from xinyong.domain.actors import Actor
+    from xinyong.services import duty_purposes
     from xinyong.services.access import policy_rules
 
     rules = policy_rules(platform, platform.clock.today())
-    return sorted(rules.duty_purposes)[0] if rules.duty_purposes else "administrative_permit"
+    if rules.duty_purposes:
+        return sorted(rules.duty_purposes)[0]
+    with platform.sessions() as session:
+        known = {v.key for v in duty_purposes.listing(session, platform.clock.today(), organisation=DUTY_ORG)}
+    if "administrative_permit" not in known:
+        with platform.unit_of_work(Actor.system("bench")) as uow:
+            duty_purposes.register(uow, organisation=DUTY_ORG, key="administrative_permit", duty="bench duty",
+                                   legal_basis="bench basis", label_zh="实施行政许可",
+                                   label_en="Granting administrative permits")
+    return "administrative_permit"
 
 
 def sample_orgs(subjects: int, n: int, rng: random.Random) -> list[str]:

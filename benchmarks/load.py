@@ -218,6 +218,15 @@ def seed(url: str, data_dir: Path, jurisdiction: str, subjects: int, records: in
     rules = policy_rules(platform, today)
     purposes = sorted(rules.duty_purposes) if rules.duty_purposes else ["administrative_permit",
                                                                         "government_procurement"]
+    if not rules.duty_purposes:
+        # No list in the rule file: the departments inquire for the purposes they registered.
+        from xinyong.services import duty_purposes
+
+        with platform.unit_of_work(actor) as uow:
+            for n in range(4):
+                for key in purposes:
+                    duty_purposes.register(uow, organisation=f"load-dept-{n}", key=key, duty="load duty",
+                                           legal_basis="load basis", label_zh=key, label_en=key)
     platform.engine.dispose()
     sample = random.Random(7)
     chosen_orgs = sample.sample(organisations, min(len(organisations), 2000))

@@ -146,7 +146,7 @@ class World:
 
 def seed(platform: Any) -> tuple[dict[str, str], int]:
     """Demo data, one account or unit token per role, and one batch; returns (tokens, batch id)."""
-    from xinyong.services import auth, ingest, units
+    from xinyong.services import auth, duty_purposes, ingest, units
     from xinyong.services.demo import load_demo
 
     load_demo(platform, once=True)
@@ -155,6 +155,9 @@ def seed(platform: Any) -> tuple[dict[str, str], int]:
         for role in ("duty_department", "operator", "competent_department"):
             user = auth.create_user(uow, username=f"fuzz-{role}", role=role, organisation=f"org-{role}")
             tokens[role] = auth.issue_token(uow, user, label="fuzz")
+            # where the rule file lists no duty purposes, the department inquires for registered ones
+            duty_purposes.register(uow, organisation=f"org-{role}", key="administrative_permit", duty="fuzz duty",
+                                   legal_basis="fuzz basis", label_zh="实施行政许可", label_en="permits")
         person = auth.create_user(uow, username="fuzz-subject", role=Role.public)
         auth.verify_real_name(uow, person, identifier=PERSON[0], display_name=PERSON[1], evidence="demo",
                               verifier=auth.DemoVerifier())
