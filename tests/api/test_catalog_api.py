@@ -154,3 +154,25 @@ def test_the_lifecycle_through_the_api(client, platform, operator):
 def test_the_openapi_document_lists_the_catalog(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/catalog" in paths and "/api/v1/catalog/versions/{version_id}/in-force" in paths
+
+
+def test_a_draft_item_declares_how_each_text_field_handles_personal_data(client, platform, operator):
+    cite = {"chongqing-2021": "Art. 18(1)(2)", "shanghai-2017": "Art. 9(2)(4)", "gansu-2021": "Art. 14(1)(2)",
+            "hubei-2017-draft": "Art. 10(1)(2)", "beijing-draft": "Art. 12(2)"}.get(platform.jurisdiction,
+                                                                                 "National catalog")
+    penalty = item_body("admin_penalty", cite)
+    for field in penalty["fields"]:
+        if field["type"] == "text":
+            field["personal_data"] = "mask"
+    vid = client.post("/api/v1/catalog/versions", headers=operator,
+                      json={"title_zh": "目录", "title_en": "Catalog", "reason": "依法编制"}).json()["id"]
+    added = client.post(f"/api/v1/catalog/versions/{vid}/items", headers=operator, json=penalty)
+    assert added.status_code == 201, added.text
+    shown = client.get(f"/api/v1/catalog/versions/{vid}", headers=operator).json()
+    fields = next(i for i in shown["items"] if i["code"] == "admin_penalty")["fields"]
+    declared = {f["name"]: f.get("personal_data", "refuse") for f in fields if f["type"] == "text"}
+    assert declared and set(declared.values()) == {"mask"}
+    enum_field = next(f for f in penalty["fields"] if f["type"] == "enum")
+    enum_field["personal_data"] = "name"
+    refused = client.put(f"/api/v1/catalog/versions/{vid}/items/admin_penalty", headers=operator, json=penalty)
+    assert refused.status_code == 422 and refused.json()["detail"]["reason"] == "bad_personal_data"

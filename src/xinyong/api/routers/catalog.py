@@ -30,6 +30,7 @@ from xinyong.domain.catalog import (
     DisclosureClass,
     FieldType,
     Origin,
+    PersonalData,
     VersionState,
     item_to_dict,
 )
@@ -77,6 +78,12 @@ class FieldIn(BaseModel):
     label_en: str = Field(min_length=1, max_length=100)
     choices: list[str] = Field(default_factory=list, description="For enum fields: the allowed values")
     max_length: int | None = Field(default=None, ge=1, le=100000)
+    personal_data: PersonalData = Field(
+        default=PersonalData.refuse,
+        description="String and text fields: what intake does with a natural person's identity, passport or "
+                    "mobile number found in the value (refuse the row, the default; mask: store it masked), or "
+                    "that the field holds a person's name or identifier on purpose (name, identifier: served "
+                    "masked to all but the person)")
 
 
 class ItemIn(BaseModel):
