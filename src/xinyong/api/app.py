@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from xinyong import __version__
+from xinyong.api.deps import SESSION_COOKIE
 from xinyong.api.errors import install_error_handlers
+from xinyong.api.origin import CookieWritesNeedOrigin
 from xinyong.api.responses import JSONResponse
 from xinyong.services.platform import Platform
 
@@ -59,6 +61,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     )
     app.state.platform = platform
     install_error_handlers(app)
+    app.add_middleware(CookieWritesNeedOrigin, session_cookie=SESSION_COOKIE)
     for module in ROUTERS:
         app.include_router(importlib.import_module(module).router)
     from xinyong.portal.routes import mount_static

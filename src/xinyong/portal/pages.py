@@ -130,6 +130,12 @@ def _csrf_token(seed: str) -> str:
     return hmac.new(seed.encode(), b"xinyong portal form", hashlib.sha256).hexdigest()
 
 
+def csrf_token_of(session_secret: str) -> str:
+    """The CSRF token of a signed-in session's forms; a cookie-authenticated API write may carry it in
+    ``X-CSRF-Token`` instead of an Origin of this site (``api.origin``)."""
+    return _csrf_token(session_secret)
+
+
 def _csrf_seed(request: Request, visitor: Visitor | None) -> tuple[str, bool]:
     """(seed, whether it is new and must be set as the pre-session cookie)."""
     if visitor is not None:
