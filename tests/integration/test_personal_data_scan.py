@@ -71,3 +71,23 @@ def test_the_command_exits_one_when_something_is_found(tmp_path, monkeypatch, da
         assert table.exit_code == 1 and "公民身份号码" in table.stdout and str(stored["dirty"]) in table.stdout
     finally:
         reset_settings()
+
+
+def test_an_organisations_responsible_person_is_masked_wherever_its_records_name_them(platform) -> None:  # type: ignore[no-untyped-def]
+    """The organisation's legal representative is a recorded natural person: its name is masked in the
+    organisation's records even where no role word or number marks it, for the public, in double
+    publicity and for the organisation itself."""
+    from xinyong.domain.actors import Actor, Role
+    from xinyong.services import subjects
+
+    seed = Seed(platform).catalog()
+    org = seed.subject("legal_person", "示范代表有限公司")
+    person = seed.subject("natural_person", "冯翀翙")
+    with platform.unit_of_work(SYSTEM) as uow:
+        subjects.link_responsible_person(uow, subjects.get(uow, org), subjects.get(uow, person),
+                                         "legal_representative")
+    record = seed.record(org, "admin_permit", {"summary": "冯翀翙签收了许可证"}, decision_date=platform.clock.today())
+    public = access.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=org, mode="lawful_disclosure")
+    assert [r.fields["summary"] for r in public.records if r.id == record] == ["冯**签收了许可证"]
+    listing = access.public_listing(platform, Actor(Role.public, "anonymous"), item_codes=["admin_permit"])
+    assert [r.fields["summary"] for r in listing.records if r.id == record] == ["冯**签收了许可证"]

@@ -65,7 +65,7 @@ from xinyong.store.models.access import Authorization, InquiryLog, ObjectionLabe
 from xinyong.store.models.auth import User
 from xinyong.store.models.catalog import CatalogItem
 from xinyong.store.models.records import Record, RecordVersion
-from xinyong.store.models.subjects import Subject, SubjectIdentifier
+from xinyong.store.models.subjects import ResponsiblePerson, Subject, SubjectIdentifier
 
 __all__ = [
     "AccessError", "Explanation", "InquiryNotLogged", "InquiryResult", "ListingResult", "ServedRecord",
@@ -595,6 +595,10 @@ class _Statements:
                      .where(User.id == bindparam("uid")))
         kind = select(Subject.kind).where(Subject.id == Record.subject_id).scalar_subquery()
         self.record_by_id = _record_query().add_columns(kind.label("subject_kind")).where(Record.id == bindparam("rid"))
+        self.people_of = (select(Subject.display_name)
+                          .join(ResponsiblePerson, ResponsiblePerson.person_id == Subject.id)
+                          .where(ResponsiblePerson.organisation_id == bindparam("oid"),
+                                 Subject.kind == NATURAL_PERSON))
         log = InquiryLog.__table__
         self.insert_logs = insert(log).returning(log.c.id, sort_by_parameter_order=True)
 
@@ -629,6 +633,13 @@ def _declared(connection: Connection, row: Any) -> dict[str, str]:
             _DECLARED.clear()
         _DECLARED[item_id] = found
     return found
+
+
+def _people_of(connection: Connection, organisation_id: int) -> tuple[str, ...]:
+    """The names of the natural persons recorded as responsible for an organisation (its legal
+    representative, principal, controller: SH 33, CQ 33, GS 38). Its records' text often names them;
+    they are masked there for every viewer, the organisation included."""
+    return tuple(connection.execute(_sql().people_of, {"oid": organisation_id}).scalars())
 
 
 _HOLDS_PERSONAL = frozenset({PersonalData.name.value, PersonalData.identifier.value})
@@ -1069,11 +1080,14 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
         kind = subject.s_kind
         periods = _Periods(platform, today)
         is_self = the_mode is Mode.self
-        names = (subject.s_name,) if kind == NATURAL_PERSON and not is_self else ()
+        connection = uow.connection
+        if kind == NATURAL_PERSON:
+            names = () if is_self else (subject.s_name,)
+        else:
+            names = _people_of(connection, subject.s_id) if resolved.rows else ()
         keep = (subject.s_name, subject.s_ident_value) if is_self else ()
         served: list[ServedRecord] = []
         denied: list[tuple[int, str]] = []
-        connection = uow.connection
         for record in resolved.rows:
             period = periods.of(record, kind)
             declared = _declared(connection, record)
@@ -1163,12 +1177,18 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
             if since is not None:
                 stmt = stmt.where(RecordVersion.decision_date >= since)
             periods = _Periods(platform, today)
-            for row in session.execute(stmt):
+            connection = session.connection()
+            people: dict[int, tuple[str, ...]] = {}
+            for row in session.execute(stmt).all():
                 period = periods.of(row, row.subject_kind)
-                declared = _declared(session.connection(), row)
-                decision = decide(viewer, _facts(row, row.subject_kind, period, today, declared), rules, today)
+                declared = _declared(connection, row)
+                names = people.get(row.subject_id)
+                if names is None:
+                    names = people[row.subject_id] = _people_of(connection, row.subject_id)
+                decision = decide(viewer, _facts(row, row.subject_kind, period, today, declared, names), rules,
+                                  today)
                 if decision.visible:
-                    served.append(_served(row, decision, period, (), declared))
+                    served.append(_served(row, decision, period, names, declared))
             ids = sorted({r.subject_id for r in served})
             if ids:
                 rows = session.execute(select(Subject.id, Subject.kind, Subject.display_name)
