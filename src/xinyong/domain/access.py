@@ -399,8 +399,8 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
     if not is_self and record.personal_fields:
         masked = record.personal_fields
         cite = rules.desensitise_natural_person[1] if rules.desensitise_natural_person else BASELINE
-        reasons.append(_r("masked_personal_identifiers", cite, "自然人身份信息已脱敏",
-                          "a natural person's identifiers are masked"))
+        reasons.append(_r("masked_personal_identifiers", cite, "自然人的证件号码、姓名等个人信息已脱敏",
+                          "natural persons' identity numbers, names and other personal data are masked"))
     return Decision(True, masked, tuple(labels), tuple(reasons))
 
 
