@@ -72,7 +72,8 @@ SHARED_COVERAGE = os.environ.get("XINYONG_FUZZ_ALL_COVERAGE", "1" if EXAMPLES >=
 SEED = int(os.environ.get("XINYONG_FUZZ_SEED", "20260318"))
 SEEDER = Actor.system("fuzz-seed")
 UNIT = "market-regulation"
-PERSON = ("500103198503121234", "张明")   # a demo subject (src/xinyong/demo/subjects.yaml)
+# A demo subject (src/xinyong/demo/subjects.yaml) no demo account is bound to: one account per person.
+PERSON = ("510107197811213459", "王芳")
 ORGANISATION = ("91500000MA5U0AB10L", "示范建设工程有限公司")
 JURISDICTION = suite_jurisdiction()
 NOW = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)   # the suite's fixed instant (tests/conftest.py)
