@@ -8,26 +8,21 @@ import json
 import os
 import stat
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
+from ledger_tamper import ENTRIES, entry, rehash, rewrite, tamper
 from xinyong.domain.actors import Actor
-from xinyong.domain.ledger import GENESIS_HASH, FactsRefused, ProblemKind, compute_hash, key_id
+from xinyong.domain.ledger import GENESIS_HASH, FactsRefused, ProblemKind, key_id
 from xinyong.services import ledger
 from xinyong.settings import reset_settings
-from xinyong.store.models.ledger import LedgerEntry
-
-ENTRIES = LedgerEntry.__table__
 
 ACTOR = Actor.system("test")
 ACTIONS = ("subject.registered", "record.accepted", "inquiry.served")
-TABLES = ("ledger_entries", "ledger_checkpoints", "ledger_head")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -60,63 +55,6 @@ def _verify(platform, **kwargs):  # type: ignore[no-untyped-def]
 def _rows(platform, sql: str, **params):  # type: ignore[no-untyped-def]
     with platform.engine.connect() as conn:
         return conn.execute(text(sql), params).mappings().all()
-
-
-@contextmanager
-def unguarded(engine) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """What someone with owner rights on the database can do: switch the ledger's triggers off."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            for table in TABLES:
-                conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        try:
-            yield
-        finally:
-            with engine.begin() as conn:
-                for table in TABLES:
-                    conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-    else:
-        with engine.begin() as conn:
-            saved = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'ledger%'"
-            ).all()
-            for name, _ in saved:
-                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        try:
-            yield
-        finally:
-            with engine.begin() as conn:
-                for _, sql in saved:
-                    conn.exec_driver_sql(sql)
-
-
-def _tamper(platform, *statements) -> None:  # type: ignore[no-untyped-def]
-    """Run SQL (text with params, or Core statements) with the ledger's triggers off."""
-    with unguarded(platform.engine), platform.engine.begin() as conn:
-        for statement in statements:
-            if isinstance(statement, tuple):
-                conn.execute(text(statement[0]), statement[1])
-            else:
-                conn.execute(statement)
-
-
-def _entry(platform, seq: int) -> dict:  # type: ignore[no-untyped-def]
-    with platform.engine.connect() as conn:
-        return dict(conn.execute(select(ENTRIES).where(ENTRIES.c.seq == seq)).mappings().one())
-
-
-def _rehash(row: dict, prev_hash: str, **changes) -> dict:  # type: ignore[no-untyped-def]
-    new = {**row, **changes, "prev_hash": prev_hash}
-    new["entry_hash"] = compute_hash(seq=new["seq"], at=new["at"], actor=new["actor"], action=new["action"],
-                                     entity=new["entity"], entity_id=new["entity_id"], facts=new["facts"],
-                                     prev_hash=prev_hash)
-    return new
-
-
-def _rewrite(row: dict):  # type: ignore[no-untyped-def]
-    """The row at row["seq"] made to hold everything else in ``row``."""
-    return update(ENTRIES).where(ENTRIES.c.seq == row["seq"]).values(
-        {k: v for k, v in row.items() if k != "seq"})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -308,7 +246,7 @@ def test_on_sqlite_a_run_of_entries_is_one_statement_and_the_head_follows_each_e
     assert not [s for s, _ in statements if s.startswith("UPDATE LEDGER_HEAD")]
     with platform.engine.connect() as conn:
         head = conn.execute(text("SELECT seq, entry_hash FROM ledger_head")).one()
-    assert tuple(head) == (7, _entry(platform, 7)["entry_hash"])
+    assert tuple(head) == (7, entry(platform, 7)["entry_hash"])
     report = _verify(platform)
     assert report.ok and report.entries == 7
 
@@ -319,10 +257,10 @@ def test_on_sqlite_an_entry_out_of_order_in_a_run_refuses_the_whole_run(platform
     if platform.engine.dialect.name != "sqlite":
         pytest.skip("the run is one statement on SQLite only")
     _append(platform, 3)
-    last = _entry(platform, 3)
-    first = _rehash({**last, "seq": 4, "entity_id": "a"}, last["entry_hash"])
-    second = _rehash({**last, "seq": 5, "entity_id": "b"}, first["entry_hash"])
-    stray = _rehash({**last, "seq": 6, "entity_id": "c"}, "9" * 64)
+    last = entry(platform, 3)
+    first = rehash({**last, "seq": 4, "entity_id": "a"}, last["entry_hash"])
+    second = rehash({**last, "seq": 5, "entity_id": "b"}, first["entry_hash"])
+    stray = rehash({**last, "seq": 6, "entity_id": "c"}, "9" * 64)
     with pytest.raises(DBAPIError, match="audit ledger"), platform.engine.begin() as conn:
         conn.execute(insert(ENTRIES), [first, second, stray])
     with platform.engine.connect() as conn:
@@ -356,7 +294,7 @@ def test_on_postgresql_the_append_function_cannot_break_the_chain(platform):
 ])
 def test_a_modified_column_is_named(signed, column, value):
     _append(signed, 12)
-    _tamper(signed, (f"UPDATE ledger_entries SET {column} = :v WHERE seq = 7", {"v": value}))
+    tamper(signed, (f"UPDATE ledger_entries SET {column} = :v WHERE seq = 7", {"v": value}))
     report = _verify(signed)
     assert (report.ok, report.problem, report.first_bad_seq) == (False, ProblemKind.modified, 7)
     assert report.entries == 6 and report.last_good_seq == 6
@@ -365,7 +303,7 @@ def test_a_modified_column_is_named(signed, column, value):
 def test_a_modified_time_is_named(signed):
     _append(signed, 12)
     later = signed.clock.now() + timedelta(microseconds=1)
-    _tamper(signed, update(ENTRIES).where(ENTRIES.c.seq == 8).values(at=later))
+    tamper(signed, update(ENTRIES).where(ENTRIES.c.seq == 8).values(at=later))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.modified, 8)
 
@@ -376,45 +314,45 @@ def test_a_value_sqlite_would_not_even_parse_is_named_not_a_crash(signed, column
     if signed.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL's column types refuse such values themselves")
     _append(signed, 12)
-    _tamper(signed, (f"UPDATE ledger_entries SET {column} = :v WHERE seq = 7", {"v": value}))
+    tamper(signed, (f"UPDATE ledger_entries SET {column} = :v WHERE seq = 7", {"v": value}))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (kind, 7)
 
 
 def test_a_deleted_entry_is_named(signed):
     _append(signed, 12)
-    _tamper(signed, ("DELETE FROM ledger_entries WHERE seq = 7", {}))
+    tamper(signed, ("DELETE FROM ledger_entries WHERE seq = 7", {}))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.missing, 7)
 
 
 def test_a_renumbered_entry_is_named(signed):
     _append(signed, 12)
-    _tamper(signed, ("UPDATE ledger_entries SET seq = 1000 WHERE seq = 4", {}))
+    tamper(signed, ("UPDATE ledger_entries SET seq = 1000 WHERE seq = 4", {}))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.missing, 4)
 
 
 def test_a_truncated_tail_is_caught_by_the_head(signed):
     _append(signed, 12)
-    _tamper(signed, ("DELETE FROM ledger_entries WHERE seq > 10", {}))
+    tamper(signed, ("DELETE FROM ledger_entries WHERE seq > 10", {}))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.missing, 11)
 
 
 def test_swapped_rows_are_named_as_reordered(signed):
     _append(signed, 12)
-    a, b = _entry(signed, 4), _entry(signed, 9)
+    a, b = entry(signed, 4), entry(signed, 9)
     park = {**a, "prev_hash": "p" * 64, "entry_hash": "q" * 64, "seq": 4}
-    _tamper(signed, _rewrite(park), _rewrite({**a, "seq": 9}), _rewrite({**b, "seq": 4}))
+    tamper(signed, rewrite(park), rewrite({**a, "seq": 9}), rewrite({**b, "seq": 4}))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.reordered, 4)
 
 
 def test_a_re_hashed_forgery_is_named(signed):
     _append(signed, 12)
-    row = _entry(signed, 7)
-    _tamper(signed, _rewrite(_rehash(row, row["prev_hash"], facts='{"n":0}')))
+    row = entry(signed, 7)
+    tamper(signed, rewrite(rehash(row, row["prev_hash"], facts='{"n":0}')))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.forged, 7)
 
@@ -423,14 +361,14 @@ def test_a_consistently_rewritten_tail_is_caught_by_the_signed_checkpoint(signed
     """Entry 7 changed, every later entry and the head re-hashed to match: only the checkpoint at 10,
     signed with a key the attacker does not have, still shows it."""
     _append(signed, 12)
-    prev = _entry(signed, 6)["entry_hash"]
+    prev = entry(signed, 6)["entry_hash"]
     statements = []
     for seq in range(7, 13):
-        row = _rehash(_entry(signed, seq), prev, **({"action": "record.revoked"} if seq == 7 else {}))
-        statements.append(_rewrite(row))
+        row = rehash(entry(signed, seq), prev, **({"action": "record.revoked"} if seq == 7 else {}))
+        statements.append(rewrite(row))
         prev = row["entry_hash"]
     statements.append(("UPDATE ledger_head SET entry_hash = :h", {"h": prev}))
-    _tamper(signed, *statements)
+    tamper(signed, *statements)
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq, report.last_good_seq) == (ProblemKind.forged, 6, 5)
 
@@ -444,8 +382,8 @@ def test_a_truncation_after_the_last_checkpoint_is_caught_by_the_anchor(signed, 
         anchor = ledger.checkpoint(session, key, at=signed.clock.now())
     assert anchor is not None and anchor.seq == 12
     ledger.write_anchor(ledger.anchor_path(signed.settings.data_dir), anchor)
-    ten = _entry(signed, 10)
-    _tamper(signed, ("DELETE FROM ledger_entries WHERE seq > 10", {}),
+    ten = entry(signed, 10)
+    tamper(signed, ("DELETE FROM ledger_entries WHERE seq > 10", {}),
             ("DELETE FROM ledger_checkpoints WHERE seq > 10", {}),
             ("UPDATE ledger_head SET seq = 10, entry_hash = :h", {"h": ten["entry_hash"]}))
     assert _verify(signed).ok  # inside the database the shortened ledger is consistent...
@@ -455,23 +393,23 @@ def test_a_truncation_after_the_last_checkpoint_is_caught_by_the_anchor(signed, 
 
 def test_a_bad_checkpoint_signature_is_named(signed):
     _append(signed, 12)
-    _tamper(signed, ("UPDATE ledger_checkpoints SET signature = :s WHERE seq = 5", {"s": "00" * 64}))
+    tamper(signed, ("UPDATE ledger_checkpoints SET signature = :s WHERE seq = 5", {"s": "00" * 64}))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.bad_signature, 5)
 
 
 def test_a_changed_head_is_a_head_mismatch(signed):
     _append(signed, 12)
-    _tamper(signed, ("UPDATE ledger_head SET entry_hash = :h", {"h": "a" * 64}))
+    tamper(signed, ("UPDATE ledger_head SET entry_hash = :h", {"h": "a" * 64}))
     report = _verify(signed)
     assert report.problem == ProblemKind.head_mismatch
 
 
 def test_an_entry_slipped_in_after_the_head_is_forged(signed):
     _append(signed, 12)
-    last = _entry(signed, 12)
-    extra = _rehash({**last, "seq": 13, "entity_id": "x"}, last["entry_hash"])
-    _tamper(signed, insert(ENTRIES).values(extra))
+    last = entry(signed, 12)
+    extra = rehash({**last, "seq": 13, "entity_id": "x"}, last["entry_hash"])
+    tamper(signed, insert(ENTRIES).values(extra))
     report = _verify(signed)
     assert (report.problem, report.first_bad_seq) == (ProblemKind.forged, 13)
 
@@ -586,7 +524,7 @@ def test_audit_checkpoint_and_verify_on_an_intact_ledger(signed, cli):
 
 def test_audit_verify_names_the_first_bad_entry_and_exits_one(signed, cli):
     _append(signed, 9)
-    _tamper(signed, ("UPDATE ledger_entries SET actor = 'operator:mallory' WHERE seq = 3", {}))
+    tamper(signed, ("UPDATE ledger_entries SET actor = 'operator:mallory' WHERE seq = 3", {}))
     result = cli("verify", "--json")
     assert result.exit_code == 1, result.output
     body = json.loads(result.stdout)

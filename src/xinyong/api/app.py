@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import importlib
 from collections.abc import AsyncIterator
@@ -26,6 +28,7 @@ ROUTERS = (
     "xinyong.api.routers.rules",
     "xinyong.api.routers.catalog",
     "xinyong.api.routers.submissions",
+    "xinyong.api.routers.audit",
     "xinyong.api.routers.duty_purposes",
     "xinyong.portal.routes",
 )
@@ -42,10 +45,33 @@ def tune_gc(threshold: int) -> None:
         gc.set_threshold(threshold, middle, old)
 
 
+async def sign_quiet_ledger_tail(platform: Platform) -> None:
+    """Every little while, sign the ledger's head if entries came after the last checkpoint and it is
+    ``XINYONG_LEDGER_CHECKPOINT_SECONDS`` old (appends check this too, but a quiet tail appends nothing)."""
+    from xinyong.logging import get_logger
+    from xinyong.services import ledger
+
+    seconds = platform.settings.ledger_checkpoint_seconds
+    pause = min(60.0, max(1.0, seconds / 4))
+    while True:
+        await asyncio.sleep(pause)
+        try:
+            await asyncio.to_thread(ledger.checkpoint_if_due, platform)
+        except Exception as exc:  # noqa: BLE001 - logged; the next round tries again
+            get_logger(__name__).error("ledger checkpoint of a quiet tail failed", error=str(exc))
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     tune_gc(app.state.platform.settings.gc_threshold)
+    sweeper = None
+    if app.state.platform.settings.ledger_checkpoint_seconds:
+        sweeper = asyncio.create_task(sign_quiet_ledger_tail(app.state.platform))
     yield
+    if sweeper is not None:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
 
 
 def create_app(platform: Platform | None = None) -> FastAPI:

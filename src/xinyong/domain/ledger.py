@@ -842,9 +842,15 @@ class ChainVerifier:
                 self._bad_signature(cp)
                 return
             if actual is None:
-                self._fail(ProblemKind.missing, min(cp.seq, top + 1),
-                           f"entries up to {cp.seq} are missing: a signed checkpoint records entry {cp.seq}",
-                           f"记录缺失：已签名的检查点记录了第 {cp.seq} 条")
+                if top < cp.seq:
+                    self._fail(ProblemKind.missing, top + 1,
+                               f"entries from {top + 1} are missing: the chain holds {top} entries, shorter than "
+                               f"the signed checkpoint that records {cp.seq}",
+                               f"第 {top + 1} 条起的记录缺失：链条只有 {top} 条，短于已签名检查点记录的 {cp.seq} 条")
+                else:
+                    self._fail(ProblemKind.missing, cp.seq,
+                               f"entry {cp.seq} is missing: a signed checkpoint records it",
+                               f"第 {cp.seq} 条记录缺失：已签名的检查点记录了该条")
                 return
             if actual != cp.entry_hash:
                 self._fail(ProblemKind.forged, bound + 1,
