@@ -19,6 +19,9 @@
 - ``XINYONG_HOST`` / ``XINYONG_PORT`` (``127.0.0.1`` / ``8000``): where ``xinyong serve`` listens.
 - ``XINYONG_GC_THRESHOLD`` (``10000``): the web server's garbage collector runs after this many new
   objects (Python's default, 700, cost about 5% of an inquiry's time); ``0`` keeps Python's default.
+- ``XINYONG_SIGNIN_FAILURES_PER_ACCOUNT`` / ``XINYONG_SIGNIN_FAILURES_PER_ADDRESS`` (``5`` / ``20``) in
+  ``XINYONG_SIGNIN_WINDOW_MINUTES`` (``15``): failed sign-ins allowed per account and per client address
+  in any such moving window; further attempts are refused (429) before any password is checked.
 """
 
 from __future__ import annotations
@@ -51,6 +54,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     gc_threshold: int = Field(default=10_000, ge=0, description="Web server: new objects between GC runs")
+    signin_failures_per_account: int = Field(default=5, ge=1, le=1000,
+                                             description="Failed sign-ins per account in the window")
+    signin_failures_per_address: int = Field(default=20, ge=1, le=100_000,
+                                             description="Failed sign-ins per client address in the window")
+    signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Sign-in throttle window")
 
     @field_validator("data_dir")
     @classmethod

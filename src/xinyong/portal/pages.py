@@ -331,16 +331,23 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     form = {"username": username, "password": password}
     target = _safe_next(next)
     errors = _required(form, ("username", "password")) + _too_long(form, {"username": 64, "password": 256})
-    status = 422
+    status, retry_after = 422, None
     if not errors:
         try:
-            _user, secret = auth.sign_in(platform, PORTAL_AUTH, username, password)
+            _user, secret = auth.sign_in(platform, PORTAL_AUTH, username, password,
+                                         request.client.host if request.client else None)
+        except auth.SignInThrottled as exc:
+            errors, status, retry_after = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], 429, \
+                exc.retry_after
         except auth.AuthError as exc:
             errors, status = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], 401
     if errors:
-        return _render(request, "login.html", {"next": target, "errors": errors,
+        page = _render(request, "login.html", {"next": target, "errors": errors,
                                                "form": {"username": username[:64]}},
                        visitor=visitor, status_code=status, private=True)
+        if retry_after is not None:
+            page.headers["Retry-After"] = str(retry_after)
+        return page
     response = _redirect(request, target)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
                         max_age=auth.SESSION_HOURS * 3600, path="/")

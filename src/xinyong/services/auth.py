@@ -28,8 +28,6 @@ from xinyong.store.models.subjects import Subject, SubjectIdentifier
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "xyu_"  # noqa: S105 - a public prefix, not a secret
 SESSION_HOURS = 8
-# A fixed dummy hash so an unknown username costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class AuthError(Exception):
@@ -75,16 +73,18 @@ def create_user(uow: UnitOfWork, *, username: str, role: Role | str, password: s
 
 
 def check_password(uow: UnitOfWork, username: str, password: str) -> User:
+    """The active account ``username`` if ``password`` is its password. An unknown account (or one
+    without a password) is refused without computing any Argon2 hash: what probing for names costs
+    the platform, and how fast it can go, is bounded by the sign-in throttle (``sign_in``), not by a
+    dummy hash. The answer is the same as for a wrong password; only its timing differs."""
     user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-        ok = user is not None and user.password_hash is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or user is None:
+    if user is None or not user.password_hash:
         raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password")
-    if _hasher.check_needs_rehash(stored):
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password") from None
+    if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
 
@@ -174,18 +174,48 @@ def resolve_token(uow: UnitOfWork, token: str) -> tuple[User, ApiToken] | None:
     return user, row
 
 
-def sign_in(platform: Platform, actor: Actor, username: str, password: str) -> tuple[User, str]:
-    """Check the password and start a portal session (one transaction). A refused sign-in is written
-    to the audit ledger in a transaction of its own, since the attempt's own transaction rolls back;
-    the ledger keeps only a digest of the username tried."""
+class SignInThrottled(AuthError):
+    """Too many failed sign-ins for this account or from this address in the window: refused before
+    any password is checked; ``retry_after`` is the whole seconds until an attempt is counted again."""
+
+    def __init__(self, retry_after: int, window_minutes: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__("sign_in_throttled",
+                         f"登录失败次数过多（每 {window_minutes} 分钟有限制），请 {minutes} 分钟后再试",
+                         f"too many failed sign-ins (limited per {window_minutes} minutes): try again in "
+                         f"{minutes} minute{'s' if minutes != 1 else ''}")
+        self.retry_after = retry_after
+
+
+def sign_in(platform: Platform, actor: Actor, username: str, password: str,
+            address: str | None = None) -> tuple[User, str]:
+    """Check the password and start a portal session (one transaction), unless the sign-in throttle
+    refuses the attempt first (``SignInThrottled``: failures per account and per client ``address``,
+    ``XINYONG_SIGNIN_*``), before any password hash is computed.
+
+    A failed sign-in is written to the audit ledger in a transaction of its own, since the attempt's
+    own transaction rolls back; a throttled one only when it is the first refusal of its account or
+    address in the window (the rest are counted by the throttle), so a flood of attempts cannot grow
+    the ledger without bound. The ledger keeps only a digest of the username tried, never the name or
+    the address."""
+    throttle = platform.signin_throttle
+    refused = throttle.attempt(username, address)
+    if refused is not None:
+        if refused.first:
+            with platform.unit_of_work(actor) as uow:
+                uow.record("auth.throttled", "user", None, {"username_sha256": digest(username), "by": refused.by,
+                                                            "window_minutes": throttle.window_minutes})
+        raise SignInThrottled(refused.retry_after, throttle.window_minutes)
     try:
         with platform.unit_of_work(actor) as uow:
             user = check_password(uow, username, password)
-            return user, start_session(uow, user)
+            secret = start_session(uow, user)
     except AuthError:
         with platform.unit_of_work(actor) as uow:
             uow.record("auth.failed", "user", None, {"username_sha256": digest(username)})
         raise
+    throttle.succeeded(username, address)
+    return user, secret
 
 
 def start_session(uow: UnitOfWork, user: User) -> str:

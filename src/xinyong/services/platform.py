@@ -60,6 +60,15 @@ class Platform:
     def jurisdiction(self) -> str:
         return self.settings.jurisdiction
 
+    @cached_property
+    def signin_throttle(self):  # type: ignore[no-untyped-def]
+        """Failed sign-ins per account and per client address, on this platform's clock (in memory)."""
+        from xinyong.services.throttle import SignInThrottle
+
+        s = self.settings
+        return SignInThrottle(self.clock, per_account=s.signin_failures_per_account,
+                              per_address=s.signin_failures_per_address, window_minutes=s.signin_window_minutes)
+
     def migrate(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade_to_head(self.settings.effective_database_url, self.engine)

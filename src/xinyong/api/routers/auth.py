@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from xinyong.api.deps import SESSION_COOKIE, Caller, current_caller, get_platform
@@ -58,13 +58,19 @@ def _error(exc: auth.AuthError, status: int) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": exc.to_dict()})
 
 
-@router.post("/session", response_model=WhoAmI, responses=ERRORS)
-def login(body: LoginIn, response: Response, platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
-    """Sign in with a username and password; sets the portal session cookie."""
+@router.post("/session", response_model=WhoAmI, responses={**ERRORS, 429: {"model": ErrorBody}})
+def login(body: LoginIn, request: Request, response: Response,  # type: ignore[no-untyped-def]
+          platform: Platform = Depends(get_platform)):
+    """Sign in with a username and password; sets the portal session cookie. Too many failed sign-ins
+    for the account or from the address in the window: 429 with ``Retry-After``, no password checked."""
     try:
-        user, secret = auth.sign_in(platform, Actor.system("auth"), body.username, body.password)
+        user, secret = auth.sign_in(platform, Actor.system("auth"), body.username, body.password,
+                                    request.client.host if request.client else None)
         who = WhoAmI(role=user.role, principal=f"user:{user.id}", organisation=user.organisation,
                      subject_id=user.subject_id)
+    except auth.SignInThrottled as exc:
+        return JSONResponse(status_code=429, content={"detail": exc.to_dict()},
+                            headers={"Retry-After": str(exc.retry_after)})
     except auth.AuthError as exc:
         return _error(exc, 401)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600)
