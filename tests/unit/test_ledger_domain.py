@@ -387,3 +387,63 @@ def test_the_report_as_json_has_the_fields_scripts_read():
     wanted = {"ok", "entries", "checkpoints", "first_bad_seq", "problem", "message_en", "message_zh"}
     assert wanted <= set(body)
     assert body["ok"] is False and body["problem"] == "missing" and body["first_bad_seq"] == 6
+
+
+# --------------------------------------------------------------------------------------------------
+# Malformed values, checkpoints kept outside the database, the time bound, witnesses
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("at", "not a time"), ("at", None), ("actor", 42), ("actor", ""), ("action", "Not An Action"),
+    ("entity", None), ("entity_id", 7), ("facts", "{oops"), ("facts", "[]"), ("facts", None),
+    ("prev_hash", None), ("prev_hash", "Z" * 64), ("entry_hash", None), ("entry_hash", "e" * 63),
+])
+def test_a_malformed_value_is_named_by_its_field_not_raised(field, value):
+    chain = list(CHAIN[:10])
+    chain[6] = chain[6].replace(**{field: value})
+    report = _verify(chain)
+    assert (report.ok, report.problem, report.first_bad_seq, report.field) == (False, ProblemKind.modified, 7, field)
+    assert field in report.message_en and field in report.message_zh
+    assert report.to_dict()["field"] == field
+
+
+def test_anchored_checkpoints_the_database_lacks_or_holds_otherwise_are_problems():
+    from xinyong.domain.ledger import check_checkpoints
+
+    keys = {key_id(KEY): KEY.public_key()}
+    five, ten = _checkpoints(CHAIN, 5, 10)
+    other_ten = sign_checkpoint(KEY, seq=10, entry_hash="e" * 64, at=T0)
+    forged = sign_checkpoint(OTHER_KEY, seq=15, entry_hash=CHAIN[14].entry_hash, at=T0)
+    problems, valid = check_checkpoints([five, other_ten], [("file", five), ("file", ten), ("w", forged)], keys,
+                                        last_seq=50, every=5)
+    kinds = {(p.kind, p.seq) for p in problems}
+    assert (ProblemKind.checkpoint_mismatch, 10) in kinds and (ProblemKind.bad_signature, 15) in kinds
+    assert (ProblemKind.checkpoint_missing, 15) in kinds  # expected every 5 entries, and 15 is nowhere
+    assert valid == [five, ten]
+    assert check_checkpoints([five, ten], [("file", five), ("file", ten)], keys, last_seq=12, every=5) == ([],
+                                                                                                         [five, ten])
+
+
+def test_an_entry_later_than_the_time_bound_after_the_last_checkpoint_is_overdue():
+    events = _events(12)
+    for i, event in enumerate(events):
+        event["at"] = T0 + timedelta(seconds=10 * i)
+    chain = make_chain(events)
+    cps = [sign_checkpoint(KEY, seq=5, entry_hash=chain[4].entry_hash, at=chain[4].at)]
+    # Entry 12 is 110 s after the first entry and 70 s after the checkpoint at 5 (stamped at entry 5).
+    assert verify_chain(chain, checkpoints=cps, public_keys=KEY.public_key(), seconds=71).ok
+    late = verify_chain(chain, checkpoints=cps, public_keys=KEY.public_key(), seconds=70)
+    assert (late.problem, late.first_bad_seq, late.last_good_seq) == (ProblemKind.overdue_checkpoint, 12, 5)
+    assert verify_chain(chain, public_keys=KEY.public_key(), seconds=100).first_bad_seq == 11  # from entry 1
+
+
+def test_a_witness_keeps_only_what_extends_what_it_holds():
+    from xinyong.domain.ledger import Admission, admit
+
+    ten, twenty = _checkpoints(CHAIN, 10, 20)
+    other_twenty = sign_checkpoint(KEY, seq=20, entry_hash="e" * 64, at=T0)
+    assert admit(ten, None, None) is Admission.accepted
+    assert admit(twenty, ten, None) is Admission.accepted
+    assert admit(twenty, twenty, twenty) is Admission.held
+    assert admit(other_twenty, twenty, twenty) is Admission.inconsistent
+    assert admit(ten, twenty, None) is Admission.stale
