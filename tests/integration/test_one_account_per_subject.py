@@ -110,7 +110,7 @@ def test_the_operator_unbinds_a_disputed_account_and_the_ledger_says_why(env, pl
     assert cli("users", "unbind", "rightful", "--reason", "工单 17").exit_code == 2      # not bound
     done = cli("users", "unbind", "impostor", "--reason", "工单 2026-17：运营机构核实后解除", "--json")
     assert done.exit_code == 0, done.output
-    assert json.loads(done.output)["subject_id"] == subject_id
+    assert json.loads(done.stdout)["subject_id"] == subject_id
     with platform.sessions() as session:
         impostor = session.scalar(select(User).where(User.username == "impostor"))
         assert (impostor.subject_id, impostor.role, impostor.real_name_verified_at) == (None, "public", None)
@@ -136,7 +136,7 @@ def test_the_cli_refuses_a_token_issued_already_expired(env, platform, clock, mo
     with platform.sessions() as session:
         assert session.scalars(select(ApiToken)).all() == []
     issued = cli("users", "token", "scripter", "--expires", "2026-03-18T10:00:01+08:00", "--json")
-    assert issued.exit_code == 0 and json.loads(issued.output)["token"].startswith(auth.TOKEN_PREFIX)
+    assert issued.exit_code == 0 and json.loads(issued.stdout)["token"].startswith(auth.TOKEN_PREFIX)
 
 
 def test_issue_token_refuses_an_expiry_at_or_before_the_platforms_now(platform, clock) -> None:  # type: ignore[no-untyped-def]
