@@ -111,12 +111,18 @@ def read_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
     return found, notes
 
 
-def _last_line(handle: Any) -> str | None:
+def _newest(handle: Any) -> tuple[Checkpoint | None, bool]:
+    """The last checkpoint of the file (a torn or foreign last line is skipped), and whether the file
+    ends in the middle of a line (a write cut short: the next line must start on a line of its own)."""
     handle.seek(0, os.SEEK_END)
     size = handle.tell()
     handle.seek(max(0, size - _TAIL))
-    lines = [line for line in handle.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1] if lines else None
+    tail = handle.read()
+    for line in reversed(tail.decode("utf-8", "replace").splitlines()):
+        if line.strip():
+            with contextlib.suppress(LedgerError):
+                return _parse_line(line), bool(tail) and not tail.endswith(b"\n")
+    return None, bool(tail) and not tail.endswith(b"\n")
 
 
 def _same_size(handle: Any, seq: int) -> Checkpoint | None:
@@ -143,17 +149,13 @@ def append_checkpoint(path: Path, cp: Checkpoint, *, strict: bool = False) -> Ad
     with os.fdopen(fd, "r+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            newest: Checkpoint | None = None
-            last = _last_line(handle)
-            if last is not None:
-                with contextlib.suppress(LedgerError):
-                    newest = _parse_line(last)
+            newest, torn = _newest(handle)
             same = newest if newest is not None and newest.seq == cp.seq else None
             if same is None and newest is not None and cp.seq < newest.seq:
                 same = _same_size(handle, cp.seq)
             verdict = admit(cp, newest, same)
             if verdict is Admission.accepted or (verdict is Admission.stale and not strict):
-                handle.write(_line(cp))
+                handle.write((b"\n" if torn else b"") + _line(cp))
                 handle.flush()
                 os.fsync(handle.fileno())
         finally:
