@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from ledger_tamper import ENTRIES, entry, rehash, rewrite_from, tamper, unguarded
@@ -389,8 +390,12 @@ def test_an_unreachable_witness_neither_loses_the_checkpoint_nor_fails_the_write
     data = platform.settings.data_dir
     ledger.configure(platform.engine, key_file=ledger.key_path(data), every=EVERY, seconds=SECONDS,
                      anchor_file=ledger.anchor_path(data), witnesses=[str(blocked), "http://127.0.0.1:9"])
-    _append(platform, 6)  # the checkpoint at 5 cannot reach either witness
-    assert anchors.drain(30)
+    with capture_logs() as logged:
+        _append(platform, 6)  # the checkpoint at 5 cannot reach either witness
+        assert anchors.drain(30)
+    failures = [e for e in logged if e["log_level"] == "error" and e.get("seq") == 5]
+    assert [e.get("witness") for e in failures if e.get("witness")] == ["http://127.0.0.1:9/api/v1/audit/witness"]
+    assert [e["path"] for e in failures if str(blocked) in e.get("path", "")], failures
     with platform.sessions() as session:
         assert ledger.count(session) == 6 and [cp.seq for cp in ledger.checkpoints(session)] == [5]
     assert [cp.seq for cp in anchors.read_checkpoints(ledger.anchor_path(data))[0]] == [5]
