@@ -17,7 +17,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
-from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from ledger_tamper import ENTRIES, entry, rehash, rewrite_from, tamper, unguarded
@@ -384,16 +383,31 @@ def test_a_witness_keeps_only_signed_checkpoints_that_extend_what_it_holds(platf
     assert [(cp["seq"], cp["entry_hash"]) for cp in held.json()["checkpoints"]] == [(10, "a" * 64), (20, "b" * 64)]
 
 
-def test_an_unreachable_witness_neither_loses_the_checkpoint_nor_fails_the_write(platform, tmp_path, cli):
+class _Log:
+    """Stands in for a module's logger and keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+
+    def error(self, event: str, **fields: object) -> None:
+        self.events.append({"event": event, "log_level": "error", **fields})
+
+    def info(self, event: str, **fields: object) -> None:
+        self.events.append({"event": event, "log_level": "info", **fields})
+
+
+def test_an_unreachable_witness_neither_loses_the_checkpoint_nor_fails_the_write(platform, tmp_path, cli,
+                                                                                monkeypatch):
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("x")
     data = platform.settings.data_dir
     ledger.configure(platform.engine, key_file=ledger.key_path(data), every=EVERY, seconds=SECONDS,
                      anchor_file=ledger.anchor_path(data), witnesses=[str(blocked), "http://127.0.0.1:9"])
-    with capture_logs() as logged:
-        _append(platform, 6)  # the checkpoint at 5 cannot reach either witness
-        assert anchors.drain(30)
-    failures = [e for e in logged if e["log_level"] == "error" and e.get("seq") == 5]
+    logged = _Log()
+    monkeypatch.setattr(anchors, "log", logged)
+    _append(platform, 6)  # the checkpoint at 5 cannot reach either witness
+    assert anchors.drain(30)
+    failures = [e for e in logged.events if e["log_level"] == "error" and e.get("seq") == 5]
     assert [e.get("witness") for e in failures if e.get("witness")] == ["http://127.0.0.1:9/api/v1/audit/witness"]
     assert [e["path"] for e in failures if str(blocked) in e.get("path", "")], failures
     with platform.sessions() as session:
