@@ -148,3 +148,37 @@ def test_issue_token_refuses_an_expiry_at_or_before_the_platforms_now(platform, 
                 auth.issue_token(uow, user, expires_at=when)
             assert (refused.value.field, refused.value.reason) == ("expires_at", "expires_at_past")
         assert auth.issue_token(uow, user, expires_at=clock.now().replace(year=2027))
+
+
+def test_migration_0010_leaves_a_doubly_bound_subject_to_the_operator(platform) -> None:  # type: ignore[no-untyped-def]
+    """A database where two accounts already share a subject is not upgraded (which one is the person's
+    is the operator's call); ``users unbind`` works on it as it is, and then the upgrade goes through."""
+    from alembic import command
+
+    from xinyong.store.migrate import alembic_config, current_revision
+
+    subject_id = person(platform)
+    users(platform, "one", "two")
+    url = platform.engine.url.render_as_string(hide_password=False)
+
+    def migrate(step, revision: str) -> None:  # type: ignore[no-untyped-def]
+        cfg = alembic_config(url)
+        with platform.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            step(cfg, revision)
+
+    migrate(command.downgrade, "0009_duty_purposes")
+    try:
+        with platform.sessions.begin() as session:       # bound twice, as the API allowed before
+            for user in session.scalars(select(User)):
+                user.subject_id, user.role = subject_id, "subject"
+        with pytest.raises(RuntimeError, match=f"subject {subject_id}: users 1, 2"):
+            migrate(command.upgrade, "head")
+        assert current_revision(platform.engine) == "0009_duty_purposes"
+        with platform.unit_of_work(ADMIN) as uow:
+            auth.unbind(uow, "two", reason="工单 2026-18")
+    finally:
+        migrate(command.upgrade, "head")
+    with pytest.raises(IntegrityError), platform.sessions.begin() as session:
+        session.scalar(select(User).where(User.username == "two")).subject_id = subject_id
+        session.flush()
