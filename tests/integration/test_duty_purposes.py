@@ -6,6 +6,7 @@ itself or the operator may do them."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -259,3 +260,42 @@ def test_the_readme_purpose_works_under_every_regulation() -> None:
         except (RuleNotProvided, NoValueInForce):       # no list: the registered purposes decide
             continue
         assert "administrative_permit" in {p.key for p in listed}, ruleset.id
+
+
+def last_json(output: str):  # type: ignore[no-untyped-def]
+    """The JSON a command printed (its last line; log lines may come before it)."""
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_the_cli_registers_lists_and_withdraws(monkeypatch, settings, platform, world, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from xinyong.cli import app
+    from xinyong.settings import reset_settings
+
+    monkeypatch.setenv("XINYONG_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("XINYONG_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("XINYONG_JURISDICTION", settings.jurisdiction)
+    reset_settings()
+    clock.set(datetime.now(UTC))        # the command runs on the system clock: the same day
+    runner = CliRunner()
+    try:
+        made = runner.invoke(app, ["duty-purposes", "register", "inspection", "--org", "dept-a", "--duty", "监督检查",
+                                   "--basis", "《示范法》第十二条", "--label-zh", "检查", "--label-en", "Inspections",
+                                   "--json"])
+        assert made.exit_code == 0, made.output
+        assert last_json(made.output)["state"] == "in_force"
+        assert access.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection").served
+        bad = runner.invoke(app, ["duty-purposes", "register", "Bad Key", "--org", "dept-a", "--duty", "x",
+                                  "--basis", "y", "--label-zh", "z", "--label-en", "z"])
+        assert bad.exit_code == 2 and "key" in bad.output
+        listed = runner.invoke(app, ["duty-purposes", "list", "--org", "dept-a", "--json"])
+        assert [p["key"] for p in last_json(listed.output)] == ["inspection"]
+        gone = runner.invoke(app, ["duty-purposes", "withdraw", "inspection", "--org", "dept-a", "--json"])
+        assert gone.exit_code == 0 and last_json(gone.output)["state"] == "withdrawn"
+        refused = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection")
+        assert refused.refused is not None and refused.refused.code == "purpose_not_registered"
+    finally:
+        reset_settings()
