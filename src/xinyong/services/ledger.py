@@ -399,6 +399,7 @@ def _automatic_checkpoint(session: Session, config: LedgerConfig, entry: Entry) 
         log.error("ledger automatic checkpoint skipped: the signing key cannot be loaded",
                   seq=entry.seq, key_file=str(config.key_file), error=str(exc))
         return None
+    config.key_broken = False
     if not isinstance(entry.at, datetime):
         return None
     cp = sign_checkpoint(signing_key, seq=entry.seq, entry_hash=entry.entry_hash, at=entry.at)
