@@ -400,7 +400,7 @@ def _automatic_checkpoint(session: Session, config: LedgerConfig, entry: Entry) 
                   seq=entry.seq, key_file=str(config.key_file), error=str(exc))
         return None
     config.key_broken = False
-    if not isinstance(entry.at, datetime):
+    if signing_key is None or not isinstance(entry.at, datetime):
         return None
     cp = sign_checkpoint(signing_key, seq=entry.seq, entry_hash=entry.entry_hash, at=entry.at)
     _store_checkpoint(session, cp)
