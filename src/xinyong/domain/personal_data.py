@@ -68,8 +68,8 @@ _WIDE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
                        **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}})
 
 _CITIZEN = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
-# Passports (E/G + 8 digits, E + letter + 7 digits, D/S/P service passports) and the travel permits of
-# Hong Kong and Macao residents (H/M + 8 or 10 digits).
+# Passports (E/G + 8 digits, E + letter + 7 digits, D/S/P service passports) and the mainland travel
+# permits of the special administrative regions' residents (H/M + 8 or 10 digits).
 _PASSPORT = re.compile(r"(?<![0-9A-Za-z])(?:[EGDSP]\d{8}|E[A-HJ-NP-Z]\d{7}|[HM]\d{8}(?:\d{2})?)(?![0-9A-Za-z])")
 # Mainland mobile numbers, with an optional +86 and 3-4-4 separators.
 _PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9A-Za-z])")
