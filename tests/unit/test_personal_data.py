@@ -171,3 +171,11 @@ def test_a_field_the_catalog_marks_mask_stores_the_numbers_masked() -> None:
 def test_a_clean_row_is_accepted_unchanged() -> None:
     result = _validate(penalty_row())
     assert isinstance(result, ValidRecord) and result.payload["violation_facts"] == "未按规定公示年度报告。"
+
+
+@given(st.text(alphabet="0123456789０１２３４５６７８９EGHX+-— 法定代表人当事人张明李华（）", max_size=40))
+def test_the_cheap_first_look_never_skips_what_the_detector_would_find(text: str) -> None:
+    from xinyong.domain.personal_data import _may_hold
+
+    if find(text):
+        assert _may_hold(text, ())

@@ -191,12 +191,14 @@ def find(text: str, *, names: Iterable[str] = (), numbers_only: bool = False) ->
     return out
 
 
-_HINT = re.compile(r"[0-9\uff10-\uff19]{4}|" + "|".join(map(re.escape, ROLE_WORDS)))
+_D = "[0-9\uff10-\uff19]"
+_HINT = re.compile(f"{_D}{{7}}|{_D}{{3}}[- ]{_D}{{4}}|" + "|".join(map(re.escape, ROLE_WORDS)))
 
 
 def _may_hold(text: str, names: Iterable[str]) -> bool:
-    """A cheap first look: no run of four digits, no role word and none of ``names`` means nothing
-    can be found (most values served, such as dates, codes and amounts, stop here)."""
+    """A cheap first look: every number found has a run of seven digits, or a mobile number's
+    separated groups (3, then 4); with neither, no role word and none of ``names``, nothing can be
+    found (most values served, such as dates, codes and amounts, stop here)."""
     return _HINT.search(text) is not None or any(n and n in text for n in names)
 
 
