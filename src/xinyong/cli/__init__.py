@@ -88,6 +88,16 @@ def demo(
     platform = _platform()
     platform.migrate()
     summary = load_demo(platform, once=once)
+    if not summary.get("skipped"):
+        # Sign the demo's ledger head at once, so the published checkpoints and the anchor file show
+        # one from the start (the server signs later heads itself).
+        from xinyong.services import anchors, ledger
+
+        key = ledger.load_or_create_signing_key(ledger.key_path(platform.settings.data_dir))
+        with platform.sessions.begin() as session:
+            made = ledger.checkpoint(session, key, at=platform.clock.now())
+        anchors.drain(30.0)
+        summary["checkpoint_seq"] = made.seq if made else None
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     elif summary.get("skipped"):
