@@ -1,6 +1,7 @@
 """The catalog and the providing units on a real database (SQLite, and PostgreSQL in CI).
 
-Lifecycle with comments and the assessment BJ 10 / SH 10 require; the version in force on a date
+Lifecycle with comments and the assessment the regulation in force requires (catalog.* rule keys,
+cited from that regulation's own articles; none where it requires none); the version in force on a date
 governs (a record dated before a revision takes effect is judged by the version it replaces); unit
 tokens are stored as hashes only and a revoked token is refused; every demo catalog loads.
 """
@@ -21,6 +22,8 @@ from xinyong.store.models.catalog import CatalogItem, CatalogVersion, UnitCreden
 
 ACTOR = Actor.system("test")
 CQ = "chongqing-2021"
+BJ = "beijing-draft"
+SH = "shanghai-2017"
 BASE = demo_catalog._read("_base.yaml")
 CITES = {"admin_penalty": "Art. 18(1)(2)", "commendation": "Art. 18(1)(7)", "tax_arrears": "Art. 18(1)(3)",
          "volunteer_service": "Art. 18(1)(7)", "admin_permit": "Art. 18(1)(2)"}
@@ -82,7 +85,9 @@ def actions(platform, version_id) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 def test_full_lifecycle_records_comments_and_refuses_approval_without_the_assessment(platform):
-    vid = draft(platform)
+    # The Beijing draft requires an assessment where subjects' rights may be reduced (its Art. 10(2));
+    # it names no ground for diverging opinions, so the opposing comment below adds none.
+    vid = draft(platform, jurisdiction=BJ)
     assert get(platform, vid).state is VersionState.draft
     open_for_comment(platform, vid)
     with platform.unit_of_work(ACTOR) as uow:
@@ -93,14 +98,15 @@ def test_full_lifecycle_records_comments_and_refuses_approval_without_the_assess
                                stance="support", body="支持")
     view = get(platform, vid)
     assert view.comment_count == 2
-    assert view.grounds == (AssessmentGround.rights_reduced, AssessmentGround.opinions_diverge)
+    assert view.grounds == (AssessmentGround.rights_reduced,)
 
     with platform.sessions() as session:
         entries_before = ledger.count(session)
     with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.approve(uow, vid, approved_by="市人民政府", approved_on=date(2023, 12, 20))
     assert refused.value.reason == "assessment_required"
-    assert "BJ 10" in refused.value.message_en and "评估" in refused.value.message_zh
+    assert "BJ Art. 10(2)" in refused.value.message_en and "评估" in refused.value.message_zh
+    assert "SH" not in refused.value.message_en
     assert get(platform, vid).state is VersionState.public_comment       # nothing changed
     with platform.sessions() as session:
         assert ledger.count(session) == entries_before                   # nothing recorded
@@ -115,12 +121,63 @@ def test_full_lifecycle_records_comments_and_refuses_approval_without_the_assess
         comments = catalog.version_comments(session, vid)
         assessments = catalog.version_assessments(session, vid)
     assert [(c.stance, c.item_code) for c in comments] == [("oppose", "admin_penalty"), ("support", None)]
-    assert assessments[0].grounds == ("rights_reduced", "opinions_diverge")
+    assert assessments[0].grounds == ("rights_reduced",)
     assert actions(platform, vid) == [
         "catalog.version_created", "catalog.item_added", "catalog.item_added", "catalog.comment_opened",
         "catalog.comment_recorded", "catalog.comment_recorded", "catalog.assessment_recorded",
         "catalog.approved", "catalog.in_force",
     ]
+
+
+@pytest.mark.parametrize(("jurisdiction", "grounds", "cite"), [
+    (SH, (AssessmentGround.opinions_diverge,), "SH Art. 10(1)"),   # SH names no rights ground
+    (BJ, (AssessmentGround.rights_reduced,), "BJ Art. 10(2)"),
+    (CQ, (), None),
+    ("gansu-2021", (), None),
+])
+def test_each_regulation_requires_the_assessment_it_names_citing_its_own_article(platform, jurisdiction,
+                                                                                   grounds, cite):
+    """The same facts (a new untrustworthiness item, an opposing comment) in four regulations: each
+    requires what its own text says, cites its own article, and never another regulation's."""
+    # A new penalty item (Gansu times penalties by the national tiers: its item differs) and a commendation.
+    codes = ("commendation",) if jurisdiction == "gansu-2021" else ("admin_penalty", "commendation")
+    vid = draft(platform, codes=codes, jurisdiction=jurisdiction)
+    open_for_comment(platform, vid)
+    with platform.unit_of_work(ACTOR) as uow:
+        catalog.record_comment(uow, vid, received_on=date(2023, 11, 3), commenter_kind="public",
+                               stance="oppose", body="不同意")
+    assert get(platform, vid).grounds == grounds
+    with platform.unit_of_work(ACTOR) as uow:
+        if grounds:
+            with pytest.raises(CatalogError) as refused:
+                catalog.approve(uow, vid, approved_by="批准机关", approved_on=date(2023, 12, 20))
+            assert refused.value.reason == "assessment_required"
+            assert cite in refused.value.message_en and cite in refused.value.message_zh
+            for other in ("SH ", "CQ ", "GS ", "HB ", "BJ "):
+                if not cite.startswith(other):
+                    assert other not in refused.value.message_en
+        else:
+            catalog.approve(uow, vid, approved_by="批准机关", approved_on=date(2023, 12, 20))
+    if not grounds:
+        assert get(platform, vid).state is VersionState.approved
+
+
+def test_reasons_and_comment_rest_on_the_article_or_the_labelled_baseline(platform):
+    """Shanghai requires reasons (its Art. 10(1)); Chongqing names none, so the platform's baseline asks
+    for them, labelled as such. A draft is approved only after comment: CQ Art. 17(2)."""
+    for jurisdiction, expected in ((SH, "SH Art. 10(1)"), (CQ, "Xinyong platform baseline")):
+        vid = draft(platform, jurisdiction=jurisdiction, reason="")
+        with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+            catalog.open_comment(uow, vid, opened_on=date(2023, 11, 1))
+        assert refused.value.reason == "reason_required" and expected in refused.value.message_en
+    vid = draft(platform)
+    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+        catalog.approve(uow, vid, approved_by="市人民政府", approved_on=date(2023, 12, 20))
+    assert refused.value.reason == "comment_required" and "CQ Art. 17(2)" in refused.value.message_en
+    open_for_comment(platform, vid)
+    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+        catalog.approve(uow, vid, approved_by=" ", approved_on=date(2023, 12, 20))
+    assert "the municipal people's government, CQ Art. 17(2)" in refused.value.message_en
 
 
 def test_the_ledger_holds_digests_not_the_text_of_comments(platform):
@@ -179,8 +236,8 @@ def test_the_version_in_force_on_a_date_governs(platform):
     assert get(platform, v2).item_count == 3                    # started from the version in force
     assert get(platform, v2).based_on_id == v1
     open_for_comment(platform, v2, opened=date(2025, 3, 1))
-    assert get(platform, v2).grounds == (AssessmentGround.rights_reduced,)
-    assess(platform, v2, held=date(2025, 4, 1))
+    assert get(platform, v2).grounds == ()     # CQ Art. 17 requires no expert assessment
+    assess(platform, v2, held=date(2025, 4, 1))    # one may still be held and recorded
     approve_and_enforce(platform, v2, date(2025, 6, 1), approved_on=date(2025, 5, 1))
 
     old, new = get(platform, v1), get(platform, v2)
@@ -480,9 +537,9 @@ def test_the_command_line_lists_shows_and_manages_units(cli_env, platform):
     assert refused.exit_code == 2 and "horoscope" in refused.output
     issued = json.loads(runner.invoke(app, ["units", "token", "issue", "court-2", "--json"]).stdout)
     with platform.sessions() as session:
-        assert units.authenticate(session, issued["token"]).code == "court-2"
+        assert units.authenticate(session, issued["token"], now=platform.clock.now()).code == "court-2"
     assert runner.invoke(app, ["units", "token", "revoke", str(issued["id"])]).exit_code == 0
     with platform.sessions() as session, pytest.raises(units.UnitAuthError):
-        units.authenticate(session, issued["token"])
+        units.authenticate(session, issued["token"], now=platform.clock.now())
     listed_units = json.loads(runner.invoke(app, ["units", "list", "--json"]).stdout)["units"]
     assert "court-2" in {u["code"] for u in listed_units}

@@ -107,9 +107,21 @@ def test_untrustworthiness_rests_on_a_legal_document():
     assert set(LEGAL_DOCUMENT_FIELDS) <= set(penalty().field_names)
 
 
-def test_penalty_items_carry_the_exclusion_flags():
+def test_penalty_items_carry_the_exclusion_flags_where_an_exclusion_is_in_force():
     no_flag = penalty(fields=tuple(f for f in penalty().fields if f.name != "simplified_procedure"))
-    assert "penalty_flag_field" in reasons(no_flag)
+    law = dc.CatalogLaw(exclude_simplified_procedure="GS Art. 14(1)(2)")
+    problems = dc.item_problems(no_flag, law=law)
+    assert [p.reason for p in problems] == ["penalty_flag_field"]
+    assert "GS Art. 14(1)(2)" in problems[0].message_en
+    assert "penalty_flag_field" not in reasons(no_flag)      # no exclusion in force: the flags decide nothing
+
+
+def test_the_legal_document_cites_the_regulation_or_the_labelled_baseline():
+    law = dc.CatalogLaw(legal_effect_document="CQ Art. 21")
+    cited = dc.item_problems(penalty(legal_document_required=False), law=law)[0]
+    assert cited.reason == "legal_document_required" and "CQ Art. 21" in cited.message_zh
+    baseline = dc.item_problems(penalty(legal_document_required=False))[0]
+    assert dc.PLATFORM_BASELINE in baseline.message_en and dc.PLATFORM_BASELINE in baseline.message_zh
 
 
 def test_display_rule_needs_a_date_field_and_a_known_key():
@@ -146,7 +158,7 @@ def test_display_rule_resolves_per_subject_and_tier():
 
 
 # ---------------------------------------------------------------------------------------------
-# When an assessment is required (BJ 10, SH 10)
+# When an assessment is required (the grounds of catalog.assessment.*)
 # ---------------------------------------------------------------------------------------------
 
 def test_new_untrustworthiness_item_reduces_rights():
@@ -179,6 +191,13 @@ def test_diverging_comments_and_significant_impact():
     assert dc.diverging(["amend"])
 
 
+def test_the_law_decides_which_grounds_require_an_assessment():
+    facts = (AssessmentGround.rights_reduced, AssessmentGround.opinions_diverge)
+    assert dc.CatalogLaw().required(facts) == ()
+    law = dc.CatalogLaw(assessment={AssessmentGround.rights_reduced: "BJ Art. 10(2)"})
+    assert law.required(facts) == (AssessmentGround.rights_reduced,)
+
+
 # ---------------------------------------------------------------------------------------------
 # Lifecycle
 # ---------------------------------------------------------------------------------------------
@@ -189,8 +208,12 @@ def test_a_draft_goes_to_comment_with_items_and_reasons():
         dc.check_open_comment(VersionState.draft, item_count=0, reason="why")
     assert info.value.reason == "empty_version"
     with pytest.raises(CatalogError) as info:
+        dc.check_open_comment(VersionState.draft, item_count=3, reason=" ",
+                              law=dc.CatalogLaw(reasons_required="SH Art. 10(1)"))
+    assert info.value.reason == "reason_required" and "SH Art. 10(1)" in info.value.message_en
+    with pytest.raises(CatalogError) as info:          # a regulation without the rule: the baseline, labelled
         dc.check_open_comment(VersionState.draft, item_count=3, reason=" ")
-    assert info.value.reason == "reason_required" and "SH 10" in info.value.message_en
+    assert info.value.reason == "reason_required" and dc.PLATFORM_BASELINE in info.value.message_en
     with pytest.raises(CatalogError) as info:
         dc.check_open_comment(VersionState.approved, item_count=3, reason="why")
     assert info.value.reason == "bad_transition"
@@ -213,14 +236,16 @@ def test_approval_needs_comment_first():
 
 
 def test_approval_refused_without_a_required_assessment_naming_the_reason():
+    law = dc.CatalogLaw(assessment={AssessmentGround.rights_reduced: "XY Art. 10(2)",
+                                    AssessmentGround.opinions_diverge: "XY Art. 10(1)"})
     with pytest.raises(CatalogError) as info:
         dc.check_approve(VersionState.public_comment,
                          grounds=(AssessmentGround.rights_reduced, AssessmentGround.opinions_diverge),
-                         assessed=False)
+                         assessed=False, law=law)
     err = info.value
     assert err.reason == "assessment_required"
-    assert "BJ 10" in err.message_en and "SH 10" in err.message_en
-    assert "BJ 10" in err.message_zh and "意见分歧" in err.message_zh
+    assert "XY Art. 10(2)" in err.message_en and "XY Art. 10(1)" in err.message_en
+    assert "XY Art. 10(2)" in err.message_zh and "意见分歧" in err.message_zh
     assert err.to_dict()["field"] == "assessments"
     dc.check_approve(VersionState.expert_assessment, grounds=(AssessmentGround.rights_reduced,),
                      assessed=True)

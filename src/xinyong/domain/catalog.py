@@ -1,33 +1,41 @@
 """The public credit information catalog (信用信息目录): items, versions and their lifecycle.
 
-Information not in the catalog in force must not be aggregated (SH 11; CQ 16; GS 10; HB 9; BJ 10, 14).
-An item carries the elements of BJ 11 and HB 9: name, providing units (kept by the unit registry),
-category (GS 11, BJ 12), origin, subject kinds, fields, legal-effect document (SH 11, CQ 21, GS 14,
-BJ 14), disclosure class, display period rule, sharing category, usage authorization, data format,
-update period, and the article that allows the item.
+Information not in the catalog in force must not be aggregated (rule key ``aggregation.catalog_required``).
+An item carries the elements the regulations list for a catalog item: name, providing units (kept by
+the unit registry), category (basic, untrustworthiness, other), origin, subject kinds, fields,
+legal-effect document (``aggregation.legal_effect_document``), disclosure class, display period rule,
+sharing category, usage authorization, data format, update period, and the article that allows the item.
 
 A catalog version moves through a lifecycle:
 
     draft → public_comment → [expert_assessment] → approved → in_force (from a date) → superseded
     (draft / public_comment / expert_assessment / approved) → withdrawn
 
-- the proposer gives reasons (SH 10); the draft is published for comment (SH 10, CQ 17, GS 10, BJ 10);
-- an assessment with experts and the groups concerned is required where an item reduces subjects'
-  rights or increases their obligations (BJ 10), where opinions diverge or the impact may be
-  significant (SH 10); a version that needs one cannot be approved without one;
-- approval by the government or coordinating body (SH 10, CQ 17, GS 10, HB 9, BJ 10); in force from
-  a date; the version it replaces is superseded from that date and kept ("dynamic management",
-  GS 10, BJ 10).
+- the proposer gives reasons (``catalog.reasons_required``); the draft is published for comment
+  (``catalog.public_comment``);
+- an assessment with experts and the groups concerned is required on the grounds the regulation in
+  force names (``catalog.assessment.rights_reduced``, ``.opinions_diverge``, ``.significant_impact``);
+  a version that needs one cannot be approved without one;
+- approval by the body the regulation names (``catalog.approval``); in force from a date; the
+  version it replaces is superseded from that date and kept ("dynamic management").
+
+Which of these rules a regulation imposes, and the article that does, is data: ``CatalogLaw`` holds
+the citations in force (``services.catalog`` reads them from the rule files). Where a regulation has
+no such rule, reasons and public comment are still asked as the platform's baseline, labelled
+``PLATFORM_BASELINE`` in every message (asking them decides nothing about a subject and costs the
+rule maker a sentence and a publication); an expert assessment and the penalty exclusion fields are
+not required at all (they would impose what the law does not); the legal-effect document of an
+untrustworthiness item stays required as the baseline (the database keeps that invariant).
 
 Plain Python: no I/O, no ORM. Every refusal is a ``CatalogError`` naming the reason in Chinese and
-English.
+English, and the citation or the baseline label it rests on.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -36,17 +44,18 @@ SUBJECT_KINDS = ("natural_person", "legal_person", "unincorporated_org", "state_
 """The values of ``xinyong.domain.identifiers.SubjectKind`` (kept here so the catalog stands alone)."""
 
 LEGAL_DOCUMENT_FIELDS = ("document_kind", "document_number", "document_date", "document_issuer")
-"""The legal-effect document every untrustworthiness row carries (SH 11, CQ 21, GS 14, BJ 14)."""
+"""The legal-effect document every untrustworthiness row carries (``aggregation.legal_effect_document``)."""
 
 PENALTY_EXCLUSION_FIELDS = ("simplified_procedure", "slight_or_harm_eliminated")
-"""The flags that decide the exclusions of SH 9(4) and GS 14(2) for administrative penalties."""
+"""The flags that decide the penalty exclusions (``aggregation.exclude_simplified_procedure``,
+``aggregation.exclude_slight_or_remedied``) for administrative penalties."""
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 RULE_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
 class Category(StrEnum):
-    """GS 11, BJ 12: basic, untrustworthiness and other information."""
+    """Basic, untrustworthiness and other information (the three kinds the regulations name)."""
 
     basic = "basic"
     untrustworthiness = "untrustworthiness"
@@ -130,7 +139,7 @@ class CatalogItemSpec:
     origin: Origin
     subject_kinds: tuple[str, ...]       # values of xinyong.domain.identifiers.SubjectKind
     fields: tuple[FieldSpec, ...]
-    legal_document_required: bool        # untrustworthiness items: SH 11, CQ 21, GS 14, BJ 14
+    legal_document_required: bool        # untrustworthiness items: aggregation.legal_effect_document
     disclosure_class: DisclosureClass
     display_rule: str | None             # a rule key, e.g. "display.untrustworthy.organisation"
     counts_from_field: str | None        # which field dates the display period
@@ -139,9 +148,9 @@ class CatalogItemSpec:
     data_format: str
     update_period: str
     allowed_by: str                      # cite of the article that allows the item
-    positive: bool = False               # commendations, volunteer service, donations (BJ 36, HB 31)
+    positive: bool = False               # commendations, volunteering, donations (positive_withholdable)
     consent_categories: tuple[str, ...] = ()  # vocabulary keys carried only with written consent
-    penalty_item: bool = False           # administrative penalty: exclusions SH 9(4), GS 14(2) apply
+    penalty_item: bool = False           # administrative penalty: aggregation.exclude_* apply
 
     def field(self, name: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -204,20 +213,64 @@ class CommentStance(StrEnum):
 class AssessmentGround(StrEnum):
     """Why a version needs an assessment before approval."""
 
-    rights_reduced = "rights_reduced"            # BJ 10: rights reduced or obligations increased
-    opinions_diverge = "opinions_diverge"        # SH 10
-    significant_impact = "significant_impact"    # SH 10
+    rights_reduced = "rights_reduced"            # rights reduced or obligations increased
+    opinions_diverge = "opinions_diverge"        # opinions on the proposed items diverge
+    significant_impact = "significant_impact"    # the items may cause significant social impact
 
+
+GROUND_KEYS = {ground: f"catalog.assessment.{ground.value}" for ground in AssessmentGround}
+"""The rule key that makes each ground require an assessment (absent from a regulation: no assessment)."""
 
 GROUND_LABELS = {
-    AssessmentGround.rights_reduced: (
-        "目录事项可能减损信用主体权利或者增加其义务（BJ 10）",
-        "an item may reduce subjects' rights or increase their obligations (BJ 10)"),
-    AssessmentGround.opinions_diverge: ("对拟纳入事项意见分歧（SH 10）",
-                                        "opinions on the proposed items diverge (SH 10)"),
-    AssessmentGround.significant_impact: ("可能造成重大社会影响（SH 10）",
-                                          "the items may cause significant social impact (SH 10)"),
+    AssessmentGround.rights_reduced: ("目录事项可能减损信用主体权利或者增加其义务",
+                                      "an item may reduce subjects' rights or increase their obligations"),
+    AssessmentGround.opinions_diverge: ("对拟纳入事项意见分歧", "opinions on the proposed items diverge"),
+    AssessmentGround.significant_impact: ("可能造成重大社会影响", "the items may cause significant social impact"),
 }
+
+PLATFORM_BASELINE = "Xinyong platform baseline"
+"""The label of a requirement the platform applies where the regulation in force sets none."""
+
+CATALOG_RULE_KEYS = {
+    "reasons_required": "catalog.reasons_required",
+    "public_comment": "catalog.public_comment",
+    "legal_effect_document": "aggregation.legal_effect_document",
+    "exclude_simplified_procedure": "aggregation.exclude_simplified_procedure",
+    "exclude_slight_or_remedied": "aggregation.exclude_slight_or_remedied",
+}
+"""The ``CatalogLaw`` attribute each flag rule key fills (the grounds: ``GROUND_KEYS``)."""
+
+
+@dataclass(frozen=True)
+class CatalogLaw:
+    """The catalog rules of one regulation in force on one date, as plain data: each is the citation
+    of the article that imposes it (e.g. ``"BJ Art. 10(2)"``), or None where the regulation provides
+    none (or none is in force on that date). ``CatalogLaw()`` is a regulation silent on all of them."""
+
+    reasons_required: str | None = None
+    public_comment: str | None = None
+    assessment: Mapping[AssessmentGround, str] = field(default_factory=dict)   # ground -> citation
+    legal_effect_document: str | None = None
+    exclude_simplified_procedure: str | None = None
+    exclude_slight_or_remedied: str | None = None
+    approval: tuple[str, str, str] | None = None     # (body zh, body en, citation): catalog.approval
+
+    def required(self, grounds: Iterable[AssessmentGround | str]) -> tuple[AssessmentGround, ...]:
+        """Of the grounds the facts give, those on which this regulation requires an assessment."""
+        return tuple(g for g in (AssessmentGround(g) for g in grounds) if g in self.assessment)
+
+    @property
+    def penalty_exclusions(self) -> str | None:
+        """The citations of the penalty exclusions in force, or None where there are none."""
+        cites = dict.fromkeys(c for c in (self.exclude_simplified_procedure, self.exclude_slight_or_remedied) if c)
+        return "; ".join(cites) or None
+
+
+def basis(cite: str | None) -> tuple[str, str]:
+    """What a requirement rests on, for a message in zh and en: its citation, or the baseline label."""
+    if cite:
+        return cite, cite
+    return f"{PLATFORM_BASELINE}：法规未作规定", f"{PLATFORM_BASELINE}: the regulation sets none"
 
 
 class CatalogError(ValueError):
@@ -240,8 +293,11 @@ class CatalogError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 def item_problems(item: CatalogItemSpec, *, known_rule_keys: Iterable[str] | None = None,
-                  known_vocabulary: Iterable[str] | None = None) -> list[CatalogError]:
-    """Every reason an item spec is not fit for a catalog (empty when it is)."""
+                  known_vocabulary: Iterable[str] | None = None,
+                  law: CatalogLaw | None = None) -> list[CatalogError]:
+    """Every reason an item spec is not fit for a catalog (empty when it is), under ``law`` (the
+    catalog rules in force; None: a regulation silent on all of them)."""
+    law = law or CatalogLaw()
     problems: list[CatalogError] = []
     where = f"items.{item.code}"
 
@@ -294,10 +350,10 @@ def item_problems(item: CatalogItemSpec, *, known_rule_keys: Iterable[str] | Non
                 f"fields.{spec.name}")
     if item.category is Category.untrustworthiness:
         if not item.legal_document_required:
-            bad("legal_document_required",
-                "失信信息须以具有法律效力的文书为依据（SH 11、CQ 21、GS 14、BJ 14）",
-                "untrustworthiness information rests on a document with legal effect "
-                "(SH 11, CQ 21, GS 14, BJ 14)", "legal_document_required")
+            zh, en = basis(law.legal_effect_document)
+            bad("legal_document_required", f"失信信息须以具有法律效力的文书为依据（{zh}）",
+                f"untrustworthiness information rests on a document with legal effect ({en})",
+                "legal_document_required")
         if item.positive:
             bad("positive_untrustworthiness", "失信信息不能标为正面信息",
                 "an untrustworthiness item cannot be positive", "positive")
@@ -311,13 +367,13 @@ def item_problems(item: CatalogItemSpec, *, known_rule_keys: Iterable[str] | Non
         if spec is not None and spec.type is not FieldType.date:
             bad("legal_document_field", "document_date 须为日期字段", "document_date must be a date field",
                 "fields.document_date")
-    if item.penalty_item:
+    exclusions = law.penalty_exclusions
+    if item.penalty_item and exclusions:       # where no exclusion is in force the flags decide nothing
         for name in PENALTY_EXCLUSION_FIELDS:
             spec = item.field(name)
             if spec is None or spec.type is not FieldType.boolean:
-                bad("penalty_flag_field",
-                    f"行政处罚事项须有布尔字段 {name}（SH 9(4)、GS 14(2)）",
-                    f"a penalty item needs the boolean field {name} (SH 9(4), GS 14(2))", "fields")
+                bad("penalty_flag_field", f"行政处罚事项须有布尔字段 {name}（{exclusions}）",
+                    f"a penalty item needs the boolean field {name} ({exclusions})", "fields")
     if item.counts_from_field is not None:
         spec = item.field(item.counts_from_field)
         # Not necessarily required: a conduct still going on has no end date, its period not yet begun.
@@ -369,7 +425,7 @@ def display_rule_for(item: CatalogItemSpec, subject_kind: str,
 
     The item names a key; two families resolve per record:
     - ``display.untrustworthy.*``: ``.natural_person`` for natural persons, ``.organisation`` for the
-      other kinds (the regulations draw that line: SH 35, CQ 43, BJ 15);
+      other kinds (the regulations draw that line in their inquiry and display limits);
     - ``display.penalty.*``: the tier the record's ``severity`` field gives (minor, general, serious:
       the national publicity tiers), else the key the item names.
     """
@@ -395,7 +451,8 @@ def display_rules(item: CatalogItemSpec) -> frozenset[str]:
 
 
 def burdens_subjects(item: CatalogItemSpec, previous: CatalogItemSpec | None) -> bool:
-    """Whether adding or changing ``item`` may reduce subjects' rights or increase their obligations (BJ 10).
+    """Whether adding or changing ``item`` may reduce subjects' rights or increase their obligations
+    (the ground of ``catalog.assessment.rights_reduced``).
 
     A new untrustworthiness item, or a change to one; a wider disclosure class; more subject kinds;
     a new consent-only category; a change of display rule or of the field that starts it.
@@ -417,7 +474,8 @@ def burdens_subjects(item: CatalogItemSpec, previous: CatalogItemSpec | None) ->
 
 
 def diverging(stances: Iterable[CommentStance | str]) -> bool:
-    """Opinions diverge (SH 10) when any comment opposes or asks for changes to the draft."""
+    """Opinions diverge (``catalog.assessment.opinions_diverge``) when any comment opposes or asks for
+    changes to the draft."""
     return any(CommentStance(s) in (CommentStance.oppose, CommentStance.amend) for s in stances)
 
 
@@ -425,7 +483,8 @@ def assessment_grounds(items: Iterable[CatalogItemSpec],
                        previous: Mapping[str, CatalogItemSpec] | None = None, *,
                        stances: Iterable[CommentStance | str] = (),
                        significant_impact: bool = False) -> tuple[AssessmentGround, ...]:
-    """The grounds on which a version needs an assessment before approval (empty: none needed).
+    """The grounds the facts give for an assessment before approval (empty: none). Which of them the
+    regulation in force requires is ``CatalogLaw.required``.
 
     ``previous`` is the version in force (item code → spec); items are compared with it.
     """
@@ -470,15 +529,19 @@ def check_editable(state: VersionState | str) -> None:
                            "change its items (only a draft can be changed)")
 
 
-def check_open_comment(state: VersionState | str, *, item_count: int, reason: str | None) -> None:
-    """Publish the draft for comment (SH 10, CQ 17, GS 10, BJ 10): it has items and the proposer's reasons."""
+def check_open_comment(state: VersionState | str, *, item_count: int, reason: str | None,
+                       law: CatalogLaw | None = None) -> None:
+    """Publish the draft for comment (``catalog.public_comment``): it has items and the proposer's
+    reasons (``catalog.reasons_required``, else the platform's baseline)."""
+    law = law or CatalogLaw()
     check_transition(state, VersionState.public_comment)
     if item_count <= 0:
         raise CatalogError("empty_version", "目录草案没有任何事项，不能公开征求意见",
                            "the draft catalog has no items: there is nothing to publish for comment", "items")
     if not (reason or "").strip():
-        raise CatalogError("reason_required", "提出目录事项须说明理由（SH 10）",
-                           "a proposal to catalog items must give its reasons (SH 10)", "reason")
+        zh, en = basis(law.reasons_required)
+        raise CatalogError("reason_required", f"提出目录事项须说明理由（{zh}）",
+                           f"a proposal to catalog items must give its reasons ({en})", "reason")
 
 
 def check_comment(state: VersionState | str, *, received: date, comment_opened: date | None,
@@ -505,19 +568,22 @@ def check_assessment(state: VersionState | str) -> None:
 
 
 def check_approve(state: VersionState | str, *, grounds: Iterable[AssessmentGround | str],
-                  assessed: bool) -> None:
-    """Approval (SH 10, CQ 17, GS 10, HB 9, BJ 10): after comment, and after an assessment where required."""
+                  assessed: bool, law: CatalogLaw | None = None) -> None:
+    """Approval (``catalog.approval``): after public comment (``catalog.public_comment``, else the
+    platform's baseline), and after an assessment where ``grounds`` (those the regulation requires:
+    ``CatalogLaw.required``) are not empty."""
+    law = law or CatalogLaw()
     state = VersionState(state)
     if state is VersionState.draft:
-        raise CatalogError("comment_required",
-                           "目录草案须先公开征求意见，才能批准（SH 10、CQ 17、GS 10、BJ 10）",
-                           "the draft catalog must be published for comment before approval "
-                           "(SH 10, CQ 17, GS 10, BJ 10)", "state")
+        zh, en = basis(law.public_comment)
+        raise CatalogError("comment_required", f"目录草案须先公开征求意见，才能批准（{zh}）",
+                           f"the draft catalog must be published for comment before approval ({en})", "state")
     check_transition(state, VersionState.approved)
     grounds = tuple(AssessmentGround(g) for g in grounds)
     if grounds and not assessed:
-        zh = "；".join(GROUND_LABELS[g][0] for g in grounds)
-        en = "; ".join(GROUND_LABELS[g][1] for g in grounds)
+        cites = {g: law.assessment.get(g) for g in grounds}
+        zh = "；".join(GROUND_LABELS[g][0] + (f"（{cites[g]}）" if cites[g] else "") for g in grounds)
+        en = "; ".join(GROUND_LABELS[g][1] + (f" ({cites[g]})" if cites[g] else "") for g in grounds)
         raise CatalogError("assessment_required", f"须先组织评估、听取有关群体和专家意见，才能批准：{zh}",
                            f"an assessment hearing the groups concerned and experts is required before "
                            f"approval: {en}", "assessments")
@@ -653,11 +719,12 @@ def with_changes(item: CatalogItemSpec, **changes: Any) -> CatalogItemSpec:
 
 
 __all__ = [
-    "ASSESSABLE_STATES", "AssessmentGround", "CATEGORY_LABELS", "COMMENTABLE_STATES", "CatalogError",
-    "CatalogItemSpec", "Category", "CommentStance", "DISCLOSURE_LABELS", "DisclosureClass", "EDITABLE_STATES",
-    "FieldSpec", "FieldType", "GROUND_LABELS", "LEGAL_DOCUMENT_FIELDS", "ORIGIN_LABELS", "Origin",
-    "PENALTY_EXCLUSION_FIELDS", "STATE_LABELS", "SUBJECT_KINDS", "TRANSITIONS", "VersionState",
-    "assessment_grounds", "burdening_items", "burdens_subjects", "check_approve", "check_assessment",
+    "ASSESSABLE_STATES", "AssessmentGround", "CATALOG_RULE_KEYS", "CATEGORY_LABELS", "COMMENTABLE_STATES",
+    "CatalogError", "CatalogItemSpec", "CatalogLaw", "Category", "CommentStance", "DISCLOSURE_LABELS",
+    "DisclosureClass", "EDITABLE_STATES", "FieldSpec", "FieldType", "GROUND_KEYS", "GROUND_LABELS",
+    "LEGAL_DOCUMENT_FIELDS", "ORIGIN_LABELS", "Origin", "PENALTY_EXCLUSION_FIELDS", "PLATFORM_BASELINE",
+    "STATE_LABELS", "SUBJECT_KINDS", "TRANSITIONS", "VersionState", "assessment_grounds", "basis",
+    "burdening_items", "burdens_subjects", "check_approve", "check_assessment",
     "check_comment", "check_editable", "check_in_force", "check_item", "check_open_comment",
     "check_transition", "check_withdraw", "display_rule_for", "display_rules", "diverging",
     "field_from_dict", "field_to_dict",

@@ -1,12 +1,17 @@
 """The catalog's use cases: versions through their lifecycle, and the question every submission asks,
-"is this item in the catalog in force on this date?" (SH 11; CQ 16; GS 10; HB 9; BJ 10, 14).
+"is this item in the catalog in force on this date?" (``aggregation.catalog_required``).
 
 Lifecycle (``domain.catalog`` decides, this module loads, stores and writes the ledger):
 ``create_version`` (a draft, by default carrying the items of the version in force) → ``add_item`` /
-``replace_item`` / ``remove_item`` → ``open_comment`` (SH 10, CQ 17, GS 10, BJ 10) → ``record_comment``
-→ ``record_assessment`` where required (SH 10, BJ 10) → ``approve`` → ``set_in_force`` from a date (the
-version it replaces is superseded from that date and kept). ``withdraw`` ends a version that never
-took effect.
+``replace_item`` / ``remove_item`` → ``open_comment`` (``catalog.public_comment``) → ``record_comment``
+→ ``record_assessment`` where required (``catalog.assessment.*``) → ``approve`` (``catalog.approval``)
+→ ``set_in_force`` from a date (the version it replaces is superseded from that date and kept).
+``withdraw`` ends a version that never took effect.
+
+The rules come from the rule file of the version's jurisdiction, as in force on the day of the act
+(``catalog_law``): a rule the regulation lacks, or that is not in force that day, is absent, and the
+domain applies the platform's labelled baseline or no requirement (see ``domain.catalog``), never
+another regulation's article and never today's value.
 
 Reads: ``list_versions``, ``get_version``, ``version_in_force``, ``item_in_force`` (raises
 ``CatalogRefusal`` with code ``not_in_catalog`` or ``not_in_force``), ``published_catalog``, and
@@ -49,9 +54,9 @@ from xinyong.store.models.catalog import (
 
 COMMENTER_KINDS = ("government", "department", "market_entity", "industry_association", "legal_service",
                    "expert", "public", "other")
-"""Who comments on a draft catalog (CQ 17, GS 10(3)): governments of the districts, departments,
-market entities, industry associations and chambers of commerce, legal service institutions, experts
-and scholars, the public."""
+"""Who comments on a draft catalog (the lists of ``catalog.public_comment``' articles): governments of
+the districts, departments, market entities, industry associations and chambers of commerce, legal
+service institutions, experts and scholars, the public."""
 
 IN_FORCE_STATES = (VersionState.in_force.value, VersionState.superseded.value)
 
@@ -243,6 +248,52 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def catalog_law(rulebook: Any, jurisdiction: str, on: date) -> dc.CatalogLaw:
+    """The catalog rules of ``jurisdiction``'s rule file in force on ``on``, with their citations.
+
+    A key the file does not provide, or provides no value of on ``on`` (the regulation was not yet in
+    force, or the value lapsed), is left out: the domain then applies its labelled baseline or no
+    requirement. An unknown jurisdiction has no rules at all.
+    """
+    from xinyong.rules.errors import RuleLookupError
+
+    if jurisdiction not in rulebook:
+        return dc.CatalogLaw()
+    ruleset = rulebook.get(jurisdiction)
+
+    def cited(key: str) -> Any | None:
+        try:
+            value = ruleset.value(key, on)
+        except RuleLookupError:
+            return None
+        return value if value.value else None
+
+    flags: dict[str, Any] = {}
+    for name, key in dc.CATALOG_RULE_KEYS.items():
+        found = cited(key)
+        flags[name] = found.citation if found is not None else None
+    grounds = {ground: found.citation for ground, key in dc.GROUND_KEYS.items()
+               if (found := cited(key)) is not None}
+    approval = cited("catalog.approval")
+    return dc.CatalogLaw(**flags, assessment=grounds,
+                         approval=(approval.value.zh, approval.value.en, approval.citation)
+                         if approval is not None else None)
+
+
+def _law(jurisdiction: str, on: date) -> dc.CatalogLaw:
+    from xinyong.rules.loader import load_rulebook
+
+    return catalog_law(load_rulebook(), jurisdiction, on)
+
+
+def _decided_on(row: CatalogVersion) -> date:
+    """The day whose rules govern a pending version's requirements: its approval, the opening of its
+    comment, or (a draft) the day it was created."""
+    from xinyong.domain.clock import business_tz
+
+    return row.approved_on or row.comment_opened_on or row.created_at.astimezone(business_tz()).date()
+
+
 def _view(session: Session, row: CatalogVersion) -> VersionView:
     return VersionView(
         id=row.id, jurisdiction=row.jurisdiction, number=row.number, title_zh=row.title_zh,
@@ -257,8 +308,8 @@ def _view(session: Session, row: CatalogVersion) -> VersionView:
 
 
 def _comparison_items(session: Session, row: CatalogVersion) -> dict[str, CatalogItemSpec]:
-    """The items a version is compared with for BJ 10: those of the version it was based on, else of
-    the latest version that took effect before it was created."""
+    """The items a version is compared with (``catalog.assessment.rights_reduced``): those of the version
+    it was based on, else of the latest version that took effect before it was created."""
     base: CatalogVersion | None = None
     if row.based_on_id is not None:
         base = session.get(CatalogVersion, row.based_on_id)
@@ -274,7 +325,9 @@ def _comparison_items(session: Session, row: CatalogVersion) -> dict[str, Catalo
     return {item.code: spec_of(item) for item in base.items}
 
 
-def _grounds(session: Session, row: CatalogVersion) -> tuple[AssessmentGround, ...]:
+def _grounds(session: Session, row: CatalogVersion, on: date | None = None) -> tuple[AssessmentGround, ...]:
+    """The grounds on which the regulation in force on ``on`` (default ``_decided_on``) requires an
+    assessment of this version; for a version decided long ago, those its assessment recorded."""
     if row.state in IN_FORCE_STATES or row.state == VersionState.withdrawn.value:
         # Decided long ago: report what the assessment (if any) recorded.
         recorded: list[AssessmentGround] = []
@@ -283,9 +336,10 @@ def _grounds(session: Session, row: CatalogVersion) -> tuple[AssessmentGround, .
                 if AssessmentGround(ground) not in recorded:
                     recorded.append(AssessmentGround(ground))
         return tuple(recorded)
-    return dc.assessment_grounds([spec_of(i) for i in row.items], _comparison_items(session, row),
-                                 stances=[c.stance for c in row.comments],
-                                 significant_impact=row.significant_impact)
+    facts = dc.assessment_grounds([spec_of(i) for i in row.items], _comparison_items(session, row),
+                                  stances=[c.stance for c in row.comments],
+                                  significant_impact=row.significant_impact)
+    return _law(row.jurisdiction, on or _decided_on(row)).required(facts)
 
 
 def _load(session: Session, version_id: int, *, lock: bool = False) -> CatalogVersion:
@@ -354,7 +408,8 @@ def _check_allowed_by(uow: UnitOfWork, jurisdiction: str, spec: CatalogItemSpec)
 
 def _check_spec(uow: UnitOfWork, jurisdiction: str, spec: CatalogItemSpec) -> None:
     rulebook = uow.platform.rulebook
-    dc.check_item(spec, known_rule_keys=list(rulebook.keys), known_vocabulary=list(rulebook.vocabulary))
+    dc.check_item(spec, known_rule_keys=list(rulebook.keys), known_vocabulary=list(rulebook.vocabulary),
+                  law=catalog_law(rulebook, jurisdiction, uow.platform.clock.today()))
     _check_allowed_by(uow, jurisdiction, spec)
     _check_display_rule(uow, jurisdiction, spec)
     _check_not_forbidden(uow, jurisdiction, spec)
@@ -498,10 +553,11 @@ def remove_item(uow: UnitOfWork, version_id: int, code: str) -> None:
 
 def open_comment(uow: UnitOfWork, version_id: int, *, opened_on: date | None = None,
                  closes_on: date | None = None) -> VersionView:
-    """Publish the draft for public comment (SH 10, CQ 17, GS 10, BJ 10)."""
+    """Publish the draft for public comment (``catalog.public_comment``)."""
     row = _load(uow.session, version_id, lock=True)
-    dc.check_open_comment(row.state, item_count=len(row.items), reason=row.reason)
     opened_on = opened_on or uow.platform.clock.today()
+    dc.check_open_comment(row.state, item_count=len(row.items), reason=row.reason,
+                          law=catalog_law(uow.platform.rulebook, row.jurisdiction, opened_on))
     if closes_on is not None and closes_on < opened_on:
         raise CatalogError("bad_period", "征求意见截止日期早于开始日期",
                            "the comment period closes before it opens", "closes_on")
@@ -549,7 +605,8 @@ def record_comment(uow: UnitOfWork, version_id: int, *, received_on: date, comme
 
 def record_assessment(uow: UnitOfWork, version_id: int, *, held_on: date, experts: Sequence[str],
                       groups_heard: Sequence[str], conclusion: str) -> AssessmentView:
-    """Record the assessment hearing experts and the groups concerned (SH 10, BJ 10)."""
+    """Record the assessment hearing experts and the groups concerned (``catalog.assessment.*``; an
+    assessment the regulation does not require may still be held and recorded)."""
     row = _load(uow.session, version_id, lock=True)
     dc.check_assessment(row.state)
     experts = [e.strip() for e in experts if e and e.strip()]
@@ -558,9 +615,10 @@ def record_assessment(uow: UnitOfWork, version_id: int, *, held_on: date, expert
         raise CatalogError("experts_required", "评估须听取专家意见", "an assessment hears experts: name them",
                            "experts")
     if not groups:
-        raise CatalogError("groups_required", "评估须听取有关群体代表的意见（SH 10、BJ 10）",
-                           "an assessment hears the groups concerned (SH 10, BJ 10): name them",
-                           "groups_heard")
+        law = catalog_law(uow.platform.rulebook, row.jurisdiction, held_on)
+        zh, en = dc.basis("; ".join(dict.fromkeys(law.assessment.values())) or None)
+        raise CatalogError("groups_required", f"评估须听取有关群体代表的意见（{zh}）",
+                           f"an assessment hears the groups concerned ({en}): name them", "groups_heard")
     if not conclusion.strip():
         raise CatalogError("required", "评估须有结论", "the assessment needs its conclusion", "conclusion")
     if row.comment_opened_on is not None and held_on < row.comment_opened_on:
@@ -585,13 +643,19 @@ def record_assessment(uow: UnitOfWork, version_id: int, *, held_on: date, expert
 
 def approve(uow: UnitOfWork, version_id: int, *, approved_by: str, approved_on: date | None = None,
             document: str | None = None) -> VersionView:
-    """Approval by the government or coordinating body (SH 10, CQ 17, GS 10, HB 9, BJ 10)."""
+    """Approval by the body the regulation names (``catalog.approval``), after public comment and any
+    assessment the regulation in force on ``approved_on`` requires."""
     row = _load(uow.session, version_id, lock=True)
-    grounds = _grounds(uow.session, row)
-    dc.check_approve(row.state, grounds=grounds, assessed=bool(row.assessments))
-    if not approved_by.strip():
-        raise CatalogError("required", "须写明批准机关", "name the approving body", "approved_by")
     approved_on = approved_on or uow.platform.clock.today()
+    law = catalog_law(uow.platform.rulebook, row.jurisdiction, approved_on)
+    grounds = _grounds(uow.session, row, approved_on)
+    dc.check_approve(row.state, grounds=grounds, assessed=bool(row.assessments), law=law)
+    if not approved_by.strip():
+        if law.approval is not None:
+            body_zh, body_en, cite = law.approval
+            raise CatalogError("required", f"须写明批准机关（{body_zh}，{cite}）",
+                               f"name the approving body ({body_en}, {cite})", "approved_by")
+        raise CatalogError("required", "须写明批准机关", "name the approving body", "approved_by")
     if row.comment_opened_on is not None and approved_on < row.comment_opened_on:
         raise CatalogError("approval_before_comment", "批准日期早于征求意见开始日期",
                            "the approval is dated before the draft was published for comment", "approved_on")
@@ -760,7 +824,7 @@ def providing_units_by_item(session: Session, codes: Iterable[str] | None = None
 
 
 def published_catalog(session: Session, jurisdiction: str, on: date) -> PublishedCatalog:
-    """The catalog in force on ``on`` as published: items with their providing units (BJ 11, HB 9)."""
+    """The catalog in force on ``on`` as published: items with their providing units."""
     row = _governing_row(session, jurisdiction, on)
     if row is None:
         raise CatalogRefusal("not_in_force", f"{on.isoformat()} 没有施行中的目录版本",
@@ -829,7 +893,7 @@ def spec_from_dict(data: dict[str, Any]) -> CatalogItemSpec:
 __all__ = [
     "COMMENTER_KINDS", "AssessmentView", "CatalogError", "CatalogIndex", "CatalogItemSpec",
     "CatalogRefusal", "CommentView", "FieldSpec", "PublishedCatalog", "PublishedItem", "UnitRef",
-    "VersionNotFound", "VersionView", "add_item", "approve", "create_version", "get_version",
+    "VersionNotFound", "VersionView", "add_item", "approve", "catalog_law", "create_version", "get_version",
     "get_version_by_number",
     "item_history", "item_in_force", "list_versions", "open_comment", "providing_units_by_item",
     "published_catalog", "put_item", "record_assessment", "record_comment", "remove_item", "replace_item",
