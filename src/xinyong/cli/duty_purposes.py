@@ -1,6 +1,6 @@
-"""``xinyong duty-purposes``: the inquiry purposes departments registered for their duties (SH 17(2),
-BJ 20): list, register, withdraw. Run as the platform (the operator's console); every change is in
-the audit ledger."""
+"""``xinyong duty-purposes``: the inquiry purposes departments registered for their duties
+(where the rule file lists no ``inquiry.duty_purposes``): list, register, withdraw. Run as the platform
+(the operator's console); every change is in the audit ledger."""
 
 from __future__ import annotations
 

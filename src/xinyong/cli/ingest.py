@@ -147,7 +147,7 @@ def errors(
 @app.command("verify")
 def verify(batch: int = typer.Argument(..., help="The batch number."),
            as_json: bool = typer.Option(False, "--json")) -> None:
-    """Record that the platform verified a batch (GS 22, HB 15); says whether it was on time."""
+    """Record that the platform verified a batch (``aggregation.verify``); says whether it was on time."""
     from xinyong.services import ingest
 
     try:

@@ -71,8 +71,8 @@ def log(
 
 @app.command("purge")
 def purge(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
-    """Delete inquiry log entries past ``inquiry_log.retention`` (3 years: CQ 22, HB 19); nothing where the
-    retention is unlimited (BJ 53) or not provided. The purge is recorded in the audit ledger."""
+    """Delete inquiry log entries past ``inquiry_log.retention`` (years, per rule file); nothing where the
+    retention is unlimited or not provided. The purge is recorded in the audit ledger."""
     from xinyong.services.inquiry_log import purge_expired_logs
 
     result = purge_expired_logs(_platform(), CLI)

@@ -118,7 +118,7 @@ def unbind(username: str = typer.Argument(..., help="The account whose real-name
 def institution_add(
     code: str = typer.Argument(..., help="The institution's Unified Social Credit Code."),
     name: str = typer.Option(..., "--name"),
-    filing_kind: str = typer.Option("filing", "--kind", help="permit or filing (CQ 49)."),
+    filing_kind: str = typer.Option("filing", "--kind", help="permit or filing."),
     filing_number: str = typer.Option(..., "--number"),
     filed_with: str = typer.Option(..., "--filed-with", help="The competent department that holds the filing."),
     filed_on: str = typer.Option(..., "--filed-on", help="YYYY-MM-DD"),
@@ -145,7 +145,7 @@ def institution_agreement(
     valid_from: str = typer.Option(..., "--from"),
     valid_until: str = typer.Option(..., "--until"),
 ) -> None:
-    """Record the agreement under which an institution may use public credit information (HB 20, BJ 43)."""
+    """Record the agreement under which an institution may use public credit information."""
     from xinyong.services import institutions
 
     try:

@@ -6,13 +6,13 @@ records, the rule values in force, the calendar) and calls ``check_request`` onc
 reasons, each with the article that grounds it, so the explain endpoint and the inquiry log can say
 why.
 
-Inquiry modes (CQ 22 defines all four; GS 24, HB 17-19, SH 17, BJ 35):
+Inquiry modes (``inquiry.modes``, with each mode's article in the rule file):
 - ``lawful_disclosure``: what the law makes public, to anyone (the public);
-- ``duty``: a department inquiring in the performance of a listed duty (SH 28, GS 25, BJ 20); where the
-  rule file lists no duty purposes, for a purpose the department registered for its duties (SH 17(2));
+- ``duty``: a department inquiring in the performance of a listed duty (``inquiry.duty_purposes``); where the
+  rule file lists no duty purposes, for a purpose the department registered for its duties;
 - ``self``: a real-name verified subject about itself;
 - ``authorized``: a third party with the subject's written authorization (scope, purpose, term;
-  SH 17, GS 24, HB 19); a credit service institution also within its agreement (HB 20, BJ 43).
+  the ``authorized`` mode); a credit service institution also within its agreement.
 
 Where a regulation is silent the policy falls back to the most protective reading and cites
 ``BASELINE``: natural persons' information is not publicly announced, non-public information needs
@@ -58,7 +58,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class Authorization:
-    """A subject's written authorization of a third party (SH 17, GS 24, HB 19)."""
+    """A subject's written authorization of a third party (the ``authorized`` mode)."""
 
     id: int
     subject_id: int
@@ -90,10 +90,10 @@ class Viewer:
     purpose: str | None = None
     own_subject_id: int | None = None          # set for a real-name verified subject
     authorization: Authorization | None = None
-    agreement_scope: tuple[str, ...] | None = None     # a service institution's agreement (HB 20, BJ 43)
+    agreement_scope: tuple[str, ...] | None = None     # a service institution's agreement
     agreement_purposes: tuple[str, ...] | None = None
-    # the purpose keys the viewer's organisation registered for its duties and has in force (SH 17(2),
-    # BJ 20); read only where the rule file lists no duty purposes. None: none registered
+    # the purpose keys the viewer's organisation registered for its duties and has in force;
+    # read only where the rule file lists no duty purposes. None: none registered
     registered_purposes: frozenset[str] | None = None
 
 
@@ -118,9 +118,9 @@ class RecordFacts:
     disclosure_class: str              # public, shared, authorized
     status: str = "active"             # active, revoked, restored, expired
     positive: bool = False
-    withheld: bool = False             # positive information the subject withheld (BJ 36, HB 31)
+    withheld: bool = False             # positive information withheld (positive_withholdable)
     objection_open: bool = False
-    suspended: bool = False            # HB 29: the providing unit missed its objection deadline
+    suspended: bool = False            # suspend_on_provider_overdue: the provider is late
     display_until: date | None = None  # last day the information may be shown or queried
     display_cite: str | None = None
     period_start_missing: bool = False  # a display period applies but the record lacks its starting date
@@ -349,7 +349,7 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
                        "the day this information's display period starts from is not recorded; it is not "
                        "served until it is"))
 
-    # 3. Withheld positive information (BJ 36, HB 31).
+    # 3. Withheld positive information (disclosure.positive_withholdable).
     if record.positive and record.withheld:
         if not is_self:
             cite = rules.positive_withholdable[1] if rules.positive_withholdable else BASELINE
@@ -357,7 +357,8 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
                            "the subject withheld this positive information from display"))
         labels.append("withheld")
 
-    # 4. Objections: labelled while handled; suspended where the provider missed its deadline (HB 29).
+    # 4. Objections: labelled while handled; suspended where the provider missed its deadline
+    # (objection.suspend_on_provider_overdue).
     if record.objection_open:
         labels.append("objection_pending")
         suspend = rules.suspend_on_provider_overdue
@@ -497,7 +498,7 @@ def mask_payload(payload: Mapping[str, Any], fields: Iterable[str], names: Itera
 
 def display_until(start: date, count: int | str, unit: str | None) -> date | None:
     """The last day information counted from ``start`` may be shown: ``count`` months or years on
-    (calendar arithmetic, the same day of the month; SH 35, CQ 43, BJ 15 and the national tiers).
+    (calendar arithmetic, the same day of the month: the ``display.*`` spans).
     ``unlimited`` (or no unit) means no end."""
     if count == "unlimited" or unit is None or isinstance(count, str):
         return None
@@ -506,7 +507,7 @@ def display_until(start: date, count: int | str, unit: str | None) -> date | Non
 
 def retention_cutoff(retention: int | str, today: date) -> date | None:
     """Inquiry log rows made before the returned day are past their retention (kept ``retention``
-    years from the inquiry: CQ 22, HB 19); None for ``unlimited`` (BJ 53): never purge."""
+    years from the inquiry); None for ``unlimited`` (long-term logs): never purge."""
     if retention == "unlimited" or isinstance(retention, str):
         return None
     if isinstance(retention, bool) or retention < 0:

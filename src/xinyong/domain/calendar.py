@@ -6,11 +6,11 @@ Rules carried out here (see ``regulations/RULES.md``, "Counting time", and ``NAT
 - "Within N working days of receipt": the day of receipt is not counted; the N working days after it
   are, skipping weekends and statutory holidays and counting the weekend days that the State Council's
   yearly notice makes working days (调休上班). The due date is the last day on which the duty is on time.
-- "Within N days" (calendar days, e.g. HB 29): the day of receipt is not counted; if the last day is
+- "Within N days" (calendar days): the day of receipt is not counted; if the last day is
   not a working day, the period ends on the next working day.
-- Time spent on inspection, testing, evaluation or expert review is not counted (CQ 41): such spans
-  are :class:`Pause` s. An open pause (no end yet) suspends the period: there is no due date until
-  the pause is closed.
+- Time spent on inspection, testing, evaluation or expert review is not counted
+  (``objection.excluded_time``): such spans are :class:`Pause` s. An open pause (no end yet) suspends
+  the period: there is no due date until the pause is closed.
 - Months and years (display periods, list terms) are calendar arithmetic, not rolled: :func:`add_span`.
 
 Sources of working days, per year: an operator-supplied :class:`YearNotice` (a YAML file citing the
@@ -164,8 +164,9 @@ class DayInfo:
 
 @dataclass(frozen=True)
 class Pause:
-    """Days from ``start`` to ``end`` (both inclusive) are not counted (CQ 41: inspection, testing,
-    evaluation, expert review). ``end=None``: still running, the period is suspended."""
+    """Days from ``start`` to ``end`` (both inclusive) are not counted
+    (``objection.excluded_time``: inspection, testing, evaluation, expert review). ``end=None``: still
+    running, the period is suspended."""
 
     start: date
     end: date | None

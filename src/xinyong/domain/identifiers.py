@@ -3,7 +3,7 @@
 Natural persons are keyed by their citizen identity number (公民身份号码, GB 11643-1999), or where they
 have none by a passport or other valid identity document; legal persons, unincorporated organisations
 and state organs by their Unified Social Credit Code (统一社会信用代码, GB 32100-2015) as the sole key
-(CQ 19, GS 19).
+(as the regulations key subjects).
 
 ``check_identifier`` says whether an identifier is valid, what kind it is, which kinds of subject it
 can identify and, when it is not valid, exactly why, in Chinese and English. ``mask_identifier`` and

@@ -13,17 +13,17 @@ a correction) plus the catalog item's own fields. Column names may be the field 
 Chinese or English labels. The checks, in the order a provider would fix them:
 
 * ``item_unknown`` / ``item_not_in_force`` / ``unit_not_granted``: information not in the catalog in
-  force must not be aggregated (SH 11; CQ 16; GS 10; HB 9; BJ 10, 14), and only by a unit the item
-  names (BJ 11). The catalog in force on the day of receipt governs intake.
-* ``identifier_invalid`` (with the identifier's own reason) and ``subject_kind_not_allowed`` (CQ 19,
-  GS 19: the identifier decides the subject; the item decides which kinds of subject it covers).
+  force must not be aggregated (``aggregation.catalog_required``), and only by a unit the item
+  names. The catalog in force on the day of receipt governs intake.
+* ``identifier_invalid`` (with the identifier's own reason) and ``subject_kind_not_allowed``
+  (the identifier decides the subject; the item decides which kinds of subject it covers).
 * ``field_required``, ``field_type``, ``field_too_long``, ``field_choice``, ``unknown_column``.
 * ``legal_document_missing``: untrustworthiness rows carry their legal-effect document — kind, number,
-  date, issuing body (SH 11, CQ 21, GS 14, BJ 14).
+  date, issuing body (``aggregation.legal_effect_document``).
 * ``excluded_simplified_procedure`` / ``excluded_slight_or_remedied``: penalties under the simplified
   procedure, or for slight conduct / harm proactively eliminated, are not untrustworthiness information
-  where the regulation says so (SH 9(4), GS 14(2)).
-* ``forbidden_category``: data the regulation forbids outright (SH 14, GS 18, HB 16, BJ 16-17),
+  where the regulation says so (``aggregation.exclude_*``).
+* ``forbidden_category``: data the regulation forbids outright (``data.forbidden``),
   recognised by the vocabulary's Chinese and English synonyms in any column name, in the values of
   extra columns and in free-text (``text``) fields. Structured fields (names, document numbers, issuing
   bodies) are not scanned as prose: an issuing body such as a disease-control centre is not a diagnosis.
@@ -31,7 +31,7 @@ Chinese or English labels. The checks, in the order a provider would fix them:
   insurance, real estate, taxes paid) — because the item declares it or a column names it — needs a
   reference to a written consent recorded on the platform for that person and those categories.
 * ``prior_notice_missing``: where the regulation requires the subject to be told in writing before
-  untrustworthiness information is delivered (HB 22), the notice must have been recorded first.
+  untrustworthiness information is delivered (``aggregation.prior_notice``), the notice must have been recorded first.
 """
 
 from __future__ import annotations
@@ -313,7 +313,7 @@ class RowLookups(Protocol):
         ...
 
     def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
-        """A prior written notice with this reference was recorded for this subject and item (HB 22)."""
+        """A prior written notice with this reference was recorded for this subject and item."""
         ...
 
 
@@ -647,7 +647,7 @@ class RowValidator:
                 if found_categories:
                     errors.append(self._forbidden(row, name, found_categories, "value"))
 
-        # Penalty exclusions (SH 9(4), GS 14(2)).
+        # Penalty exclusions (aggregation.exclude_*).
         if spec.penalty_item:
             simplified = self._simplified
             if simplified and payload.get("simplified_procedure") is True:
@@ -683,7 +683,7 @@ class RowValidator:
                                           f"no recorded written consent of this subject covering "
                                           f"({listing}) has this reference", cite))
 
-        # Prior written notice before untrustworthiness information is delivered (HB 22).
+        # Prior written notice before untrustworthiness information is delivered (aggregation.prior_notice).
         notice = self._notice
         if notice and spec.category is Category.untrustworthiness and identifier is not None:
             reference = env["prior_notice_reference"]

@@ -5,9 +5,9 @@ Signed-in subject (portal session cookie, see ``services.auth``):
 - ``/login``, ``/logout`` (POST): sign in with a username and password, sign out;
 - ``/me``: who you are; real-name verification through the configured verifier; once verified, your
   credit record (a self inquiry through ``services.access``, logged like any other), withholding
-  positive information where the regulation gives the right (BJ 36, HB 31);
+  positive information where the regulation gives the right (``disclosure.positive_withholdable``);
 - ``/me/inquiries``: who looked at your information, when, in which mode and why (newest first);
-- ``/me/authorizations``: grant and revoke written authorizations (SH 17, GS 24, HB 19).
+- ``/me/authorizations``: grant and revoke written authorizations.
 
 The public:
 
@@ -466,7 +466,8 @@ def _withheld_change(request: Request, platform: Platform, visitor: Visitor | No
 def withhold(request: Request, record_id: int = PathParam(..., ge=1, le=2**62), csrf_token: str = Form(""),
              visitor: Visitor | None = Depends(current_visitor),
              platform: Platform = Depends(get_platform)) -> Response:
-    """Withhold a positive record (commendation, volunteering, donation) from display: BJ 36, HB 31."""
+    """Withhold a positive record (commendation, volunteering, donation) from display
+    (``disclosure.positive_withholdable``)."""
     return _withheld_change(request, platform, visitor, csrf_token, record_id, withhold=True)
 
 

@@ -637,7 +637,7 @@ def _declared(connection: Connection, row: Any) -> dict[str, str]:
 
 def _people_of(connection: Connection, organisation_id: int) -> tuple[str, ...]:
     """The names of the natural persons recorded as responsible for an organisation (its legal
-    representative, principal, controller: SH 33, CQ 33, GS 38). Its records' text often names them;
+    representative, principal, controller, as the regulations name them). Its records' text often names them;
     they are masked there for every viewer, the organisation included."""
     return tuple(connection.execute(_sql().people_of, {"oid": organisation_id}).scalars())
 
@@ -1218,7 +1218,7 @@ def _own_record(uow: UnitOfWork, record_id: int, subject_id: int) -> Any:
 
 def withhold_positive(uow: UnitOfWork, *, subject_id: int, record_id: int) -> WithheldPositive:
     """The subject withholds a positive record (commendation, volunteer service, donation) from
-    display (BJ 36, HB 31), where the regulation in force allows it."""
+    display (``disclosure.positive_withholdable``), where the regulation in force allows it."""
     today = uow.platform.clock.today()
     rule = policy_rules(uow.platform, today).positive_withholdable
     if rule is None or not rule[0]:
@@ -1261,7 +1261,7 @@ def release_positive(uow: UnitOfWork, *, subject_id: int, record_id: int) -> Non
 def label_objection(uow: UnitOfWork, *, record_id: int, provider_due: date | None = None,
                     objection_ref: str | None = None) -> ObjectionLabel:
     """Label a record while an objection about it is handled; ``provider_due`` is the providing
-    unit's deadline (past it, disclosure is suspended where the regulation says so: HB 29)."""
+    unit's deadline (past it, disclosure is suspended where ``objection.suspend_on_provider_overdue``)."""
     exists_row = uow.session.scalar(select(Record.id).where(Record.id == record_id))
     if exists_row is None:
         raise _unknown_record()
@@ -1277,7 +1277,7 @@ def label_objection(uow: UnitOfWork, *, record_id: int, provider_due: date | Non
 
 
 def close_objection_label(uow: UnitOfWork, label_id: int) -> None:
-    """Remove the objection label (the objection was decided: CQ 42 "remove the label at once")."""
+    """Remove the objection label (the objection was decided: the label goes at once)."""
     label = uow.session.get(ObjectionLabel, label_id)
     if label is None:
         raise AccessError("label_id", "label_unknown", "没有该异议标注", "no such objection label",

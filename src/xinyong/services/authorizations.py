@@ -1,4 +1,4 @@
-"""A subject's written authorizations of third parties (SH 17, GS 24, HB 19): grant, revoke, list.
+"""A subject's written authorizations of third parties (the ``authorized`` inquiry mode): grant, revoke, list.
 
 Only the subject grants or revokes, about itself (a real-name verified subject user: see
 ``services.access.own_subject_id``). An authorization names the grantee organisation, one purpose,
@@ -103,7 +103,7 @@ def grant(uow: UnitOfWork, *, subject_id: int, grantee: str, purpose: str, scope
 
 
 def revoke(uow: UnitOfWork, *, subject_id: int, authorization_id: int) -> AuthorizationView:
-    """The subject revokes its authorization, from today (SH 17, GS 24, HB 19: it is revocable)."""
+    """The subject revokes its authorization, from today (an authorization is revocable)."""
     row = uow.session.get(Authorization, authorization_id)
     if row is None or row.subject_id != subject_id:
         raise AuthorizationError("authorization_id", "authorization_unknown", "没有该授权",

@@ -7,7 +7,8 @@ an unchanged row, a malformed line). Each file mixes good rows with rows that sh
 (``demo/files/README.md`` lists them); which of those are refused depends on the regulation in
 force — a forbidden-data or simplified-procedure row is refused only where the rule file has the rule.
 
-The written notices the penalty rows cite (HB 22) are recorded first, as a unit would. A newcomer sees
+The written notices the penalty rows cite (``aggregation.prior_notice``) are recorded first, as a unit
+would. A newcomer sees
 the result with ``xinyong batches show 1`` … and ``xinyong batches errors N -o errors.csv``, or imports a
 file again by hand: ``xinyong import src/xinyong/demo/files/penalties.csv --unit market-regulation``.
 """
@@ -24,7 +25,7 @@ from xinyong.services.platform import Platform
 
 UNIT = "market-regulation"
 FILES = ("registrations.xlsx", "penalties.csv", "permits-gb18030.csv", "corrections.jsonl")
-NOTICES = (  # (identifier, subject name, reference): the written notices of HB 22 before delivery
+NOTICES = (  # (identifier, subject name, reference): the written notices before delivery (aggregation.prior_notice)
     ("91500000MA5U0AB10L", "示范建设工程有限公司", "示市监告〔2025〕1号"),
     ("91500103MA60XY2K06", "示范食品贸易有限公司", "示市监告〔2025〕2号"),
     ("510107197811213459", "王芳", "示市监告〔2025〕3号"),

@@ -1,4 +1,4 @@
-"""Duty purposes registered by departments (SH 17(2), BJ 20): register, withdraw, list, and the one
+"""Duty purposes registered by departments (``inquiry.duty_purposes``): register, withdraw, list, and the one
 lookup a duty inquiry makes.
 
 A department states, for each duty the law gives it, the purpose it inquires for: the duty, its

@@ -24,7 +24,7 @@ Records and versions
     PostgreSQL; SQLite serialises writers) before its current version is read, and (record, version)
     is unique, so a record never has two current versions.
 
-Verification duty (GS 22: 5 working days; HB 15: 3 days)
+Verification duty (``aggregation.verify``: working or calendar days, per rule file)
     Each batch carries ``verify_due`` counted by the working-day calendar from the rule
     ``aggregation.verify`` in force; where the regulation sets no time limit the batch records that
     (no due date, no citation) instead of guessing. ``verify_batch`` marks the verification done.
@@ -960,7 +960,7 @@ def batch_errors(session: Session, batch_id: int, *,
 
 
 def verify_batch(platform: Platform, actor: Actor, batch_id: int) -> BatchSummary:
-    """Mark the platform's verification of a batch done (GS 22, HB 15); idempotent."""
+    """Mark the platform's verification of a batch done (``aggregation.verify``); idempotent."""
     with platform.unit_of_work(actor) as uow:
         batch = uow.session.get(SubmissionBatch, batch_id, with_for_update=True)
         if batch is None:
@@ -1064,7 +1064,8 @@ def record_consent(uow: UnitOfWork, *, identifier: str, reference: str, categori
 
 def record_prior_notice(uow: UnitOfWork, *, unit_code: str, identifier: str, item_code: str, reference: str,
                         served_on: date, subject_name: str | None = None) -> int:
-    """Record the written notice a unit served before delivering untrustworthiness information (HB 22).
+    """Record the written notice a unit served before delivering untrustworthiness information
+    (``aggregation.prior_notice``).
 
     A notice counts for rows received on or after the day it was served (``served_on``)."""
     _granted_items(uow.session, unit_code)

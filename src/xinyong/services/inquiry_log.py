@@ -1,13 +1,13 @@
 """The inquiry log as subjects and operators see it, and its retention sweep.
 
-Every inquiry is recorded by ``services.access`` (CQ 22, GS 24). Here:
+Every inquiry is recorded by ``services.access``. Here:
 
 - ``my_inquiries``: a credit subject sees who looked at its information, in which mode, for which
-  purpose, under which authorization, and what was returned or refused (SH 34 and GS 45: reports show
+  purpose, under which authorization, and what was returned or refused (the regulations' reports show
   the inquiries into the information);
 - ``subject_inquiries``: the same for an operator (the CLI);
-- ``purge_expired_logs``: rows older than ``inquiry_log.retention`` (3 years from the inquiry: CQ 22,
-  HB 19) are deleted; ``unlimited`` (BJ 53: long-term logs) or a regulation that sets no period keeps
+- ``purge_expired_logs``: rows older than ``inquiry_log.retention`` (years from the inquiry, per rule
+  file) are deleted; ``unlimited`` (long-term logs) or a regulation that sets no period keeps
   everything. The purge itself goes into the audit ledger: how many rows and the cutoff, no content.
 """
 

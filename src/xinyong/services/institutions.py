@@ -1,5 +1,5 @@
-"""Credit service institutions: their permit or filing (CQ 49) and the agreements under which they
-may use public credit information (HB 20, BJ 43). Without a filing and an agreement in force there
+"""Credit service institutions: their permit or filing and the agreements under which they
+may use public credit information. Without a filing and an agreement in force there
 is no authorized inquiry by an institution; the access policy reads ``agreement_in_force``.
 """
 

@@ -3,7 +3,7 @@
 Every credit record here is read through ``services.access`` in ``lawful_disclosure`` mode, so the
 policy decides and the inquiry log records it. Natural persons never appear: the lookup finds
 organisations only (a natural person's identifier or name finds nothing), and the policy refuses a
-natural person's records to the public (HB 17, GS 23; the baseline elsewhere).
+natural person's records to the public (``disclosure.natural_person_public``; the baseline elsewhere).
 
 Double publicity (“双公示”): administrative permit and penalty decisions are published online within
 7 working days of the decision (State Council 2016 No. 33, rule ``double_publicity.publish``). Each

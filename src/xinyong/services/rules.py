@@ -2,7 +2,7 @@
 
 The deadline of a duty is the rule value in force on the day the matter was received (its count, unit
 and citation), counted on the working-day calendar (``xinyong.domain.calendar``) with any pauses
-(CQ 41-style excluded time). The CLI (``xinyong rules``) and the API (``/api/v1/rules``) are thin
+(excluded time, ``objection.excluded_time``). The CLI (``xinyong rules``) and the API (``/api/v1/rules``) are thin
 layers over these functions.
 """
 

@@ -1,5 +1,5 @@
 """Providing units (信息提供单位): the registry, their API credentials, and which catalog items each
-may submit (the "providing unit" element of a catalog item: BJ 11, HB 9).
+may submit (the "providing unit" element of a catalog item).
 
 A credential is a random 32-byte token shown once, at creation; only its SHA-256 digest is stored,
 so a copy of the database submits nothing. Tokens are scoped, revocable, may expire, and remember

@@ -2,7 +2,7 @@
 operator's lifecycle endpoints (draft → public comment → assessment → approval → in force).
 
 Public reads: ``GET /api/v1/catalog`` (the catalog in force on a date, with each item's providing
-units: BJ 11, HB 9), ``GET /api/v1/catalog/versions`` and ``/versions/{id}`` (every version past the
+units), ``GET /api/v1/catalog/versions`` and ``/versions/{id}`` (every version past the
 draft stage: a draft becomes public when it is published for comment), ``GET /api/v1/catalog/items/{code}``
 (an item as the version in force on a date defines it).
 
@@ -87,7 +87,7 @@ class FieldIn(BaseModel):
 
 
 class ItemIn(BaseModel):
-    """A catalog item with the elements of BJ 11 and HB 9."""
+    """A catalog item with the elements the regulations list."""
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
     name_zh: str = Field(min_length=1, max_length=200)
@@ -116,10 +116,11 @@ class ItemIn(BaseModel):
 class VersionIn(BaseModel):
     title_zh: str = Field(min_length=1, max_length=200)
     title_en: str = Field(min_length=1, max_length=200)
-    reason: str = Field(default="", max_length=10000, description="The proposer's reasons (SH 10)")
+    reason: str = Field(default="", max_length=10000, description="The proposer's reasons (catalog.reasons_required)")
     proposer: str = Field(default="", max_length=200)
     significant_impact: bool = Field(default=False, strict=True,
-                                     description="May cause significant social impact (SH 10)")
+                                     description="May cause significant social impact "
+                                                 "(catalog.assessment.significant_impact)")
     based_on: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                  description="Version id to start from")
     copy_items: bool = Field(default=True, strict=True, description="Start from the items of based_on or of the latest "
@@ -304,7 +305,7 @@ def remove_item(version_id: RowId, code: str, platform: Platform = Depends(get_p
 @router.post("/versions/{version_id}/open-comment", responses=OPERATOR_ERRORS)
 def open_comment(version_id: RowId, body: OpenCommentIn, platform: Platform = Depends(get_platform),
                  caller: Caller = Depends(require_operator)) -> dict[str, Any]:
-    """Publish the draft for public comment (SH 10, CQ 17, GS 10, BJ 10)."""
+    """Publish the draft for public comment (``catalog.public_comment``)."""
     def work(uow):  # type: ignore[no-untyped-def]
         _own(uow, version_id)
         return catalog.open_comment(uow, version_id, opened_on=body.opened_on,
@@ -330,7 +331,7 @@ def record_comment(version_id: RowId, body: CommentIn, platform: Platform = Depe
 @router.post("/versions/{version_id}/assessments", status_code=201, responses=OPERATOR_ERRORS)
 def record_assessment(version_id: RowId, body: AssessmentIn, platform: Platform = Depends(get_platform),
                       caller: Caller = Depends(require_operator)) -> dict[str, Any]:
-    """Record the assessment with experts and the groups concerned (SH 10, BJ 10)."""
+    """Record the assessment with experts and the groups concerned (``catalog.assessment.*``)."""
     def work(uow):  # type: ignore[no-untyped-def]
         _own(uow, version_id)
         return catalog.record_assessment(uow, version_id, held_on=body.held_on, experts=body.experts,

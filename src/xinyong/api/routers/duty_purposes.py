@@ -1,5 +1,5 @@
-"""``/api/v1/duty-purposes``: the inquiry purposes departments registered for their duties (SH 17(2),
-BJ 20).
+"""``/api/v1/duty-purposes``: the inquiry purposes departments registered for their duties
+(where the rule file lists no ``inquiry.duty_purposes``).
 
 ``GET`` is public (administrative organs publish their inquiry items); ``POST`` registers a purpose and
 ``DELETE /{key}`` withdraws one, by the department itself (a ``duty_department`` account of that

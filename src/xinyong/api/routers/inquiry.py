@@ -128,7 +128,7 @@ class AuthorizationIn(BaseModel):
     valid_from: date | None = Field(None, description="Default: today")
     valid_until: date
     document_ref: str = Field(min_length=1, max_length=200,
-                              description="Reference of the written authorization (SH 17, GS 24, HB 19)")
+                              description="Reference of the subject's written authorization")
 
 
 class AuthorizationOut(BaseModel):
@@ -215,7 +215,7 @@ async def subject_records(
                     description="Citizen identity number, USCC, passport or other ID, or the subject id"),
     mode: Mode | None = Query(None, description="Default: self for a subject, duty for departments, "
                               "authorized for credit service institutions, lawful_disclosure otherwise"),
-    purpose: str | None = Query(None, max_length=100, description="Duty purpose key (SH 28, GS 25, BJ 20)"),
+    purpose: str | None = Query(None, max_length=100, description="Duty purpose key (inquiry.duty_purposes)"),
     authorization: int | None = Query(None, ge=1, le=2**31 - 1, description="The subject's written authorization"),
     items: list[str] | None = Query(None, max_length=50, description="Only these catalog items"),
     who: access.Who = Depends(deferred_actor), platform: Platform = Depends(get_platform),
@@ -291,7 +291,7 @@ def my_authorizations(actor: Actor = Depends(current_actor),
 def grant_authorization(body: AuthorizationIn, actor: Actor = Depends(current_actor),
                         platform: Platform = Depends(get_platform)) -> Any:
     """Record your written authorization of an organisation to inquire into your information, for one
-    purpose, within a scope and a term (SH 17, GS 24, HB 19). Revocable at any time."""
+    purpose, within a scope and a term. Revocable at any time."""
     own = _own_subject(platform, actor)
     if isinstance(own, JSONResponse):
         return own
@@ -326,7 +326,7 @@ def revoke_authorization(authorization_id: int = Path(..., ge=1, le=2**31 - 1),
              summary="Withhold positive information from display 不公开守信信息")
 def withhold(record_id: int = Path(..., ge=1, le=2**31 - 1), actor: Actor = Depends(current_actor),
              platform: Platform = Depends(get_platform)) -> Any:
-    """Withhold a commendation, volunteer service or donation record from display (BJ 36, HB 31),
+    """Withhold a commendation, volunteer service or donation record from display (disclosure.positive_withholdable),
     where the regulation in force gives that right."""
     own = _own_subject(platform, actor)
     if isinstance(own, JSONResponse):
@@ -429,7 +429,7 @@ def catalog_versions(platform: Platform = Depends(get_platform)) -> Any:
 @router.post("/api/v1/inquiry-log/purge", response_model=PurgeOut, responses=ERRORS,
              summary="Purge inquiry log rows past their retention 清理过期查询记录")
 def purge(caller: Any = Depends(require_operator), platform: Platform = Depends(get_platform)) -> Any:
-    """Delete inquiry log rows older than ``inquiry_log.retention`` (CQ 22, HB 19: 3 years); nothing
-    where the retention is unlimited (BJ 53) or not provided. The purge is recorded in the ledger."""
+    """Delete inquiry log rows older than ``inquiry_log.retention``; nothing
+    where the retention is unlimited or not provided. The purge is recorded in the ledger."""
     result = inquiry_log.purge_expired_logs(platform, caller.actor)
     return JSONResponse(result.to_dict())

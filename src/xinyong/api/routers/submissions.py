@@ -3,7 +3,7 @@
 A providing unit authenticates with its own token (``Authorization: Bearer xyp_…``, scope ``submit``
 to submit, ``batches.read`` to read) and sees only its own batches: another unit's batch number is
 answered 404, as if it did not exist. Operators (bearer token of an operator account) read any batch
-and record its verification (GS 22, HB 15).
+and record its verification (``aggregation.verify``).
 
 Retrying is safe: the same ``Idempotency-Key`` (or, without one, the same content) returns the first
 answer with 200 instead of 201; the same key with a different body is refused with 409. A batch is one
@@ -288,7 +288,7 @@ def errors_xlsx(batch: RowId, platform: Platform = Depends(get_platform),
 
 @router.post("/{batch:int}/verify", response_model=BatchOut, responses=ERRORS)
 def verify(batch: RowId, request: Request, platform: Platform = Depends(get_platform)) -> BatchOut:
-    """An operator records that the platform verified the batch (GS 22, HB 15)."""
+    """An operator records that the platform verified the batch (``aggregation.verify``)."""
     caller = caller_of(request, platform)
     if caller.actor.role not in (Role.operator, Role.administrator):
         status = 401 if caller.actor.role is Role.public else 403
@@ -306,7 +306,7 @@ def verify(batch: RowId, request: Request, platform: Platform = Depends(get_plat
 def prior_notice(body: PriorNoticeIn, platform: Platform = Depends(get_platform),
                  unit: units.UnitInfo = Depends(submitting_unit)) -> RecordedOut:
     """Record the written notice served on a subject before its untrustworthiness information is
-    delivered (HB 22); rows then cite its reference in ``prior_notice_reference``."""
+    delivered (``aggregation.prior_notice``); rows then cite its reference in ``prior_notice_reference``."""
     try:
         with platform.unit_of_work(_unit_actor(unit)) as uow:
             notice = ingest.record_prior_notice(uow, unit_code=unit.code, identifier=body.identifier,
@@ -320,7 +320,7 @@ def prior_notice(body: PriorNoticeIn, platform: Platform = Depends(get_platform)
 @router.post("/consents", response_model=RecordedOut, status_code=201, responses=ERRORS)
 def consent(body: ConsentIn, platform: Platform = Depends(get_platform),
             unit: units.UnitInfo = Depends(submitting_unit)) -> RecordedOut:
-    """Record a natural person's written consent to consent-only categories (SH 14, GS 18, HB 16, BJ 16);
+    """Record a natural person's written consent to consent-only categories (``data.consent_only``);
     rows then cite its reference in ``consent_reference``."""
     try:
         with platform.unit_of_work(_unit_actor(unit)) as uow:

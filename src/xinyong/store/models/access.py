@@ -1,22 +1,24 @@
 """Disclosure and inquiry: the inquiry log, subjects' written authorizations, withheld positive
 information and objection labels.
 
-- ``inquiry_log``: one row per inquiry (CQ 22, GS 24, HB 19), served or refused: when, who (the
+- ``inquiry_log``: one row per inquiry, served or refused: when, who (the
   actor's principal, organisation and role), the mode, purpose and authorization, which subject,
   which records were returned and which were withheld with the reason code, and for a refused
   inquiry the reason code and its article. Kept for the period ``inquiry_log.retention`` (3 years
-  from the inquiry: CQ 22, HB 19; long-term: BJ 53), then purged by ``services.inquiry_log``.
+  from the inquiry, or long-term, per rule file), then purged by ``services.inquiry_log``.
   Written only by ``services.access``, in the transaction that serves the inquiry.
-- ``authorizations``: a subject's written authorization of a third party (SH 17, GS 24, HB 19):
+- ``authorizations``: a subject's written authorization of a third party (the ``authorized`` mode):
   grantee organisation, purpose, scope (catalog item codes, ``*`` for all), term, revocation and the
   reference of the written document. Never deleted: a revoked authorization keeps its history.
 - ``withheld_positive``: positive information (commendations, volunteer service, donations) the
-  subject asked not to be displayed (BJ 36, HB 31); ``released_on`` set when the subject lifts it.
-- ``objection_labels``: the label a record carries while an objection is handled (SH 36, CQ 40-42,
-  GS 46, HB 29). ``provider_due`` is the providing unit's deadline; past it, with the objection
-  still open, disclosure is suspended where the regulation says so (HB 29). The objection workflow
+  subject asked not to be displayed (``disclosure.positive_withholdable``); ``released_on`` set when
+  the subject lifts it.
+- ``objection_labels``: the label a record carries while an objection is handled
+  (``objection.*``). ``provider_due`` is the providing unit's deadline; past it, with the objection
+  still open, disclosure is suspended where the regulation says so
+  (``objection.suspend_on_provider_overdue``). The objection workflow
   writes these rows; the access policy reads them.
-- ``duty_purposes``: the inquiry purposes a department registered for its duties (SH 17(2), BJ 20):
+- ``duty_purposes``: the inquiry purposes a department registered for its duties:
   the organisation, the purpose key, the duty, its legal basis and the labels. Under a regulation
   whose rule file lists no duty purposes, a duty inquiry's purpose must be one of these, in force
   (registered, not withdrawn). Never deleted: a withdrawal keeps its history; at most one row per

@@ -68,7 +68,7 @@ class PortalSession(Base):
 
 
 class ServiceInstitution(Base):
-    """A credit service institution's permit or filing (CQ 49) — the precondition of any agreement."""
+    """A credit service institution's permit or filing — the precondition of any agreement."""
 
     __tablename__ = "service_institutions"
 
@@ -84,7 +84,7 @@ class ServiceInstitution(Base):
 
 
 class InstitutionAgreement(Base):
-    """The agreement under which an institution may use public credit information (HB 20, BJ 43)."""
+    """The agreement under which an institution may use public credit information."""
 
     __tablename__ = "institution_agreements"
     __table_args__ = (UniqueConstraint("institution_id", "number"),

@@ -1,13 +1,13 @@
 """The catalog (信用信息目录) and the providing units (信息提供单位) that submit under it.
 
 - ``catalog_versions``: one row per version of a jurisdiction's catalog, with its lifecycle state,
-  the proposer's reasons (SH 10), the comment period, the approval and the dates it is in force
+  the proposer's reasons (``catalog.reasons_required``), the comment period, the approval and the dates it is in force
   (``in_force_from`` inclusive, ``superseded_from`` exclusive). Versions are never deleted: history
-  is kept ("dynamic management", GS 10, BJ 10).
+  is kept ("dynamic management").
 - ``catalog_items``: the items of a version, each element of ``domain.catalog.CatalogItemSpec`` a
   column; the fields, subject kinds and consent categories as JSON.
-- ``catalog_comments`` and ``catalog_assessments``: the public comment (SH 10, CQ 17, GS 10, BJ 10)
-  and the expert assessment (SH 10, BJ 10) of a version.
+- ``catalog_comments`` and ``catalog_assessments``: the public comment (``catalog.public_comment``)
+  and the expert assessment (``catalog.assessment.*``) of a version.
 - ``providing_units``, ``unit_credentials`` (API tokens: only the SHA-256 digest of a 32-byte random
   token is stored; revocable, scoped, last use kept) and ``unit_item_grants`` (which catalog items
   a unit may submit).
@@ -62,7 +62,7 @@ class CatalogVersion(Base):
     number: Mapped[int] = mapped_column(Integer, nullable=False)      # 1, 2, 3 … per jurisdiction
     title_zh: Mapped[str] = mapped_column(String(200), nullable=False)
     title_en: Mapped[str] = mapped_column(String(200), nullable=False)
-    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")   # the proposer's reasons (SH 10)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")   # the proposer's reasons
     proposer: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     state: Mapped[str] = mapped_column(String(32), nullable=False, default="draft")
     significant_impact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -147,7 +147,7 @@ class CatalogComment(Base):
 
 
 class CatalogAssessment(Base):
-    """An assessment with experts and the groups concerned (SH 10, BJ 10)."""
+    """An assessment with experts and the groups concerned (``catalog.assessment.*``)."""
 
     __tablename__ = "catalog_assessments"
 

@@ -4,7 +4,7 @@ and prior notices.
 - ``submission_batches``: one row per submission (JSON rows or a bulk file) of a providing unit. The
   idempotency key is unique per unit (the client's key, or ``sha256:<digest>`` of the content when it
   gave none), and ``body_sha256`` is the digest of what was submitted, so the same key with another
-  body is told apart and refused. The platform's verification duty (GS 22, HB 15) is tracked here:
+  body is told apart and refused. The platform's verification duty (``aggregation.verify``) is tracked here:
   ``verify_due`` from the working-day calendar, or NULL with ``verify_cite`` NULL when the regulation
   sets no time limit.
 - ``records``: one per (unit, catalog item, the unit's own record key). ``current_version`` names the
@@ -13,9 +13,9 @@ and prior notices.
 - ``row_rejections``: why a row was refused — the row number, field, reason code and message; never
   the rejected content (a rejected row stores nothing of itself).
 - ``consents``: a natural person's written consent to the collection of consent-only categories
-  (SH 14, GS 18, HB 16, BJ 16), referenced by the rows that carry such data.
+  (``data.consent_only``), referenced by the rows that carry such data.
 - ``prior_notices``: the written notice a providing unit served on a subject before delivering
-  untrustworthiness information (HB 22), referenced by those rows.
+  untrustworthiness information (``aggregation.prior_notice``), referenced by those rows.
 """
 
 from __future__ import annotations
@@ -158,14 +158,15 @@ class Consent(Base):
     reference: Mapped[str] = mapped_column(String(128), nullable=False)
     categories: Mapped[list[str]] = mapped_column(JSON, nullable=False)   # vocabulary keys
     given_on: Mapped[date] = mapped_column(Date, nullable=False)
-    scope: Mapped[str] = mapped_column(Text, nullable=False, default="")  # the use agreed (GS 18, BJ 16)
+    scope: Mapped[str] = mapped_column(Text, nullable=False, default="")  # the use agreed with the person
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
 
 
 class PriorNotice(Base):
-    """A written notice served on a subject before its untrustworthiness information is delivered (HB 22)."""
+    """A written notice served on a subject before its untrustworthiness information is delivered
+    (``aggregation.prior_notice``)."""
 
     __tablename__ = "prior_notices"
     __table_args__ = (UniqueConstraint("unit_code", "reference"),)

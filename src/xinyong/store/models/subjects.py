@@ -3,7 +3,7 @@
 A subject is a natural person, a legal person, an unincorporated organisation or a state organ.
 Natural persons are keyed by citizen identity number, or by passport or other valid ID where they
 have none; organisations and state organs by the Unified Social Credit Code as the sole key
-(CQ 19, GS 19). Each identifier value is unique per kind: the same code can never name two subjects.
+(as the regulations key subjects). Each identifier value is unique per kind: the same code can never name two subjects.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class SubjectIdentifier(Base):
 
 
 class ResponsiblePerson(Base):
-    """A natural person responsible for an organisation (SH 33, CQ 33, GS 38)."""
+    """A natural person responsible for an organisation (legal representative and the like)."""
 
     __tablename__ = "responsible_persons"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""duty purposes registered by departments (SH 17(2), BJ 20)
+"""duty purposes registered by departments (where no inquiry.duty_purposes are listed)
 
 Revision ID: 0009_duty_purposes
 Revises: 0008_ledger_head_follows
