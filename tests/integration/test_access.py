@@ -630,3 +630,21 @@ def test_an_awaited_inquiry_finds_its_caller_in_its_own_transaction(platform, wo
     assert isinstance(refused, PermissionError) and seen == [True]
     (row,) = logs(platform)
     assert row.principal == world["duty"].principal and row.organisation == world["duty"].organisation
+
+
+def test_a_record_decided_before_any_value_is_timed_by_the_first_value_after_it(make_platform, clock) -> None:  # type: ignore[no-untyped-def]
+    """Decided a day before the first national value came into force: timed by that first value (the rule
+    that first governed its display, as for a record decided the next day), labelled so; never by
+    today's value, which would put an older record under a later regime than younger ones."""
+    nat = make_platform("NAT")
+    seed = Seed(nat).catalog()
+    org = seed.subject("legal_person", "示范化工有限公司")
+    clock.set(datetime(2026, 4, 2, 2, 0, tzinfo=UTC))
+    early = seed.record(org, "tiered_penalty", decision_date=date(2023, 4, 30))     # no value in force then
+    first = seed.record(org, "tiered_penalty", decision_date=date(2023, 5, 1))      # NDRC Order 58 from here
+    result = access.inquire(nat, PUBLIC, subject_ref=org)
+    until = {r.id: (r.display_until, r.display_cite) for r in result.records}
+    assert until[early][0] == date(2026, 4, 30) and until[first][0] == date(2026, 5, 1)   # 36 months each
+    assert "Order No. 58" in until[early][1] and "in force from 2023-05-01" in until[early][1]
+    assert "after the decision of 2023-04-30" in until[early][1]
+    assert "after the decision" not in until[first][1]

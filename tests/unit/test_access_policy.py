@@ -399,11 +399,11 @@ def test_display_until(start: date, count, unit, until) -> None:  # type: ignore
 
 
 def test_retention_cutoff() -> None:
-    assert retention_cutoff(3, TODAY) == date(2023, 3, 18)      # CQ 22, HB 19: 3 years from the inquiry
-    assert retention_cutoff(3, date(2028, 2, 29)) == date(2025, 2, 28)
-    assert retention_cutoff("unlimited", TODAY) is None         # BJ 53: long-term
+    assert retention_cutoff(3, TODAY, "years") == date(2023, 3, 18)      # CQ 22, HB 19: 3 years from the inquiry
+    assert retention_cutoff(3, date(2028, 2, 29), "years") == date(2025, 2, 28)
+    assert retention_cutoff("unlimited", TODAY, "years") is None         # BJ 53: long-term
     with pytest.raises(ValueError):
-        retention_cutoff(-1, TODAY)
+        retention_cutoff(-1, TODAY, "years")
 
 
 def test_authorization_problems() -> None:

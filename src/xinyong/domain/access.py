@@ -124,6 +124,7 @@ class RecordFacts:
     display_until: date | None = None  # last day the information may be shown or queried
     display_cite: str | None = None
     period_start_missing: bool = False  # a display period applies but the record lacks its starting date
+    period_rule_missing: bool = False   # the display rule had no value in force on the decision date, nor since
     personal_fields: tuple[str, ...] = ()   # payload fields holding a natural person's identifiers
 
 
@@ -348,6 +349,11 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
                        "该信息的展示期限无法确定起算日，暂不提供查询",
                        "the day this information's display period starts from is not recorded; it is not "
                        "served until it is"))
+    if record.period_rule_missing and not is_self:
+        return deny(_r("period_rule_not_in_force", record.display_cite or BASELINE,
+                       "该信息的展示期限规则在其决定之日没有施行中的规定，此后至今也没有，暂不提供查询",
+                       "no value of this information's display period rule was in force on its decision date, "
+                       "nor has been since; it is not served until the rule file provides one"))
 
     # 3. Withheld positive information (disclosure.positive_withholdable).
     if record.positive and record.withheld:
@@ -505,14 +511,15 @@ def display_until(start: date, count: int | str, unit: str | None) -> date | Non
     return add_span(start, count, unit)
 
 
-def retention_cutoff(retention: int | str, today: date) -> date | None:
+def retention_cutoff(retention: int | str, today: date, unit: str) -> date | None:
     """Inquiry log rows made before the returned day are past their retention (kept ``retention``
-    years from the inquiry); None for ``unlimited`` (long-term logs): never purge."""
+    ``unit`` from the inquiry: the rule value's unit, years in the registry); None for ``unlimited``
+    (long-term logs): never purge."""
     if retention == "unlimited" or isinstance(retention, str):
         return None
     if isinstance(retention, bool) or retention < 0:
-        raise ValueError(f"a retention period is a whole number of years, not {retention!r}")
-    return add_span(today, -retention, "years")
+        raise ValueError(f"a retention period is a whole number of {unit}, not {retention!r}")
+    return add_span(today, -retention, unit)
 
 
 # ---------------------------------------------------------------------------------------------

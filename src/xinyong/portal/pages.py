@@ -50,7 +50,7 @@ from xinyong.domain.clock import business_tz
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.rules.errors import RuleLookupError
-from xinyong.rules.model import Span
+from xinyong.rules.model import UNIT_WORDS, Span
 from xinyong.services import access, auth, authorizations, inquiry_log, public, units
 from xinyong.services import catalog as catalog_service
 from xinyong.services.platform import Platform, UnitOfWork
@@ -723,8 +723,6 @@ def double_publicity(request: Request, kind: str | None = Query(None, max_length
 # The catalog in force
 # --------------------------------------------------------------------------------------------------
 
-UNIT_WORDS = {"years": ("年", "years"), "months": ("个月", "months"), "days": ("日", "days"),
-              "working_days": ("个工作日", "working days")}
 COUNTS_FROM = {"conduct_ended": ("失信行为终止之日", "the day the conduct ended"),
                "decision_date": ("决定作出之日", "the decision date"),
                "listing_date": ("列入名单之日", "the listing date"),

@@ -27,6 +27,7 @@ from .loader import (
     load_vocabulary,
 )
 from .model import (
+    UNIT_WORDS,
     UNLIMITED,
     Deferral,
     KeySpec,
@@ -48,6 +49,7 @@ __all__ = [
     "DATA_DIR",
     "KEYS_PATH",
     "TEXTS_DIR",
+    "UNIT_WORDS",
     "UNLIMITED",
     "VOCABULARY_PATH",
     "CiteRef",

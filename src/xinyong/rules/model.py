@@ -23,6 +23,16 @@ PERIOD_UNITS = ("working_days", "days", "months", "years", "hours")
 COUNT_UNITS = ("per_year", "total")
 PER_FILE = "per_file"
 SPAN_UNITS = ("months", "years")
+UNIT_WORDS = {
+    "working_days": ("个工作日", "working days"),
+    "days": ("日", "days"),
+    "hours": ("小时", "hours"),
+    "months": ("个月", "months"),
+    "years": ("年", "years"),
+}
+"""The words (zh, en) for each period and span unit: with the tuples above, the one list of unit names.
+Python elsewhere takes a unit from the rule value (``RuleValue.unit``, the registry's or the entry's
+``unit:``), never types one."""
 COUNTS_FROM = ("conduct_ended", "decision_date", "listing_date", "inquiry_date")
 MEASURE_KINDS = ("incentive", "ordinary", "serious_list")
 MEASURE_TARGETS = (

@@ -289,6 +289,7 @@ class _Period(NamedTuple):
     until: date | None
     cite: str | None
     start_missing: bool
+    rule_missing: bool = False      # no value of the display rule in force on the decision date, nor since
 
 
 class _ItemRule(NamedTuple):
@@ -308,10 +309,24 @@ def _as_date(value: Any) -> date | None:
     return None
 
 
+class _NotInForce(NamedTuple):
+    """No value of a display rule in force on the decision date nor any day since, up to today."""
+
+    citation: str       # the rule file's citation of the nearest value (what would have governed)
+
+
 class _Periods:
     """Display periods of records: the item's display rule, the value in force on the record's
     decision date (a penalty decided on 2026-03-31 and one decided on 2026-04-01 fall under different
-    national tiers), counted from the date the rule names (or the item's counts-from field)."""
+    national tiers), counted from the date the rule names (or the item's counts-from field).
+
+    A record decided when no value of its rule was in force (before the first one, or in a gap after
+    one lapsed) is timed by the first value that came into force after its decision, never by today's:
+    that is the rule that first governed its display, the one a record decided that day would have,
+    and records decided earlier never fall under a later regime than records decided after them. The
+    citation says so. Where no value has come into force since (up to today), the period cannot be
+    known: the record is not served to anyone but its subject (``period_rule_not_in_force``).
+    """
 
     _CACHE: dict[tuple[Any, date], dict[tuple[str, date], Any]] = {}
 
@@ -337,11 +352,21 @@ class _Periods:
             except RuleNotProvided:
                 value = None
             except NoValueInForce:
-                # No value in force on the decision date (it predates the first one): the rule in
-                # force today governs what may be shown today.
-                value = None if on == self.today else _value(self.ruleset, key, self.today)
+                value = self._first_after(key, on)
             self._values[cache_key] = value
         return self._values[cache_key]
+
+    def _first_after(self, key: str, on: date) -> Any:
+        """The first value of ``key`` that came into force after ``on`` and by today, its citation
+        labelled; else ``_NotInForce`` with the citation of the nearest value."""
+        entries = self.ruleset.rule(key).entries
+        for entry in entries:
+            if on < entry.effective <= self.today:
+                label = (f"{entry.citation} [in force from {entry.effective.isoformat()}, after the decision "
+                         f"of {on.isoformat()}, when no value was]")
+                return dataclasses.replace(entry, citation=label)
+        earlier = [e for e in entries if e.effective <= on]
+        return _NotInForce((earlier[-1] if earlier else entries[0]).citation)
 
     def of(self, row: Any, subject_kind: str) -> _Period:
         payload = row.payload or {}
@@ -351,6 +376,8 @@ class _Periods:
         decided = row.decision_date or _as_date(payload.get("decision_date")) or row.document_date \
             or _as_date(payload.get("document_date"))
         value = self._rule(key, decided or self.today)
+        if isinstance(value, _NotInForce):
+            return _Period(None, value.citation, False, rule_missing=True)
         if value is None or not isinstance(value.value, Span):
             return _Period(None, None, False)
         span = value.value
@@ -654,7 +681,7 @@ def _facts(row: Any, subject_kind: str, period: _Period, today: date, declared: 
         category=row.category, disclosure_class=row.disclosure_class, status=row.status,
         positive=bool(row.positive), withheld=bool(row.withheld), objection_open=bool(row.objection_open),
         suspended=suspended, display_until=period.until, display_cite=period.cite,
-        period_start_missing=period.start_missing,
+        period_start_missing=period.start_missing, period_rule_missing=period.rule_missing,
         personal_fields=policy.personal_fields(payload, subject_kind, declared, names))
 
 

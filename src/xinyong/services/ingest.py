@@ -743,7 +743,7 @@ def _verify_due(platform: Platform,
     rule = _rule(platform, "aggregation.verify", received_on)
     if rule is None:
         return None, None, None, None
-    unit = rule.unit or "working_days"
+    unit = rule.unit        # the entry's own (per_file) or the registry's: never a default
     due = platform.calendar.due(received_on, int(rule.value), unit)
     return due.due, int(rule.value), unit, rule.citation
 

@@ -79,7 +79,7 @@ class PurgeResult:
     cutoff: date | None          # rows made before this day were purged
     retention: int | str | None  # years, "unlimited", or None when the regulation sets none
     cite: str | None
-    kept_because: str | None = None   # unlimited, not_provided
+    kept_because: str | None = None   # unlimited, not_provided, not_in_force
 
     def to_dict(self) -> dict[str, Any]:
         return {"purged": self.purged, "cutoff": self.cutoff.isoformat() if self.cutoff else None,
@@ -131,9 +131,13 @@ def purge_expired_logs(platform: Platform, actor: Actor | None = None) -> PurgeR
     today = platform.clock.today()
     try:
         value = platform.rulebook.get(platform.jurisdiction).value("inquiry_log.retention", today)
-    except (RuleNotProvided, NoValueInForce):
+    except RuleNotProvided:
         return PurgeResult(0, None, None, None, "not_provided")
-    cutoff = retention_cutoff(value.value, today)
+    except NoValueInForce:      # no retention in force today: nothing is purged, and the result says why
+        return PurgeResult(0, None, None, None, "not_in_force")
+    if value.unit is None:
+        raise ValueError(f"inquiry_log.retention in {platform.jurisdiction} carries no unit")
+    cutoff = retention_cutoff(value.value, today, value.unit)
     if cutoff is None:
         return PurgeResult(0, None, value.value, value.citation, "unlimited")
     with platform.unit_of_work(actor or SWEEP_ACTOR) as uow:

@@ -143,7 +143,7 @@ def publication_due(platform: Platform, decided_on: date | None) -> tuple[date |
     except (RuleNotProvided, NoValueInForce):
         return None, None
     try:
-        due = platform.calendar.due(decided_on, int(value.value), "working_days").due
+        due = platform.calendar.due(decided_on, int(value.value), value.unit).due
     except UnknownYearError:
         return None, value.citation
     return due, value.citation
