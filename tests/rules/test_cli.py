@@ -184,7 +184,7 @@ def test_deadline_table_lists_skipped_days_with_reasons() -> None:
     ids=[
         "unknown jurisdiction",
         "unknown duty",
-        "duty not provided (CQ has no revocation time limit)",
+        "duty deferred to the State, which has no value yet (CQ 44 revocation)",
         "bad date",
         "unknown year 2027",
         "bad pause",

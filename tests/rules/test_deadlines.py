@@ -267,8 +267,10 @@ def test_a_received_instant_counts_from_its_business_date(rulebook, calendar) ->
 
 
 def test_a_duty_the_jurisdiction_lacks_is_an_error_listing_its_duties(rulebook, calendar) -> None:  # type: ignore[no-untyped-def]
+    # CQ gives no removal time limit of its own and defers none (CQ 45 notes); revocation.delete, which
+    # this test used before, now defers to the State (CQ 44): see test_law_as_data.py.
     with pytest.raises(RuleNotProvided) as caught:
-        compute_deadline(rulebook, calendar, "chongqing-2021", "revocation.delete", date(2024, 6, 3))
+        compute_deadline(rulebook, calendar, "chongqing-2021", "restoration.remove", date(2024, 6, 3))
     assert "objection.decide" in caught.value.available
     assert "objection.decide" in str(caught.value)
 

@@ -15,7 +15,9 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text as RichText
 
 from xinyong.domain.calendar import CalendarDataError, UnknownYearError
 from xinyong.domain.clock import business_tz
@@ -27,8 +29,10 @@ from xinyong.services.rules import (
     default_calendar,
     default_rulebook,
     diff_rulesets,
+    nothing_in_force,
     parse_pause,
     parse_received,
+    rows_in_force,
     ruleset_rows,
 )
 from xinyong.settings import get_settings
@@ -65,8 +69,9 @@ def _fail(
                 ensure_ascii=False,
             )
         )
-    err.print(f"[red]错误[/red] {message_zh}", markup=True, highlight=False)
-    err.print(f"[red]error[/red] {message_en}", markup=True, highlight=False)
+    # The message may quote what the person typed: neither Rich markup nor an emoji code (":end:").
+    err.print(f"[red]错误[/red] {escape(message_zh)}", markup=True, highlight=False, emoji=False)
+    err.print(f"[red]error[/red] {escape(message_en)}", markup=True, highlight=False, emoji=False)
     raise typer.Exit(code)
 
 
@@ -145,6 +150,22 @@ def _value_cell(value: RuleValue | None, missing: str | None) -> str:
     return shown
 
 
+DRAFT_LABEL = "[bold red]DRAFT 草案[/bold red]"
+
+
+def _status_cell(status: str) -> str:
+    return "draft 草案: not in force 未施行" if status == "draft" else status
+
+
+def _draft_banner(notice: Any) -> None:
+    """The plain statement that a regulation is a draft for comment and not in force."""
+    if notice is None:
+        return
+    data = notice.to_dict() if hasattr(notice, "to_dict") else notice
+    console.print(f"{DRAFT_LABEL} {data['zh']}", highlight=False)
+    console.print(f"{DRAFT_LABEL} {data['en']}", highlight=False)
+
+
 def _cite_cell(value: RuleValue | None) -> str:
     if value is None:
         return ""
@@ -190,7 +211,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
             row["id"] + marker,
             row["abbrev"],
             f"{row['title']['en']}\n{row['title']['zh']}",
-            row["status"],
+            _status_cell(row["status"]),
             row["in_force"] or "—",
             str(row["rule_count"]),
             str(len(row["duties"])),
@@ -209,37 +230,30 @@ def show(
 ) -> None:
     """Every value of one rule file beside its citation and effective date."""
 
-    def load() -> tuple[Any, list[dict[str, Any]], date | None]:
+    def load() -> tuple[Any, list[dict[str, Any]], date | None, dict[str, Any] | None]:
         day = _date_option(on, "on")
         ruleset = default_rulebook().get(jurisdiction)
         rows = ruleset_rows(ruleset)
+        empty = None
         if day is not None:
-            rows = [
-                r
-                for r in rows
-                if r["effective"] is None
-                or (
-                    r["effective"] <= day.isoformat()
-                    and (r["until"] is None or day.isoformat() <= r["until"])
-                )
-            ]
-            latest: dict[str, dict[str, Any]] = {}
-            for r in rows:
-                latest[r["key"]] = r
-            rows = list(latest.values())
-        return ruleset, rows, day
+            rows = rows_in_force(rows, day)
+            empty = nothing_in_force(ruleset, day, rows)
+        return ruleset, rows, day, empty
 
-    ruleset, rows, day = _guarded(as_json, load)
+    ruleset, rows, day, empty = _guarded(as_json, load)
     if as_json:
         data = ruleset.to_dict()
         data["on"] = day.isoformat() if day else None
+        data["nothing_in_force"] = empty
         data["rules"] = rows
         data["notes"] = ruleset.notes
         _echo_json(data)
         return
     console.print(f"[bold]{ruleset.title.en}[/bold]  {ruleset.title.zh}")
+    _draft_banner(ruleset.draft_notice())
     console.print(
-        f"{ruleset.id} ({ruleset.abbrev}) · {ruleset.status} · in force 施行: {ruleset.in_force or '—'}"
+        f"{ruleset.id} ({ruleset.abbrev}) · {_status_cell(ruleset.status)} · "
+        f"in force 施行: {ruleset.in_force or '—'}"
         + (
             f" · text: {ruleset.text}"
             if ruleset.text
@@ -257,6 +271,9 @@ def show(
             row["key"], row["shown"], citation, row["effective"] or "—", row["until"] or "", _basis(row)
         )
     console.print(table)
+    if empty is not None:
+        console.print(f"[yellow]{empty['message_zh']}[/yellow]", highlight=False)
+        console.print(f"[yellow]{empty['message_en']}[/yellow]", highlight=False)
     if ruleset.notes:
         notes = Table(title="Not machine-checkable 未编码条款", show_lines=True)
         notes.add_column("article 条款")
@@ -285,11 +302,15 @@ def diff(
         _echo_json(result.to_dict())
         return
     when = f"in force on {result.on.isoformat()}" if result.on else "latest values 最新规定"
+    for side in (result.a, result.b):
+        _draft_banner(side.draft_notice())
     table = Table(title=f"{a} ⟷ {b}: values that differ 不同之处 ({when})", show_lines=True)
     table.add_column("rule 规则", overflow="fold")
-    table.add_column(f"{a}", overflow="fold")
+    a_head = f"{a} (DRAFT 草案)" if result.a.is_draft else a
+    b_head = f"{b} (DRAFT 草案)" if result.b.is_draft else b
+    table.add_column(a_head, overflow="fold")
     table.add_column(f"{a} citation 依据", overflow="fold")
-    table.add_column(f"{b}", overflow="fold")
+    table.add_column(b_head, overflow="fold")
     table.add_column(f"{b} citation 依据", overflow="fold")
     for row in result.differ:
         table.add_row(
@@ -300,13 +321,18 @@ def diff(
             _cite_cell(row.b),
         )
     console.print(table)
-    if result.same:
-        same = Table(title="Same value in both 两者相同", show_lines=False)
+    for title, rows in (
+        ("Same value in both 两者相同", [r for r in result.same if not r.labels_differ]),
+        ("Same value, worded differently 值相同、表述不同", [r for r in result.same if r.labels_differ]),
+    ):
+        if not rows:
+            continue
+        same = Table(title=title, show_lines=False)
         same.add_column("rule 规则", overflow="fold")
         same.add_column("value 值", overflow="fold")
         same.add_column(f"{a} citation", overflow="fold")
         same.add_column(f"{b} citation", overflow="fold")
-        for row in result.same:
+        for row in rows:
             same.add_row(row.key, _value_cell(row.a, row.a_missing), _cite_cell(row.a), _cite_cell(row.b))
         console.print(same)
 
@@ -314,15 +340,20 @@ def diff(
 def _render_deadline(answer: DeadlineAnswer) -> None:
     console.print(f"[bold]{answer.duty}[/bold]  {answer.description.zh} / {answer.description.en}")
     console.print(f"jurisdiction 法规: {answer.jurisdiction}")
+    _draft_banner(answer.draft_notice)
     console.print(
         f"received 收到: {answer.received.isoformat()} (business date {answer.received_date.isoformat()})"
     )
     limit = f"{answer.count} {answer.unit.replace('_', ' ')}"
-    console.print(
-        f"time limit 期限: {limit}  —  {answer.citation} (in force from {answer.effective.isoformat()})"
-    )
+    if answer.draft_notice is not None:
+        dated = f"draft value dated {answer.effective.isoformat()}, not in force 草案规定，未施行"
+    else:
+        dated = f"in force from {answer.effective.isoformat()}"
+    console.print(f"time limit 期限: {limit}  —  {answer.citation} ({dated})")
     if answer.deferred_from:
         console.print(f"  deferred by 依照国家规定: {answer.deferred_from.citation}")
+    if answer.pause_basis:
+        console.print(f"  time not counted under 不计入期限的依据: {answer.pause_basis.citation}")
     if answer.operator_target:
         console.print(
             f"  [yellow]operator target 运营目标[/yellow]: the article says “{answer.wording}”, "
@@ -348,7 +379,7 @@ def _render_deadline(answer: DeadlineAnswer) -> None:
         table.add_column("weekday")
         table.add_column("reason 原因", overflow="fold")
         for day in answer.skipped:
-            table.add_row(day.day.isoformat(), day.day.strftime("%a"), day.reason)
+            table.add_row(day.day.isoformat(), day.day.strftime("%a"), RichText(day.reason))
         console.print(table)
 
 
@@ -365,8 +396,9 @@ def deadline(
     pause: list[str] = typer.Option(
         None,
         "--pause",
-        help="START:END:REASON, days not counted (e.g. expert "
-        "review, CQ 41); END empty while it runs. Repeatable.",
+        help="FIRST:LAST:REASON, the first and last day not counted (YYYY-MM-DD; LAST empty while "
+        "it runs). Only for a duty whose regulation excludes such time (a rule such as "
+        "objection.excluded_time lists it); refused elsewhere. Repeatable.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:

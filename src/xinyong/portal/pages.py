@@ -49,6 +49,7 @@ from xinyong.domain.catalog import CATEGORY_LABELS, DISCLOSURE_LABELS, ORIGIN_LA
 from xinyong.domain.clock import business_tz
 from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier
 from xinyong.portal.i18n import language, translator
+from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError
 from xinyong.rules.model import UNIT_WORDS, Span
 from xinyong.services import access, auth, authorizations, inquiry_log, public, units
@@ -56,7 +57,7 @@ from xinyong.services import catalog as catalog_service
 from xinyong.services.platform import Platform, UnitOfWork
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[regulation_context])
 router = APIRouter(include_in_schema=False)
 
 SESSION_COOKIE = "xy_session"   # the same cookie the API reads (xinyong.api.deps.SESSION_COOKIE)

@@ -13,11 +13,12 @@ from xinyong import __version__
 from xinyong.domain.identifiers import check_identifier, mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.pages import router as pages_router
+from xinyong.portal.regulation import regulation_context
 from xinyong.services import overview
 from xinyong.services.platform import Platform
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[regulation_context])
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_router)  # sign-in, my credit, public lookups, the catalog (pages.py)
 

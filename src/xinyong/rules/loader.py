@@ -27,6 +27,7 @@ from .model import (
     BASES,
     COUNT_UNITS,
     COUNTS_FROM,
+    DRAFT,
     KEY_TYPES,
     MEASURE_KINDS,
     MEASURE_TARGETS,
@@ -261,7 +262,7 @@ def _is_int(value: Any) -> bool:
 # The key registry and the vocabulary
 # --------------------------------------------------------------------------------------------------
 
-_KEY_FIELDS = ("type", "unit", "duty", "unlimited", "zh", "en")
+_KEY_FIELDS = ("type", "unit", "duty", "unlimited", "pause", "zh", "en")
 
 
 def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
@@ -308,11 +309,19 @@ def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
             elif value and kind != "period":
                 ck.add(node.key_line(flag), f"key {key}: only a period can be {flag}")
             flags[flag] = value is True
+        pause = node.get("pause", False)
+        if not isinstance(pause, bool):
+            ck.add(node.value_line("pause"), f"key {key}: pause must be true or false")
+        elif pause and kind != "duties":
+            ck.add(node.key_line("pause"), f"key {key}: only a duties key can be pause (it lists the duties)")
+        flags["pause"] = pause is True
         zh = ck.string(node["zh"], node.value_line("zh"), f"key {key}: zh")
         en = ck.string(node["en"], node.value_line("en"), f"key {key}: en")
         if zh is None or en is None:
             continue
-        specs[key] = KeySpec(key, kind, unit, zh, en, duty=flags["duty"], unlimited=flags["unlimited"])
+        specs[key] = KeySpec(
+            key, kind, unit, zh, en, duty=flags["duty"], unlimited=flags["unlimited"], pause=flags["pause"]
+        )
     ck.raise_if_any()
     return specs
 
@@ -515,6 +524,15 @@ def load_ruleset(
                 ck.add(data.line, f"a regulation's file needs {field_name!r} (a date, or null if left blank)")
     published = ck.optional_date(data, "published", "published")
     in_force = ck.optional_date(data, "in_force", "in_force")
+    # status is the one mark of a draft; the in-force date follows it.
+    if status == DRAFT and in_force is not None:
+        ck.add(
+            data.value_line("in_force"),
+            "a draft is not in force on any date: in_force must be null (when the regulation is enacted, "
+            "write a new file with status: enacted and its in-force date)",
+        )
+    if status != DRAFT and text_name is not None and "in_force" in data and data["in_force"] is None:
+        ck.add(data.value_line("in_force"), "an enacted regulation needs its in_force date (null only for a draft)")
     file_note = data.get("note")
     if file_note is not None:
         ck.string(file_note, data.value_line("note"), "note")
@@ -534,6 +552,17 @@ def load_ruleset(
             rule = _load_rule(ctx, fid, rule_abbrev, key, node, rules_node.key_line(key))
             if rule is not None:
                 rules[key] = rule
+        for rule in rules.values():
+            if rule.spec.type != "duties":
+                continue
+            for entry in rule.entries:
+                for duty in entry.value or ():
+                    if duty not in rules:
+                        ck.add(
+                            entry.line,
+                            f"rule {rule.key} from {entry.effective.isoformat()}: lists {duty}, "
+                            "which this file does not provide",
+                        )
 
     notes: dict[str, str] = {}
     if data.get("notes") is not None:
@@ -801,6 +830,19 @@ def _check_value(ctx: _FileContext, spec: KeySpec, value: Any, line: int, what: 
         ck.add(line, f"{what}: a {kind} value is a list, got {_kind(value)}")
         return None
     lines = value.item_lines if isinstance(value, _Seq) else [line] * len(value)
+    if kind == "duties":
+        listed: set[str] = set()
+        for item, item_line in zip(value, lines, strict=True):
+            spec_of = ctx.keys.get(item) if isinstance(item, str) else None
+            if spec_of is None or not spec_of.duty:
+                ck.add(item_line, f"{what}: {item!r} is not a duty key (duty: true in rules/keys.yaml)")
+            elif item in listed:
+                ck.add(item_line, f"{what}: {item!r} is listed twice")
+            else:
+                listed.add(item)
+        if not value:
+            ck.add(line, f"{what}: a duties value lists at least one duty key")
+        return tuple(value)
     if kind == "keys":
         seen: set[str] = set()
         for item, item_line in zip(value, lines, strict=True):

@@ -18,7 +18,9 @@ from .errors import NoValueInForce, RuleNotProvided, UnknownJurisdiction, Unknow
 
 UNLIMITED = "unlimited"
 
-KEY_TYPES = ("period", "flag", "count", "span", "keys", "purposes", "measures", "liability", "text")
+KEY_TYPES = (
+    "period", "flag", "count", "span", "keys", "duties", "purposes", "measures", "liability", "text"
+)
 PERIOD_UNITS = ("working_days", "days", "months", "years", "hours")
 COUNT_UNITS = ("per_year", "total")
 PER_FILE = "per_file"
@@ -45,6 +47,7 @@ MEASURE_TARGETS = (
 BASES = ("statute", "operator_target")
 SOURCES = ("primary", "secondary")
 STATUSES = ("enacted", "draft")
+DRAFT = "draft"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -224,6 +227,7 @@ class KeySpec:
     en: str
     duty: bool = False
     unlimited: bool = False
+    pause: bool = False  # a ``duties`` key: the periods of the duties it lists may be paused
 
     @property
     def per_file(self) -> bool:
@@ -236,6 +240,7 @@ class KeySpec:
             "unit": self.unit,
             "duty": self.duty,
             "unlimited": self.unlimited,
+            "pause": self.pause,
             "zh": self.zh,
             "en": self.en,
         }
@@ -390,7 +395,37 @@ class RuleSet:
 
     @property
     def is_draft(self) -> bool:
-        return self.status == "draft"
+        """A draft for public comment (``status: draft``): not in force on any date; its values are
+        dated from its publication only so that they can be looked up for trial use."""
+        return self.status == DRAFT
+
+    def draft_notice(self) -> Text | None:
+        """What every output that uses this file's values says when the file is a draft (else None)."""
+        if not self.is_draft:
+            return None
+        published = self.published.isoformat() if self.published else None
+        return Text(
+            zh=f"《{self.title.zh}》是征求意见稿（草案），尚未施行，不具有法律效力"
+            + (f"；其规定自草案公布之日（{published}）起标注日期，仅供试行" if published else "；仅供试行"),
+            en=f"{self.title.en} is a draft for public comment and is not in force: it has no legal effect"
+            + (
+                f"; its values are dated from the draft's publication ({published}) for trial use only"
+                if published
+                else "; its values are for trial use only"
+            ),
+        )
+
+    def pause_rules(self, on: date) -> list[RuleValue]:
+        """The values in force on ``on`` of the keys that let a duty's period be paused (registry
+        ``pause: true``): each lists the duties whose time limits exclude some time."""
+        found = []
+        for key, rule in self._rules.items():
+            if rule.spec.pause:
+                try:
+                    found.append(self.value(key, on))
+                except (NoValueInForce, RuleNotProvided):
+                    continue
+        return found
 
     def has(self, key: str) -> bool:
         """True if the file provides the key itself or defers it (even if the target lacks a value)."""
@@ -471,6 +506,7 @@ class RuleSet:
             "title": self.title.to_dict(),
             "jurisdiction": self.jurisdiction.to_dict(),
             "status": self.status,
+            "draft_notice": notice.to_dict() if (notice := self.draft_notice()) else None,
             "published": self.published.isoformat() if self.published else None,
             "in_force": self.in_force.isoformat() if self.in_force else None,
             "text": self.text,
@@ -488,6 +524,7 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
         "type": rule.spec.type,
         "unit": rule.spec.unit,
         "duty": rule.spec.duty,
+        "pause": rule.spec.pause,
         "description": {"zh": rule.spec.zh, "en": rule.spec.en},
         "deferred": rule.deferral.to_dict() if rule.deferral else None,
         "resolved": rule.resolved,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from xinyong.rules.errors import RuleError
 from xinyong.services.platform import Platform
+
+
+def draft_notice(platform: Platform) -> dict[str, str] | None:
+    """The bilingual notice that the deployment's regulation is a draft for public comment and not in
+    force; None for an enacted one (or an unknown id, which the home page names)."""
+    try:
+        notice = platform.rulebook.get(platform.jurisdiction).draft_notice()
+    except RuleError:
+        return None
+    return notice.to_dict() if notice else None
 
 
 def describe(platform: Platform) -> dict[str, Any]:
@@ -19,8 +30,6 @@ def describe(platform: Platform) -> dict[str, Any]:
             count = session.scalar(select(func.count(Subject.id)))
     title = {"zh": platform.jurisdiction, "en": platform.jurisdiction}
     status = None
-    from xinyong.rules.errors import RuleError
-
     try:
         ruleset = platform.rulebook.get(platform.jurisdiction)
     except RuleError:
@@ -32,6 +41,7 @@ def describe(platform: Platform) -> dict[str, Any]:
         "jurisdiction": platform.jurisdiction,
         "jurisdiction_title": title,
         "jurisdiction_status": status,
+        "draft_notice": draft_notice(platform),
         "database_ok": ok,
         "database_kind": platform.engine.dialect.name,
         "subject_count": count,

@@ -18,7 +18,10 @@ from xinyong.domain.calendar import DayInfo, Pause, WorkingDayCalendar
 from xinyong.domain.clock import business_date, business_tz
 from xinyong.rules import (
     Deferral,
+    Liability,
+    Measure,
     NoValueInForce,
+    Purpose,
     Rule,
     Rulebook,
     RuleLookupError,
@@ -36,15 +39,18 @@ __all__ = [
     "DeadlineAnswer",
     "DiffRow",
     "InputError",
+    "PauseNotAllowed",
     "RulesetDiff",
     "UnknownDuty",
     "compute_deadline",
     "default_calendar",
     "default_rulebook",
     "diff_rulesets",
+    "nothing_in_force",
     "parse_pause",
     "parse_received",
     "ruleset_rows",
+    "rows_in_force",
 ]
 
 
@@ -84,6 +90,13 @@ class InputError(ValueError):
             "message_zh": self.message_zh,
             "message_en": self.message_en,
         }
+
+
+class PauseNotAllowed(InputError):
+    """A pause (time not counted) asked for a duty whose regulation excludes no time from it."""
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__("pause", "pause_not_allowed", message_en, message_zh)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -138,9 +151,10 @@ def parse_received(text: str, field: str = "received") -> date | datetime:
 
 
 def parse_pause(text: str, field: str = "pause") -> Pause:
-    """``START:END:REASON`` with dates ``YYYY-MM-DD``; an empty END is a pause still running."""
+    """``FIRST:LAST:REASON``, the first and last day not counted (``YYYY-MM-DD``); an empty LAST is a
+    pause still running. (Not ``START:END``: Rich reads ``:END:`` in CLI text as an emoji code.)"""
     parts = (text or "").split(":", 2)
-    detail = "expected START:END:REASON"
+    detail = "expected FIRST:LAST:REASON"
     if len(parts) == 3:
         start_text, end_text, reason = (p.strip() for p in parts)
         try:
@@ -152,10 +166,10 @@ def parse_pause(text: str, field: str = "pause") -> Pause:
     raise InputError(
         field,
         "bad_pause",
-        f"{field}: {text!r} is not a pause START:END:REASON "
-        f"(dates YYYY-MM-DD, END empty while it runs): {detail}",
-        f"{field}：{text!r} 不是有效的暂停区间 START:END:REASON"
-        f"（日期 YYYY-MM-DD，尚未结束时 END 留空）：{detail}",
+        f"{field}: {text!r} is not a pause FIRST:LAST:REASON "
+        f"(the first and last day not counted, YYYY-MM-DD; LAST empty while it runs): {detail}",
+        f"{field}：{text!r} 不是有效的暂停区间 FIRST:LAST:REASON"
+        f"（不计入期限的第一日和最后一日，YYYY-MM-DD；尚未结束时 LAST 留空）：{detail}",
     )
 
 
@@ -188,6 +202,12 @@ class DeadlineAnswer:
     skipped: tuple[DayInfo, ...]
     suspended: bool
     pauses: tuple[Pause, ...]
+    # The regulation's status: a draft's values are not law (``draft_notice`` says so).
+    status: str = "enacted"
+    in_force: date | None = None
+    draft_notice: Text | None = None
+    # The rule that lets the pauses be applied (its value lists this duty), when pauses were given.
+    pause_basis: RuleValue | None = None
 
     @property
     def operator_target(self) -> bool:
@@ -196,6 +216,9 @@ class DeadlineAnswer:
     def to_dict(self) -> dict[str, Any]:
         return {
             "jurisdiction": self.jurisdiction,
+            "status": self.status,
+            "in_force": self.in_force.isoformat() if self.in_force else None,
+            "draft_notice": self.draft_notice.to_dict() if self.draft_notice else None,
             "duty": self.duty,
             "description": self.description.to_dict(),
             "received": self.received.isoformat(),
@@ -216,6 +239,11 @@ class DeadlineAnswer:
             "suspended": self.suspended,
             "skipped": [day.to_dict() for day in self.skipped],
             "pauses": [pause.to_dict() for pause in self.pauses],
+            "pause_basis": (
+                {"key": self.pause_basis.key, "cite": self.pause_basis.cite, "citation": self.pause_basis.citation}
+                if self.pause_basis
+                else None
+            ),
         }
 
 
@@ -247,7 +275,8 @@ def compute_deadline(
 
     The rule value in force on the received (business) date applies. Errors: ``UnknownJurisdiction``,
     ``UnknownDuty`` (not a duty key), ``RuleNotProvided`` (the regulation lacks it; lists those it has),
-    ``NoValueInForce`` (nothing in force on that date), ``UnknownYearError`` (from the calendar).
+    ``NoValueInForce`` (nothing in force on that date), ``UnknownYearError`` (from the calendar),
+    ``PauseNotAllowed`` (pauses given, but no rule of the file excludes time from this duty).
     """
     ruleset = rulebook.get(jurisdiction)
     spec = rulebook.keys.get(duty)
@@ -270,6 +299,7 @@ def compute_deadline(
             reason_en=f"{duty} in {jurisdiction} has no number of days",
             reason_zh=f"{jurisdiction} 的 {duty} 没有天数",
         )
+    pause_basis = _pause_basis(ruleset, duty, value, received_date) if pauses else None
     counted = calendar.due(received, value.value, value.unit or "", pauses=tuple(pauses))
     return DeadlineAnswer(
         jurisdiction=jurisdiction,
@@ -292,6 +322,34 @@ def compute_deadline(
         skipped=counted.skipped,
         suspended=counted.suspended,
         pauses=counted.pauses,
+        status=ruleset.status,
+        in_force=ruleset.in_force,
+        draft_notice=ruleset.draft_notice(),
+        pause_basis=pause_basis,
+    )
+
+
+def _pause_basis(ruleset: RuleSet, duty: str, value: RuleValue, on: date) -> RuleValue:
+    """The rule in force on ``on`` that lets ``duty``'s period be paused; else ``PauseNotAllowed``
+    naming the duty's own article and what the file does allow."""
+    allowing = ruleset.pause_rules(on)
+    for rule_value in allowing:
+        if duty in rule_value.value:
+            return rule_value
+    limit = describe(value.value, value.unit)
+    if allowing:
+        listed_en = "; ".join(f"{v.citation}: {', '.join(v.value)}" for v in allowing)
+        raise PauseNotAllowed(
+            f"pause: {ruleset.id} excludes time only from the duties its article lists ({listed_en}); "
+            f"{duty} ({limit}, {value.citation}) is counted without a pause",
+            f"pause：{ruleset.id} 仅规定下列义务的期限不计入相关时间（{listed_en}）；"
+            f"{duty}（{limit}，{value.citation}）的期限不得暂停计算",
+        )
+    raise PauseNotAllowed(
+        f"pause: no article of {ruleset.id} excludes any time from a time limit, so {duty} "
+        f"({limit}, {value.citation}) is counted without a pause",
+        f"pause：{ruleset.id} 没有规定任何期限可以扣除相关时间，{duty}（{limit}，{value.citation}）"
+        "的期限不得暂停计算",
     )
 
 
@@ -333,6 +391,57 @@ def ruleset_rows(ruleset: RuleSet) -> list[dict[str, Any]]:
     return rows
 
 
+def rows_in_force(rows: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
+    """Of ``ruleset_rows``, the value of each key in force on ``day`` (and every unresolved deferral)."""
+    on = day.isoformat()
+    kept = [
+        r
+        for r in rows
+        if r["effective"] is None or (r["effective"] <= on and (r["until"] is None or on <= r["until"]))
+    ]
+    latest: dict[str, dict[str, Any]] = {}
+    for r in kept:
+        latest[r["key"]] = r
+    return list(latest.values())
+
+
+def nothing_in_force(ruleset: RuleSet, day: date, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Why no dated value of ``ruleset`` is in force on ``day`` (None when one is): the regulation takes
+    effect later, it is a draft with no date, or its first value starts later."""
+    if any(r["effective"] for r in rows):
+        return None
+    dates = [entry.effective for _, rule in ruleset.items() for entry in rule.entries]
+    first = min(dates) if dates else None
+    on = day.isoformat()
+    if ruleset.is_draft:
+        dated = f"; its values are dated from {first.isoformat()}" if first else ""
+        dated_zh = f"；其规定自 {first.isoformat()} 起标注日期" if first else ""
+        return {
+            "reason": "draft",
+            "takes_effect": None,
+            "message_en": f"{ruleset.id} is a draft for public comment with no in-force date: it is in force "
+            f"on no date{dated} (the draft's publication, for trial use), so none is shown for {on}",
+            "message_zh": f"{ruleset.id} 是征求意见稿（草案），没有施行日期，任何日期均未施行{dated_zh}"
+            f"（草案公布日，仅供试行），因此 {on} 没有可显示的规定",
+        }
+    if ruleset.in_force is not None and day < ruleset.in_force:
+        takes = ruleset.in_force.isoformat()
+        return {
+            "reason": "not_yet_in_force",
+            "takes_effect": takes,
+            "message_en": f"{ruleset.id} takes effect on {takes}: nothing of it is in force on {on}",
+            "message_zh": f"{ruleset.id} 自 {takes} 起施行：{on} 尚未施行，没有有效规定",
+        }
+    takes = first.isoformat() if first else None
+    return {
+        "reason": "no_value_yet",
+        "takes_effect": takes,
+        "message_en": f"no value of {ruleset.id} is in force on {on}"
+        + (f"; the first takes effect on {takes}" if takes else ""),
+        "message_zh": f"{ruleset.id} 在 {on} 没有生效的规定" + (f"；最早的规定自 {takes} 起生效" if takes else ""),
+    }
+
+
 @dataclass(frozen=True)
 class DiffRow:
     key: str
@@ -340,26 +449,57 @@ class DiffRow:
     b: RuleValue | None
     a_missing: str | None = None  # why A has no value: "not provided", "not in force", ...
     b_missing: str | None = None
+    a_status: str = "enacted"  # the status of the regulation each side's value applies under
+    b_status: str = "enacted"
 
     @property
     def differs(self) -> bool:
+        """The values differ (their keys, numbers, units, kinds and fines; not their wording)."""
         return _comparable(self.a) != _comparable(self.b)
+
+    @property
+    def labels_differ(self) -> bool:
+        """Same value, different labels or citations on its items (zh, en, cite, note)."""
+        return not self.differs and _worded(self.a) != _worded(self.b)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "differs": self.differs,
-            "a": self.a.to_dict() if self.a else None,
-            "b": self.b.to_dict() if self.b else None,
+            "labels_differ": self.labels_differ,
+            "a": self._side(self.a, self.a_status),
+            "b": self._side(self.b, self.b_status),
             "a_missing": self.a_missing,
             "b_missing": self.b_missing,
         }
+
+    @staticmethod
+    def _side(value: RuleValue | None, status: str) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return {**value.to_dict(), "status": status}
+
+
+_LABELS = ("zh", "en", "cite", "note")
+
+
+def _substance(value: Any) -> Any:
+    """A rule value without the labels of its list items: what two regulations are compared on."""
+    if isinstance(value, Purpose | Measure | Liability):
+        return {k: v for k, v in value.to_dict().items() if k not in _LABELS}
+    if isinstance(value, tuple | list):
+        return [_substance(v) for v in value]
+    return plain(value)
 
 
 def _comparable(value: RuleValue | None) -> Any:
     if value is None:
         return None
-    return (repr(plain(value.value)), value.unit, value.basis)
+    return (repr(_substance(value.value)), value.unit, value.basis)
+
+
+def _worded(value: RuleValue | None) -> Any:
+    return None if value is None else repr(plain(value.value))
 
 
 @dataclass(frozen=True)
@@ -378,9 +518,13 @@ class RulesetDiff:
         return tuple(row for row in self.rows if not row.differs)
 
     def to_dict(self) -> dict[str, Any]:
+        notices = {r.id: n.to_dict() for r in (self.a, self.b) if (n := r.draft_notice())}
         return {
             "a": self.a.id,
             "b": self.b.id,
+            "a_status": self.a.status,
+            "b_status": self.b.status,
+            "draft_notice": notices or None,
             "on": self.on.isoformat() if self.on else None,
             "differ": [row.to_dict() for row in self.differ],
             "same": [row.to_dict() for row in self.same],
@@ -417,5 +561,5 @@ def diff_rulesets(rulebook: Rulebook, a: str, b: str, on: date | None = None) ->
     for key in keys:
         a_value, a_missing = _pick(left, left_rules.get(key), key, on)
         b_value, b_missing = _pick(right, right_rules.get(key), key, on)
-        rows.append(DiffRow(key, a_value, b_value, a_missing, b_missing))
+        rows.append(DiffRow(key, a_value, b_value, a_missing, b_missing, left.status, right.status))
     return RulesetDiff(left, right, on, tuple(rows))

@@ -50,7 +50,12 @@ class RuleSetSummary(BaseModel):
     abbrev: str = Field(description="Abbreviation used in citations (RULES.md)")
     title: Bilingual
     jurisdiction: Bilingual
-    status: Literal["enacted", "draft"]
+    status: Literal["enacted", "draft"] = Field(
+        description="draft: a draft for public comment, not in force on any date (see draft_notice)"
+    )
+    draft_notice: Bilingual | None = Field(
+        description="For a draft: that it is a draft for comment, not in force, for trial use only"
+    )
     published: date | None
     in_force: date | None
     text: str | None = Field(
@@ -119,8 +124,19 @@ class PauseOut(BaseModel):
     reason: str
 
 
+class PauseBasisOut(BaseModel):
+    key: str = Field(description="The rule that lets this duty's period be paused, e.g. objection.excluded_time")
+    cite: str
+    citation: str
+
+
 class DeadlineOut(BaseModel):
     jurisdiction: str
+    status: Literal["enacted", "draft"] = Field(
+        description="draft: the value comes from a draft for public comment, not in force"
+    )
+    in_force: date | None = Field(description="The regulation's in-force date; null for a draft")
+    draft_notice: Bilingual | None = Field(description="For a draft: that it is not in force")
     duty: str
     description: Bilingual
     received: str = Field(description="As given: a date or an ISO date-time")
@@ -141,6 +157,9 @@ class DeadlineOut(BaseModel):
     suspended: bool
     skipped: list[DayOut] = Field(description="Days inside the period not counted, and why")
     pauses: list[PauseOut]
+    pause_basis: PauseBasisOut | None = Field(
+        description="The article that excludes the paused time from this duty (when pauses were given)"
+    )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -260,7 +279,10 @@ def deadline(
     duty: str | None = Query(None, include_in_schema=False),
     received: str | None = Query(None, include_in_schema=False),
     pause: list[str] | None = Query(
-        None, description="START:END:REASON (dates; END empty while it runs), days not counted; repeatable"
+        None,
+        description="FIRST:LAST:REASON (the first and last day not counted; LAST empty while it runs); "
+        "repeatable. Only for a duty whose regulation excludes such time (a rule such as "
+        "objection.excluded_time lists it); refused elsewhere (422, field pause)",
     ),
 ) -> Any:
     """The due date (last day on time), count, unit and citation of the rule in force on the received
