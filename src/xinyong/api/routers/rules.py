@@ -166,7 +166,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown jurisdiction"},
     422: {
         "model": ErrorBody,
-        "description": "Unknown duty, bad date, no rule in force, unknown calendar year",
+        "description": "Unknown duty, bad date, no rule in force, unknown calendar year, a pause the "
+        "regulation does not allow (field pause)",
     },
 }
 
