@@ -8,7 +8,18 @@ from xinyong.api.app import create_app
 def test_health_is_ok_while_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "warnings": []}  # 18 March: no calendar warning due
+
+
+def test_health_warns_from_1_november_that_next_years_notice_is_not_loaded(client, clock):
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 10, 31, 16, 0, tzinfo=UTC))  # 00:00 on 1 November in the business time zone
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "ok"  # a warning, not an outage
+    [warning] = response.json()["warnings"]
+    assert warning["field"] == "calendar" and warning["reason"] == "next_year_notice_missing"
+    assert warning["year"] == 2027 and "2027" in warning["message_en"] and "2027" in warning["message_zh"]
 
 
 def test_health_is_unavailable_when_the_database_is_not(settings, clock):
@@ -20,7 +31,7 @@ def test_health_is_unavailable_when_the_database_is_not(settings, clock):
     with TestClient(create_app(Platform.from_settings(down, clock=clock))) as c:
         response = c.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "warnings": []}
 
 
 def test_home_page_says_what_runs_in_chinese_by_default_with_an_english_switch(client, platform):

@@ -138,7 +138,7 @@ def test_an_unusable_key_skips_the_automatic_checkpoint_but_not_the_write(platfo
 def test_a_checkpoint_on_demand_signs_the_head_once(platform, keys_dir):
     key = ledger.load_or_create_signing_key(keys_dir / ledger.KEY_FILENAME)
     with platform.sessions.begin() as session:
-        assert ledger.checkpoint(session, key) is None  # empty ledger
+        assert ledger.checkpoint(session, key, at=platform.clock.now()) is None  # empty ledger
     _append(platform, 3)
     with platform.sessions.begin() as session:
         first = ledger.checkpoint(session, key, at=platform.clock.now())

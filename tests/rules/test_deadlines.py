@@ -14,6 +14,7 @@ import pytest
 
 from xinyong.domain.calendar import Pause, UnknownYearError, WorkingDayCalendar
 from xinyong.rules import NoValueInForce, RuleNotProvided, UnknownJurisdiction, load_rulebook
+from xinyong.services.calendars import load_calendar
 from xinyong.services.rules import InputError, UnknownDuty, compute_deadline, parse_pause, parse_received
 
 
@@ -240,7 +241,7 @@ def test_an_operator_year_file_makes_the_year_known(rulebook, tmp_path: Path) ->
     """),
         encoding="utf-8",
     )
-    calendar = WorkingDayCalendar.from_folders(tmp_path)
+    calendar = load_calendar(tmp_path)
     answer = compute_deadline(rulebook, calendar, "hubei-2017-draft", "objection.notify", date(2026, 12, 20))
     # 15 days -> Mon 4 Jan 2027, a holiday in this file: extended to Tue 5 Jan.
     assert answer.due == date(2027, 1, 5)

@@ -28,6 +28,7 @@ from xinyong.domain.calendar import (
     add_span,
 )
 from xinyong.domain.clock import Clock, FixedClock, SystemClock, business_date, business_tz
+from xinyong.services.calendars import load_calendar
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()
@@ -222,14 +223,16 @@ def test_unknown_years(received: str, count: int, unit: str) -> None:
         CAL.due(D(received), count, unit)
 
 
-def test_same_period_succeeds_once_the_year_notice_is_loaded() -> None:
-    cal = WorkingDayCalendar([YearNotice.from_file(EXAMPLE_2027)])
+def test_same_period_succeeds_once_the_year_notice_is_loaded(tmp_path: Path) -> None:
+    _write(tmp_path, "2027.yaml", VALID_2027.replace("  2027-10-01:", "  2027-01-02: 元旦\n  2027-01-03: 元旦\n"
+                                                     "  2027-10-01:"))
+    cal = load_calendar(tmp_path)
     result = cal.due(D("2026-12-28"), 10, "working_days")
-    # 12-29, 12-30, 12-31, then (placeholder) 2027-01-01..03 off, 01-04..08, 01-11, 01-12
+    # 12-29, 12-30, 12-31, then 2027-01-01..03 off, 01-04..08, 01-11, 01-12
     assert result.due == D("2027-01-12")
     assert {i.day for i in result.skipped} >= {D("2027-01-01"), D("2027-01-02"), D("2027-01-03")}
     assert cal.years[-1] == 2027 and 2027 not in CAL.years
-    assert "PLACEHOLDER" in cal.source(2027) and cal.source(2026).startswith("chinesecalendar")
+    assert "国办发明电〔2026〕X号" in cal.source(2027) and cal.source(2026).startswith("chinesecalendar")
 
 
 def test_year_notice_in_code_extends_the_calendar() -> None:
@@ -264,7 +267,7 @@ def test_unknown_year_error_survives_pickling() -> None:
 
 def test_example_file_is_not_loaded_by_default(tmp_path: Path) -> None:
     assert 2027 not in WorkingDayCalendar().years
-    assert 2027 not in WorkingDayCalendar.from_folders(tmp_path).years
+    assert 2027 not in load_calendar(tmp_path).years
     assert not list(CALENDAR_DATA.glob("[0-9][0-9][0-9][0-9].yaml"))  # no year file shipped unlabelled
 
 
@@ -292,15 +295,37 @@ def _write(folder: Path, name: str, text: str) -> Path:
 def test_from_folders_loads_year_files(tmp_path: Path) -> None:
     _write(tmp_path / "a", "2027.yaml", VALID_2027)
     _write(tmp_path / "a", "README.md", "not a calendar")  # non-YAML files are left alone
-    cal = WorkingDayCalendar.from_folders(tmp_path / "a")
+    cal = load_calendar(tmp_path / "a")
     assert cal.is_working_day(D("2027-09-26")) and not cal.is_working_day(D("2027-10-01"))
     assert str(tmp_path / "a" / "2027.yaml") in cal.source(2027)
 
 
-def test_the_example_template_loads_from_a_folder_once_renamed(tmp_path: Path) -> None:
+def test_the_example_template_never_loads_even_renamed_into_a_calendar_folder(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE_2027, tmp_path / "2027.yaml")
-    cal = WorkingDayCalendar.from_folders(tmp_path)
-    assert cal.explain(D("2027-02-20")).working  # a placeholder make-up Saturday
+    with pytest.raises(CalendarDataError) as info:
+        load_calendar(tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "2027.yaml") in message and "example" in message
+    assert "placeholders" in message and "占位" in message  # says why, in both languages
+
+
+@pytest.mark.parametrize("text", [
+    _param("the example marker alone", VALID_2027 + "example: true\n"),
+    _param("the template's notice alone", VALID_2027.replace('"国办发明电〔2026〕X号"', '"PLACEHOLDER: the notice"')),
+])
+def test_each_mark_of_the_template_is_refused(tmp_path: Path, text: str) -> None:
+    _write(tmp_path, "2027.yaml", text)
+    with pytest.raises(CalendarDataError, match="example template"):
+        load_calendar(tmp_path)
+
+
+def test_the_template_is_refused_in_code_too() -> None:
+    data = yaml.safe_load(EXAMPLE_2027.read_text(encoding="utf-8"))
+    assert data["example"] is True
+    with pytest.raises(CalendarDataError, match="placeholders"):
+        YearNotice.from_mapping(data)
+    with pytest.raises(CalendarDataError, match="placeholders"):
+        YearNotice(2027, "PLACEHOLDER", {D("2027-01-01"): "元旦"})
 
 
 INVALID_FILES = [
@@ -333,7 +358,7 @@ INVALID_FILES = [
 def test_invalid_year_files(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, "2027.yaml", text)
     with pytest.raises(CalendarDataError) as info:
-        WorkingDayCalendar.from_folders(tmp_path)
+        load_calendar(tmp_path)
     assert message in str(info.value)
     assert str(path) in str(info.value)
 
@@ -346,7 +371,7 @@ def test_invalid_year_files(tmp_path: Path, text: str, message: str) -> None:
 def test_folder_rules(tmp_path: Path, name: str, text: str, message: str) -> None:
     path = _write(tmp_path, name, text)
     with pytest.raises(CalendarDataError) as info:
-        WorkingDayCalendar.from_folders(tmp_path)
+        load_calendar(tmp_path)
     assert message in str(info.value) and str(path) in str(info.value)
 
 
@@ -354,12 +379,12 @@ def test_two_files_for_one_year_are_refused(tmp_path: Path) -> None:
     _write(tmp_path / "a", "2027.yaml", VALID_2027)
     _write(tmp_path / "b", "2027.yaml", VALID_2027)
     with pytest.raises(CalendarDataError, match="second calendar for 2027"):
-        WorkingDayCalendar.from_folders(tmp_path / "a", tmp_path / "b")
+        load_calendar(tmp_path / "a", tmp_path / "b")
 
 
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CalendarDataError, match="does not exist"):
-        WorkingDayCalendar.from_folders(tmp_path / "nope")
+        load_calendar(tmp_path / "nope")
 
 
 def test_year_notice_in_code_is_validated_too() -> None:

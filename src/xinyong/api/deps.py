@@ -8,6 +8,7 @@ expired token is refused with 401 rather than silently treated as the public.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -110,7 +111,7 @@ def _resolve_in(session: Session, platform: Platform, token: str | None, cookie:
         holder = auth.holder_on(session.connection(), token, platform.clock.now())
         if holder is not None:
             return Caller(holder.actor(), holder.user_id, holder.subject_id)
-        unit = _unit_for_token(session, token)
+        unit = _unit_for_token(session, token, platform.clock.now())
         if unit is not None:
             return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)
         raise _unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
@@ -121,13 +122,13 @@ def _resolve_in(session: Session, platform: Platform, token: str | None, cookie:
     return Caller(PUBLIC)
 
 
-def _unit_for_token(session, token: str) -> str | None:  # type: ignore[no-untyped-def]
+def _unit_for_token(session, token: str, now: datetime) -> str | None:  # type: ignore[no-untyped-def]
     try:
         from xinyong.services import units
     except ImportError:  # pragma: no cover - units arrive with the catalog
         return None
     try:
-        info = units.authenticate(session, token)
+        info = units.authenticate(session, token, now=now, touch=False)
     except Exception:  # noqa: BLE001 - any refusal means "not a unit token"
         return None
     return info.code if info is not None else None

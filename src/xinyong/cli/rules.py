@@ -371,8 +371,10 @@ def _render_deadline(answer: DeadlineAnswer) -> None:
         assert answer.due is not None
         console.print(
             f"[green]due 截止[/green]: [bold]{answer.due.isoformat()}[/bold] "
-            f"(last day on which the duty is on time 履行期限的最后一日, {business_tz().key})"
+            f"(last day on which the duty is on time 履行期限的最后一日, {business_tz()})"
         )
+    for source in answer.calendar:
+        console.print(f"calendar {source.year} 工作日日历: {source.label}", highlight=False)
     if answer.skipped:
         table = Table(title="Days not counted 未计入的日期")
         table.add_column("day 日期")
@@ -414,3 +416,36 @@ def deadline(
         _echo_json(answer.to_dict())
         return
     _render_deadline(answer)
+
+
+@app.command("calendar")
+def calendar(
+    on: str = typer.Option(None, "--on", help="Judge the warning as of YYYY-MM-DD (default: today, by the "
+                           "platform's clock)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Which years the working-day calendar covers, and by what (the package's year data or an operator
+    file and its notice); from 1 November, a warning when next year's holiday notice is not loaded."""
+    from xinyong.services.calendars import CalendarStatus, calendar_status
+
+    def run() -> CalendarStatus:
+        today = _date_option(on, "on")
+        if today is None:
+            from xinyong.services.platform import Platform
+
+            today = Platform.from_settings().clock.today()
+        return calendar_status(default_calendar(), today)
+
+    status = _guarded(as_json, run)
+    if as_json:
+        _echo_json(status.to_dict())
+        return
+    table = Table(title=f"Working-day calendar 工作日日历 (as of {status.today.isoformat()})")
+    table.add_column("years 年份")
+    table.add_column("source 来源", overflow="fold")
+    for first, last, source in status.ranges():
+        table.add_row(str(first) if first == last else f"{first}–{last}", source.label)
+    console.print(table)
+    if status.warning:
+        err.print(f"[yellow]警告[/yellow] {status.warning.message_zh}", markup=True, highlight=False)
+        err.print(f"[yellow]warning[/yellow] {status.warning.message_en}", markup=True, highlight=False)

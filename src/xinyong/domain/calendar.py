@@ -14,9 +14,13 @@ Rules carried out here (see ``regulations/RULES.md``, "Counting time", and ``NAT
 - Months and years (display periods, list terms) are calendar arithmetic, not rolled: :func:`add_span`.
 
 Sources of working days, per year: an operator-supplied :class:`YearNotice` (a YAML file citing the
-State Council General Office notice for that year) if one is loaded, otherwise the ``chinesecalendar``
-package. A computation that touches a day of a year no source knows raises :class:`UnknownYearError`;
-nothing here ever guesses that an unknown year has no holidays.
+State Council General Office notice for that year, read by ``xinyong.rules.calendars`` and given here
+as plain data) if one is loaded, otherwise the ``chinesecalendar`` package. A computation that touches
+a day of a year no source knows raises :class:`UnknownYearError`; nothing here ever guesses that an
+unknown year has no holidays. Where a workflow must still show a date, :meth:`WorkingDayCalendar.
+provisional_due` gives the earliest possible one, counted on weekdays alone and flagged provisional.
+
+No I/O here: this module reads no file (an import-linter contract keeps it so).
 
 Dates are business dates (see :mod:`xinyong.domain.clock`); an aware datetime is converted to its
 business date first, a naive one is refused. Dates are stepped one ordinal at a time: a legal period
@@ -26,21 +30,20 @@ is never computed by adding a fixed span of days.
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import chinese_calendar
-import yaml
 
 from xinyong.domain.clock import business_date
 
 __all__ = [
+    "NOTICE_WATCH_FROM",
     "CalendarDataError",
+    "CalendarSource",
     "DayInfo",
     "Due",
     "Pause",
@@ -50,6 +53,7 @@ __all__ = [
     "WorkingDayCalendar",
     "YearNotice",
     "add_span",
+    "next_year_missing",
 ]
 
 README_HINT = "rules/calendar/README.md"
@@ -114,6 +118,8 @@ HOLIDAY = "holiday 法定节假日"
 MAKE_UP_DAY = "make-up working day 调休上班"
 PAUSED = "paused, not counted 暂停计算，不计入期限"
 SUSPENDED = "suspended until the pause ends 期限中止，待暂停结束后继续计算"
+PROVISIONAL = ("provisional: no calendar loaded for this year, weekdays alone counted "
+               "暂定：该年日历未加载，仅按周一至周五计算")
 ROLLED = "last day of the period is not a working day: extended to the next working day 期限届满日顺延"
 
 # chinesecalendar names the holidays in English; the platform shows both languages.
@@ -219,6 +225,10 @@ class Due:
     skipped: tuple[DayInfo, ...] = ()
     suspended: bool = False
     pauses: tuple[Pause, ...] = ()
+    # Counted over a year no loaded calendar covers (WorkingDayCalendar.provisional_due): weekdays
+    # alone were counted in ``assumed_years``; the date is the earliest possible, not the due date.
+    provisional: bool = False
+    assumed_years: tuple[int, ...] = ()
 
     def is_overdue(self, on: date | datetime) -> bool:
         """True when ``on`` is after the due date (never while suspended)."""
@@ -233,38 +243,48 @@ class Due:
             "suspended": self.suspended,
             "skipped": [info.to_dict() for info in self.skipped],
             "pauses": [p.to_dict() for p in self.pauses],
+            "provisional": self.provisional,
+            "assumed_years": list(self.assumed_years),
         }
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    """Where the working days of one year come from: the ``chinesecalendar`` package's data
+    (``kind="package"``) or an operator year file (``kind="operator"``, with its notice and file)."""
+
+    year: int
+    kind: str
+    name: str
+    notice: str | None = None
+    file: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "package":
+            return f"{self.name} (package year data 软件包内置数据)"
+        where = f", {self.file}" if self.file else ""
+        return f"operator file 运营方文件: {self.notice}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "kind": self.kind, "name": self.name, "notice": self.notice,
+                "file": self.file}
 
 
 # ---------------------------------------------------------------------------------------------
 # Operator-supplied years
 # ---------------------------------------------------------------------------------------------
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, but a duplicate key is an error instead of silently winning."""
-
-
-def _construct_strict_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in seen
-        except TypeError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"unhashable key {key!r}", key_node.start_mark) from exc
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_strict_mapping)
-
-_YEAR_FILE = re.compile(r"^(\d{4})\.yaml$")
 _KEYS_REQUIRED = ("year", "notice", "holidays")
 _KEYS_ALLOWED = frozenset({"year", "notice", "holidays", "workdays"})
+_EXAMPLE = ("这是示例模板，日期为占位值，不是国务院办公厅通知，不能作为工作日日历加载；请按已公布的通知填写日期与文号，"
+            "并删除 example 标记 / this is the example template: its dates are placeholders, not a State "
+            "Council notice, and it never loads as a working-day calendar; write the published notice's "
+            "dates and citation and remove the example marker")
+
+
+def _is_placeholder(notice: Any) -> bool:
+    """The template's marker in its notice: PLACEHOLDER (in capitals, as the template writes it) or 占位."""
+    return isinstance(notice, str) and ("PLACEHOLDER" in notice or "占位" in notice)
 
 
 @dataclass(frozen=True)
@@ -293,6 +313,8 @@ class YearNotice:
         if not isinstance(self.notice, str) or not self.notice.strip():
             raise fail("notice is required: cite the State Council General Office notice for the year "
                        "(e.g. 国办发明电〔2025〕7号)")
+        if _is_placeholder(self.notice):
+            raise fail(f"notice: {_EXAMPLE}")
         checked: dict[str, dict[date, str]] = {}
         for what, days in (("holidays", self.holidays), ("workdays", self.workdays)):
             if not isinstance(days, Mapping):
@@ -325,6 +347,8 @@ class YearNotice:
         fail = functools.partial(CalendarDataError, source)
         if not isinstance(data, Mapping):
             raise fail("a calendar file is a mapping with year, notice, holidays and workdays")
+        if data.get("example") or _is_placeholder(data.get("notice")):
+            raise fail(f"example: {_EXAMPLE}")
         unknown = sorted(str(k) for k in data if k not in _KEYS_ALLOWED)
         if unknown:
             raise fail(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS_ALLOWED))}")
@@ -359,19 +383,6 @@ class YearNotice:
                 raise CalendarDataError(source, f"{what}: {d.isoformat()} is listed twice")
             days[d] = name
         return days
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> YearNotice:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CalendarDataError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-        try:
-            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError as exc:
-            raise CalendarDataError(str(path), f"not valid YAML: {exc}") from exc
-        return cls.from_mapping(data, source=str(path))
 
     # -- days ----------------------------------------------------------------------------------
     def explain(self, d: date) -> DayInfo:
@@ -477,27 +488,6 @@ class WorkingDayCalendar:
             raise TypeError("known_years must be a range of years")
         self._tables: dict[int, dict[date, DayInfo]] = {}
 
-    @classmethod
-    def from_folders(cls, *paths: str | Path, known_years: range | None = None) -> WorkingDayCalendar:
-        """Load operator year files (``YYYY.yaml``) from each folder; see ``rules/calendar/README.md``."""
-        notices: list[YearNotice] = []
-        for folder in map(Path, paths):
-            if not folder.is_dir():
-                raise CalendarDataError(str(folder), "calendar folder does not exist")
-            for path in sorted(folder.iterdir()):
-                if path.name.startswith(".") or path.suffix.lower() not in {".yaml", ".yml"}:
-                    continue
-                match = _YEAR_FILE.match(path.name)
-                if not match:
-                    raise CalendarDataError(
-                        str(path), "a calendar folder holds only year files named YYYY.yaml (e.g. 2027.yaml)")
-                notice = YearNotice.from_file(path)
-                if notice.year != int(match.group(1)):
-                    raise CalendarDataError(str(path), f"the file is named for {match.group(1)} but says "
-                                                       f"year: {notice.year}")
-                notices.append(notice)
-        return cls(notices, known_years=known_years)
-
     # -- what is known -------------------------------------------------------------------------
     @property
     def years(self) -> tuple[int, ...]:
@@ -514,6 +504,26 @@ class WorkingDayCalendar:
         if year in self._official and year in _package_years():
             return _package_label()
         raise UnknownYearError(year)
+
+    def source_of(self, year: int) -> CalendarSource:
+        """:meth:`source` as data; ``UnknownYearError`` for a year no source covers."""
+        if year in self._notices:
+            notice = self._notices[year]
+            return CalendarSource(year, "operator", notice.notice, notice.notice, notice.source)
+        if year in self._official and year in _package_years():
+            return CalendarSource(year, "package", _package_label())
+        raise UnknownYearError(year)
+
+    def coverage(self) -> tuple[CalendarSource, ...]:
+        """Every year covered, ascending, and by what."""
+        return tuple(self.source_of(year) for year in self.years)
+
+    def sources_between(self, first: date | datetime, last: date | datetime) -> tuple[CalendarSource, ...]:
+        """The source of each covered year from ``first`` to ``last`` (what a period counted there used);
+        years no source covers are left out (a provisional count names them in ``assumed_years``)."""
+        a, b = _as_date(first, "first"), _as_date(last, "last")
+        known = set(self.years)
+        return tuple(self.source_of(y) for y in range(min(a, b).year, max(a, b).year + 1) if y in known)
 
     def _table(self, year: int) -> dict[date, DayInfo]:
         table = self._tables.get(year)
@@ -555,6 +565,31 @@ class WorkingDayCalendar:
             pauses: Sequence[Pause] = ()) -> Due:
         """Count ``count`` ``unit`` (``working_days`` or ``days``) from ``received``; see the module
         docstring for the rules. Raises UnknownYearError if a touched day's year is unknown."""
+        return self._count(received, count, unit, pauses, self.explain, ())
+
+    def provisional_due(self, received: date | datetime, count: int, unit: str,
+                        pauses: Sequence[Pause] = ()) -> Due:
+        """Like :meth:`due`, but a day of a year no loaded calendar covers is counted as a weekday
+        alone (Monday to Friday working, Saturday and Sunday not; no holidays, no make-up days), and
+        the result is flagged ``provisional`` with those years in ``assumed_years``. The date is the
+        earliest the period can end once that year's holidays are known (holidays only push it later;
+        a make-up weekend day before a holiday block is the one case the notice could move it earlier).
+        Where every touched year is covered this is exactly :meth:`due`, not flagged."""
+        assumed: set[int] = set()
+
+        def explain(d: date) -> DayInfo:
+            try:
+                return self.explain(d)
+            except UnknownYearError:
+                assumed.add(d.year)
+                if d.weekday() >= 5:
+                    return DayInfo(d, False, f"{WEEKEND} ({PROVISIONAL})")
+                return DayInfo(d, True, f"{WORKING_DAY} ({PROVISIONAL})")
+
+        return self._count(received, count, unit, pauses, explain, assumed)
+
+    def _count(self, received: date | datetime, count: int, unit: str, pauses: Sequence[Pause],
+               explain: Callable[[date], DayInfo], assumed: Collection[int]) -> Due:
         start = _as_date(received, "received")
         count = _check_count(count)
         kind = _check_unit(unit)
@@ -567,10 +602,11 @@ class WorkingDayCalendar:
 
         def result(due: date | None) -> Due:
             return Due(received=start, count=count, unit=kind.value, due=due, skipped=tuple(skipped),
-                       suspended=due is None, pauses=pauses)
+                       suspended=due is None, pauses=pauses, provisional=bool(assumed),
+                       assumed_years=tuple(sorted(assumed)))
 
         def paused(day: date, pause: Pause) -> DayInfo:
-            info = self.explain(day)
+            info = explain(day)
             label = SUSPENDED if pause.end is None else PAUSED
             extra = f" ({info.reason})" if not info.working else ""
             return DayInfo(day, info.working, f"{label}: {pause.reason}{extra}")
@@ -588,7 +624,7 @@ class WorkingDayCalendar:
             if kind is PeriodUnit.days:
                 counted += 1
                 continue
-            info = self.explain(day)
+            info = explain(day)
             if info.working:
                 counted += 1
             else:
@@ -603,7 +639,7 @@ class WorkingDayCalendar:
                     if pause.end is None:
                         return result(None)
                 else:
-                    info = self.explain(day)
+                    info = explain(day)
                     if info.working:
                         break
                     skipped.append(DayInfo(day, False, f"{info.reason}; {ROLLED}"))
@@ -642,3 +678,18 @@ def _month_length(year: int, month: int) -> int:
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         return 29 if leap else 28
     return 30 if month in (4, 6, 9, 11) else 31
+
+
+# From this day of each year (month, day), next year's holiday notice is watched for: the State Council
+# publishes it in the autumn, and a period received in December already runs into January.
+NOTICE_WATCH_FROM = (11, 1)
+
+
+def next_year_missing(calendar: WorkingDayCalendar, today: date) -> int | None:
+    """Next year, if ``today`` (a business date, from the injected clock) is on or after
+    :data:`NOTICE_WATCH_FROM` and no loaded calendar covers next year; otherwise ``None``."""
+    month, day = NOTICE_WATCH_FROM
+    if (today.month, today.day) < (month, day):
+        return None
+    coming = today.year + 1
+    return None if coming in calendar.years else coming

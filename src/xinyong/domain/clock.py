@@ -2,21 +2,18 @@
 
 Instants are aware and in UTC (that is what storage holds). Legal periods are counted in *business
 dates*: calendar dates in the business time zone, which is China Standard Time. The zone's name is
-data (``rules/calendar/timezone.yaml``), read once by :func:`business_tz`.
+data (``rules/calendar/timezone.yaml``), read by ``xinyong.rules.calendars`` and handed here once, when
+the ``xinyong`` package is imported (:func:`set_business_tz`); this module reads no file.
 
-Services never call ``datetime.now()``; they ask the :class:`Clock` they were given, so tests can pin
-time with :class:`FixedClock`.
+This is the one business time zone and the one place that reads the wall clock (:class:`SystemClock`).
+Everything else asks the :class:`Clock` it was given (``Platform.clock``), so tests can pin time with
+:class:`FixedClock`; ``tests/unit/test_clock_reads.py`` fails on any other wall-clock read in ``src``.
 """
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, date, datetime, timedelta
-from importlib import resources
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
 
 __all__ = [
     "Clock",
@@ -25,31 +22,26 @@ __all__ = [
     "business_date",
     "business_tz",
     "ensure_aware",
+    "set_business_tz",
 ]
 
-_TIMEZONE_FILE = ("rules", "calendar", "timezone.yaml")
+_business_tz: tzinfo | None = None
 
 
-@functools.cache
-def business_tz() -> ZoneInfo:
-    """The business time zone, read once from ``rules/calendar/timezone.yaml``."""
-    resource = resources.files("xinyong")
-    for part in _TIMEZONE_FILE:
-        resource = resource / part
-    where = "/".join(_TIMEZONE_FILE)
-    try:
-        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:  # pragma: no cover - a broken installation
-        raise RuntimeError(f"cannot read the business time zone from {where}: {exc}") from exc
-    if not isinstance(data, dict) or set(data) != {"business_timezone"}:
-        raise RuntimeError(f"{where} must hold exactly one key, business_timezone")
-    name = data["business_timezone"]
-    if not isinstance(name, str) or not name:
-        raise RuntimeError(f"{where}: business_timezone must be an IANA zone name")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RuntimeError(f"{where}: unknown time zone {name!r} (is tzdata installed?)") from exc
+def set_business_tz(zone: tzinfo) -> None:
+    """Hand the business time zone to the domain (``xinyong/__init__.py`` does, from the rule data)."""
+    global _business_tz
+    if not isinstance(zone, tzinfo):
+        raise TypeError(f"the business time zone is a tzinfo, not {type(zone).__name__}")
+    _business_tz = zone
+
+
+def business_tz() -> tzinfo:
+    """The business time zone (a ``zoneinfo.ZoneInfo`` named in ``rules/calendar/timezone.yaml``)."""
+    if _business_tz is None:  # pragma: no cover - the package sets it on import
+        raise RuntimeError("the business time zone is not set (xinyong/__init__.py sets it from "
+                           "rules/calendar/timezone.yaml)")
+    return _business_tz
 
 
 def ensure_aware(dt: datetime, what: str = "datetime") -> datetime:

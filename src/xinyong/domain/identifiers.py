@@ -30,12 +30,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from stdnum.cn import uscc as _stdnum_uscc
 from stdnum.iso7064 import mod_11_2
+
+from xinyong.domain.clock import SystemClock
 
 __all__ = [
     "CITIZEN_ID_PROVINCE_PREFIXES",
@@ -118,9 +120,6 @@ USCC_FORBIDDEN_LETTERS = "IOSVZ"
 _DIGITS = frozenset("0123456789")
 _ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _EARLIEST_BIRTH_DATE = date(1850, 1, 1)
-# Business dates are in China Standard Time, UTC+8 without daylight saving since 1992;
-# a fixed offset needs no time-zone database.
-_BUSINESS_TZ = timezone(timedelta(hours=8))
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
 _DOCUMENT_MIN, _DOCUMENT_MAX = 5, 20
 
@@ -218,7 +217,8 @@ def _describe_char(ch: str) -> str:
 
 
 def _default_today() -> date:
-    return datetime.now(_BUSINESS_TZ).date()
+    """The business date of the system clock: only for a caller that has no clock to pass ``today``."""
+    return SystemClock().today()
 
 
 # --- citizen identity numbers (GB 11643-1999) ------------------------------------------------------

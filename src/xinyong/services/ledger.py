@@ -475,8 +475,7 @@ def _as_checkpoint(row: Any) -> Checkpoint:
     return Checkpoint(_int(row.seq), row.entry_hash, _time(row.at), row.key_id, row.signature)
 
 
-def checkpoint(session: Session, key: Ed25519PrivateKey | Path, *,
-               at: datetime | None = None) -> Checkpoint | None:
+def checkpoint(session: Session, key: Ed25519PrivateKey | Path, *, at: datetime) -> Checkpoint | None:
     """Sign the current head now (``None`` for an empty ledger). If the head is already checkpointed,
     return that checkpoint. Runs in the session's transaction; the caller commits."""
     signing_key = key if isinstance(key, Ed25519PrivateKey) else load_or_create_signing_key(Path(key))
@@ -487,8 +486,7 @@ def checkpoint(session: Session, key: Ed25519PrivateKey | Path, *,
     if existing is not None:
         cp = _as_checkpoint(existing)
     else:
-        cp = sign_checkpoint(signing_key, seq=current.seq, entry_hash=current.entry_hash,
-                             at=at or datetime.now(UTC))
+        cp = sign_checkpoint(signing_key, seq=current.seq, entry_hash=current.entry_hash, at=at)
         _store_checkpoint(session, cp)
     _publish_after_commit(session, [cp])  # kept (again) outside the database once committed
     return cp

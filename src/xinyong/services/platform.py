@@ -52,9 +52,9 @@ class Platform:
 
     @cached_property
     def calendar(self):  # type: ignore[no-untyped-def]
-        from xinyong.domain.calendar import WorkingDayCalendar
+        from xinyong.services.calendars import load_calendar
 
-        return WorkingDayCalendar.from_folders(*[p for p in self.settings.calendar_paths if p.is_dir()])
+        return load_calendar(*[p for p in self.settings.calendar_paths if p.is_dir()])
 
     @property
     def jurisdiction(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from xinyong.domain.calendar import DayInfo, Pause, WorkingDayCalendar
+from xinyong.domain.calendar import CalendarSource, DayInfo, Pause, WorkingDayCalendar
 from xinyong.domain.clock import business_date, business_tz
 from xinyong.rules import (
     Deferral,
@@ -33,6 +33,7 @@ from xinyong.rules import (
     load_rulebook,
     plain,
 )
+from xinyong.services.calendars import load_calendar
 from xinyong.settings import get_settings
 
 __all__ = [
@@ -118,7 +119,7 @@ def default_calendar() -> WorkingDayCalendar:
     paths = settings.calendar_paths
     if not settings.calendar_dirs:
         paths = [p for p in paths if p.is_dir()]
-    return WorkingDayCalendar.from_folders(*paths)
+    return load_calendar(*paths)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -202,6 +203,8 @@ class DeadlineAnswer:
     skipped: tuple[DayInfo, ...]
     suspended: bool
     pauses: tuple[Pause, ...]
+    # The working-day calendar of each year the period was counted in: package data or operator file.
+    calendar: tuple[CalendarSource, ...] = ()
     # The regulation's status: a draft's values are not law (``draft_notice`` says so).
     status: str = "enacted"
     in_force: date | None = None
@@ -239,6 +242,7 @@ class DeadlineAnswer:
             "suspended": self.suspended,
             "skipped": [day.to_dict() for day in self.skipped],
             "pauses": [pause.to_dict() for pause in self.pauses],
+            "calendar": [source.to_dict() for source in self.calendar],
             "pause_basis": (
                 {"key": self.pause_basis.key, "cite": self.pause_basis.cite, "citation": self.pause_basis.citation}
                 if self.pause_basis
@@ -322,6 +326,8 @@ def compute_deadline(
         skipped=counted.skipped,
         suspended=counted.suspended,
         pauses=counted.pauses,
+        calendar=calendar.sources_between(
+            received_date, counted.due or max([received_date, *(day.day for day in counted.skipped)])),
         status=ruleset.status,
         in_force=ruleset.in_force,
         draft_notice=ruleset.draft_notice(),

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyong.services.platform import UnitOfWork
-from xinyong.store.base import utcnow
 from xinyong.store.models.catalog import (
     UNIT_KINDS,
     CatalogItem,
@@ -320,12 +319,12 @@ def revoke_token(uow: UnitOfWork, credential_id: int, *, unit_code: str | None =
     return _credential_view(row)
 
 
-def authenticate(session: Session, token: str, *, now: datetime | None = None) -> UnitInfo:
+def authenticate(session: Session, token: str, *, now: datetime, touch: bool = True) -> UnitInfo:
     """The unit a token speaks for, with its granted items; ``UnitAuthError`` otherwise.
 
-    Pass the platform clock's ``now``: expiry is judged by it, and the credential's ``last_used_at`` is
-    updated in ``session`` (at most once a minute);
-    the caller's transaction commits it.
+    Pass the platform clock's ``now``: expiry is judged by it, and (unless ``touch`` is false, for a
+    lookup that writes nothing) the credential's ``last_used_at`` is updated in ``session`` (at most once
+    a minute); the caller's transaction commits it.
     """
     refused = UnitAuthError("token_invalid", "令牌无效", "the token is not valid", "token")
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
@@ -336,12 +335,12 @@ def authenticate(session: Session, token: str, *, now: datetime | None = None) -
         raise refused
     if row.revoked_at is not None:
         raise UnitAuthError("token_revoked", "令牌已被撤销", "the token has been revoked", "token")
-    if row.expires_at is not None and row.expires_at <= (now or utcnow()):
+    if row.expires_at is not None and row.expires_at <= now:
         raise UnitAuthError("token_expired", "令牌已过期", "the token has expired", "token")
     unit = row.unit
     if not unit.active:
         raise UnitAuthError("unit_inactive", "信息提供单位已停用", "the providing unit is suspended", "token")
-    if now is not None and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY):
+    if touch and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY):
         row.last_used_at = now
         session.flush()
     return UnitInfo(code=unit.code, name=unit.name_zh, name_en=unit.name_en, items=frozenset(_granted(unit)),

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from xinyong.domain.clock import SystemClock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -52,5 +54,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    """The current instant, aware and in UTC (services pass their injected clock instead)."""
-    return datetime.now(UTC)
+    """The current instant of the system clock, the column default of last resort: services set the
+    time columns from their injected clock (``Platform.clock``) instead."""
+    return SystemClock().now()
