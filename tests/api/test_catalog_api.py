@@ -170,6 +170,10 @@ def test_a_draft_item_declares_how_each_text_field_handles_personal_data(client,
             "hubei-2017-draft": "Art. 10(1)(2)", "beijing-draft": "Art. 12(2)"}.get(platform.jurisdiction,
                                                                                  "National catalog")
     penalty = item_body("admin_penalty", cite)
+    if platform.jurisdiction in ("gansu-2021", "hubei-2017-draft", "national"):
+        penalty.update(display_rule="display.penalty.general", counts_from_field="document_date")
+    if platform.jurisdiction == "beijing-draft":
+        penalty.update(counts_from_field="document_date")
     for field in penalty["fields"]:
         if field["type"] == "text":
             field["personal_data"] = "mask"
