@@ -10,6 +10,10 @@ RUN_STAMP := $(VENV)/.installed-run
 # The regulation a local demo runs under (any id from `xinyong rules list`).
 XINYONG_JURISDICTION ?= chongqing-2021
 export XINYONG_JURISDICTION
+# A developer's machine: the demo real-name verifier may run, cookies need no HTTPS. Unset (a real
+# deployment), XINYONG_ENV means production, which refuses the demo verifier.
+XINYONG_ENV ?= local
+export XINYONG_ENV
 
 .PHONY: install run test lint bench fuzz long load clean help
 

@@ -49,6 +49,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "ingest.json"
+os.environ.setdefault("XINYONG_ENV", "local")   # scratch data and the demo verifier: a developer's machine
 UNIT = "market-regulation"
 COLUMNS = ["item", "record_key", "identifier", "subject_name", "correction_reason", "document_kind",
            "document_number", "document_date", "document_issuer", "penalty_kinds", "fine_amount",

@@ -52,6 +52,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "inquiry.json"
+os.environ.setdefault("XINYONG_ENV", "local")   # scratch data and the demo verifier: a developer's machine
 UNIT = "bench-unit"
 DUTY_ORG = "bench-dept"
 CHUNK = 50_000

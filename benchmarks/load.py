@@ -55,6 +55,7 @@ from _common import (  # noqa: E402 - the helpers sit beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "tests" / "load" / "locustfile.py"
+os.environ.setdefault("XINYONG_ENV", "local")   # scratch data and the demo verifier: a developer's machine
 UNIT = "market-regulation"
 SEEDER_LABEL = "load-seed"
 PENALTY = {"item": "admin_penalty", "correction_reason": "", "document_kind": "administrative_penalty_decision",

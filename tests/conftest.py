@@ -21,6 +21,10 @@ from xinyong.settings import Settings
 from xinyong.store.db import make_engine
 from xinyong.store.migrate import upgrade_to_head
 
+# The suite runs as a developer's machine does (XINYONG_ENV unset means production): the demo real-name
+# verifier, cookies over plain HTTP; the tests of production say XINYONG_ENV=production themselves.
+os.environ["XINYONG_ENV"] = "local"
+
 PG_URL = os.environ.get("XINYONG_TEST_DATABASE_URL")
 DEFAULT_JURISDICTION = os.environ.get("XINYONG_TEST_JURISDICTION", "chongqing-2021")
 

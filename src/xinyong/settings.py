@@ -1,5 +1,9 @@
 """All configuration in one place, read from the environment (prefix ``XINYONG_``) or a ``.env`` file.
 
+- ``XINYONG_ENV`` (``production``): ``local`` on a developer's machine (``make run`` and the tests set
+  it), ``production`` everywhere else. Unset means production, so a deployment that forgets to say
+  what it is gets the safe behaviour: the demo real-name verifier refuses to start
+  (:meth:`Settings.check_deployment`) and session cookies are ``Secure``.
 - ``XINYONG_DATA_DIR`` (``./data``): the SQLite file, the ledger signing key, operator calendars.
 - ``XINYONG_DATABASE_URL`` (``sqlite:///<data dir>/xinyong.db``): SQLAlchemy URL; PostgreSQL as
   ``postgresql+psycopg://user@host/db``.
@@ -35,9 +39,20 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+class UnsafeDeployment(ValueError):
+    """A setting this deployment may not run with: the platform refuses to start (the field is the
+    environment variable to change)."""
+
+    def __init__(self, field: str, reason: str, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_en} / {message_zh}")
+        self.field, self.reason, self.message_zh, self.message_en = field, reason, message_zh, message_en
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XINYONG_", env_file=".env", extra="ignore")
 
+    env: str = Field(default="production", pattern="^(local|production)$",
+                     description="local (a developer's machine, the demo) or production (the default)")
     data_dir: Path = Field(default=Path("data"), description="Local data folder")
     database_url: str | None = Field(default=None, description="SQLAlchemy database URL")
     jurisdiction: str = Field(default="national", description="Rule file id in force")
@@ -75,6 +90,26 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
         return value
+
+    @property
+    def local(self) -> bool:
+        """A developer's machine (``XINYONG_ENV=local``): the demo verifier may run, cookies need no HTTPS."""
+        return self.env == "local"
+
+    def check_deployment(self) -> None:
+        """Refuse what only a developer's machine may run (``UnsafeDeployment``): the demo real-name
+        verifier, which binds anyone who types ``demo``, outside ``XINYONG_ENV=local``. Every
+        ``Platform`` calls this when it is built (the server, the CLI commands that use the database)."""
+        if self.real_name_verifier == "demo" and not self.local:
+            raise UnsafeDeployment(
+                "XINYONG_REAL_NAME_VERIFIER", "demo_verifier_outside_local",
+                "XINYONG_REAL_NAME_VERIFIER=demo（演示实名核验，输入 demo 即可通过）只能在本地开发使用，"
+                f"而本部署的 XINYONG_ENV 为 {self.env}（未设置即为 production）：请配置真实的实名核验服务，"
+                "或在开发机上设置 XINYONG_ENV=local",
+                "XINYONG_REAL_NAME_VERIFIER=demo (the demo real-name verifier, which accepts anyone who "
+                f"types 'demo') is for local use only, and this deployment's XINYONG_ENV is {self.env} "
+                "(unset means production): configure a real verifier, or set XINYONG_ENV=local on a "
+                "developer's machine")
 
     @property
     def effective_database_url(self) -> str:

@@ -16,6 +16,7 @@ from xinyong.api.deps import SESSION_COOKIE
 from xinyong.api.errors import install_error_handlers
 from xinyong.api.origin import CookieWritesNeedOrigin
 from xinyong.api.responses import JSONResponse
+from xinyong.api.security import SecureResponses
 from xinyong.services.platform import Platform
 
 # Routes are matched in this order, one by one: the inquiry router, whose subject inquiry is the
@@ -88,6 +89,8 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.state.platform = platform
     install_error_handlers(app)
     app.add_middleware(CookieWritesNeedOrigin, session_cookie=SESSION_COOKIE)
+    # Outermost: the request id and the security headers on every response, the refusals above included.
+    app.add_middleware(SecureResponses, docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
     for module in ROUTERS:
         app.include_router(importlib.import_module(module).router)
     from xinyong.portal.routes import mount_static

@@ -2,7 +2,8 @@
 
 A caller is identified by, in order: a bearer token (a user's ``xyu_…`` API token, or a providing
 unit's token), then the portal session cookie; anyone else is the public. An unknown, revoked or
-expired token is refused with 401 rather than silently treated as the public.
+expired token is refused with 401 rather than silently treated as the public; a database that cannot
+be reached while the caller is looked up is a 503 (``api.errors``), never a 401.
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ def _unit_for_token(session, token: str, now: datetime) -> str | None:  # type: 
         return None
     try:
         info = units.authenticate(session, token, now=now, touch=False)
-    except Exception:  # noqa: BLE001 - any refusal means "not a unit token"
-        return None
+    except units.UnitAuthError:     # unknown, revoked, expired, unit suspended: not a unit token
+        return None                 # (a database error is no refusal: it goes up, and is a 503)
     return info.code if info is not None else None
 
 

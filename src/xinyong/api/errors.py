@@ -10,7 +10,10 @@ from urllib.parse import unquote_to_bytes
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,8 +58,30 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _framework_error(request, exc)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> Response:
+        return database_unavailable(request, exc)
+
     app.add_middleware(RefuseNulCharacters)
     _document_error_shape(app)
+
+
+def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database cannot be reached (refused, dropped, timed out): 503, never a 401 or a 500 — who
+    the caller is could not even be read. The API answers in the error shape, the portal with a page in
+    the visitor's language."""
+    from xinyong.logging import get_logger
+
+    get_logger(__name__).error("database unavailable", path=request.url.path,
+                               error=f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    if not request.url.path.startswith("/api/"):
+        from xinyong.portal.routes import unavailable_page
+
+        return unavailable_page(request)
+    return error_response(503, None, "database_unavailable", "数据库暂时无法访问，请稍后再试",
+                          "the database cannot be reached right now: try again later")
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -122,8 +122,9 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    platform = _platform()     # refuses an unsafe deployment here, before anything listens
     if migrate:
-        _platform().migrate()
+        platform.migrate()
     uvicorn.run("xinyong.api.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, log_config=None, proxy_headers=False)
 
@@ -135,4 +136,12 @@ app.add_typer(importlib.import_module("xinyong.cli.users").institutions_app, nam
 
 
 def main() -> None:
-    app()
+    from xinyong.settings import UnsafeDeployment
+
+    try:
+        app()
+    except UnsafeDeployment as exc:
+        # A deployment that may not run (the demo verifier outside XINYONG_ENV=local): say which
+        # setting and why, in both languages, without a traceback.
+        typer.echo(f"{exc.field}: {exc.message_zh}\n{exc.field}: {exc.message_en}", err=True)
+        raise SystemExit(2) from None

@@ -80,6 +80,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "en": "The form's security token is missing or expired (CSRF protection). "
                            "Go back, reload the page and try again."},
     "csrf.nothing_changed": {"zh": "未作任何更改。", "en": "Nothing was changed."},
+    "unavailable.title": {"zh": "服务暂时不可用", "en": "Temporarily unavailable"},
+    "unavailable.message": {"zh": "数据库暂时无法访问，请稍后再试。",
+                            "en": "The database cannot be reached right now. Please try again later."},
     "error.not_logged": {"zh": "查询记录无法写入，本次查询不予提供，请稍后再试。",
                          "en": "The inquiry could not be logged, so nothing was served. Please try again later."},
     "login.title": {"zh": "登录", "en": "Sign in"},

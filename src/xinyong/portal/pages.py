@@ -20,8 +20,9 @@ The public:
 Every form carries a per-session CSRF token in a hidden field, checked before anything else on POST
 (a missing or wrong token answers 403 and changes nothing). Signed in, the token is an HMAC of the
 session secret; before signing in, of a random pre-session cookie. Cookies are ``SameSite=Lax`` and
-``HttpOnly``. Bad input re-renders the form with every problem (the field and the reason) and changes
-nothing. The portal never reads credit records itself: only through ``services.access``.
+``HttpOnly``, and ``Secure`` outside ``XINYONG_ENV=local``. Bad input re-renders the form with every
+problem (the field and the reason) and changes nothing. The portal never reads credit records
+itself: only through ``services.access``.
 """
 
 from __future__ import annotations
@@ -208,10 +209,15 @@ def _render(request: Request, name: str, context: Mapping[str, Any], *, visitor:
     if request.query_params.get("lang") == lang:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     if new_seed:
-        response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", path="/")
+        response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", path="/", secure=_secure(request))
     if private or visitor is not None:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _secure(request: Request) -> bool:
+    """Session and CSRF cookies are ``Secure`` (sent over HTTPS only) outside ``XINYONG_ENV=local``."""
+    return not get_platform(request).settings.local
 
 
 def _forbidden(request: Request, visitor: Visitor | None) -> HTMLResponse:
@@ -351,7 +357,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
         return page
     response = _redirect(request, target)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
-                        max_age=auth.SESSION_HOURS * 3600, path="/")
+                        max_age=auth.SESSION_HOURS * 3600, path="/", secure=_secure(request))
     return response
 
 
@@ -364,7 +370,7 @@ def logout(request: Request, csrf_token: str = Form(""), visitor: Visitor | None
         with platform.unit_of_work(visitor.actor) as uow:
             auth.end_session(uow, visitor.secret)
     response = _redirect(request, "/")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=_secure(request), httponly=True, samesite="lax")
     return response
 
 

@@ -51,5 +51,10 @@ def check_page(request: Request, identifier: str | None = Query(None, max_length
     return render(request, "check.html", {"result": result, "shown": shown})
 
 
+def unavailable_page(request: Request) -> HTMLResponse:
+    """The page of a database outage (503), in the visitor's language (``api.errors`` answers with it)."""
+    return render(request, "unavailable.html", {}, status_code=503)
+
+
 def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

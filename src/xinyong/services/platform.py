@@ -31,6 +31,8 @@ class Platform:
     def __post_init__(self) -> None:
         from xinyong.services import ledger
 
+        # The demo real-name verifier only on a developer's machine (XINYONG_ENV=local): refuse to start.
+        self.settings.check_deployment()
         # The signing key for automatic checkpoints lives under the data folder, never in the database.
         ledger.configure_from_settings(self.engine, self.settings)
 

@@ -73,7 +73,8 @@ def login(body: LoginIn, request: Request, response: Response,  # type: ignore[n
                             headers={"Retry-After": str(exc.retry_after)})
     except auth.AuthError as exc:
         return _error(exc, 401)
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600,
+                        secure=not platform.settings.local)    # HTTPS only, outside a developer's machine
     return who
 
 

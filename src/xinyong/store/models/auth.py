@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import text
+from sqlalchemy.sql.naming import conv
 
 from xinyong.store.base import Base, UTCDateTime, utcnow
 
@@ -87,7 +88,9 @@ class InstitutionAgreement(Base):
     """The agreement under which an institution may use public credit information."""
 
     __tablename__ = "institution_agreements"
-    __table_args__ = (UniqueConstraint("institution_id", "number"),
+    # The name migration 0005 gave it (the naming convention would append "_number").
+    __table_args__ = (UniqueConstraint("institution_id", "number",
+                                       name=conv("uq_institution_agreements_institution_id")),
                       CheckConstraint("valid_from <= valid_until", name="term"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
