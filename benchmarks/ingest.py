@@ -7,7 +7,7 @@
 What is measured, per database, each phase in its own child process on a fresh database (so that
 peak RSS is the phase's own):
 
-* ``validated``: ``xinyong.services.ingest.import_file`` on a generated CSV (UTF-8) mixing accepted
+* ``validated``: ``xinyong.services.aggregation.ingest.import_file`` on a generated CSV (UTF-8) mixing accepted
   rows (administrative penalties and permits), corrections of earlier rows, and rejected rows of
   several kinds (bad identifier checksum, missing legal-effect document, simplified procedure,
   forbidden data in free text, unknown item, bad date). The whole path: streaming read, row
@@ -65,7 +65,7 @@ CHUNK = 1000
 
 
 def pool_identifier(n: int) -> str:
-    from xinyong.domain.identifiers import uscc_check_character
+    from xinyong.domain.subjects.identifiers import uscc_check_character
 
     base = f"91620100{n:09d}"
     return base + uscc_check_character(base)
@@ -130,7 +130,7 @@ def generate(path: Path, rows: int, subjects: int, seed: int = 7) -> dict[str, i
 
 
 def _platform(url: str, jurisdiction: str, data_dir: Path):  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
 
     settings = Settings(data_dir=data_dir, database_url=url, jurisdiction=jurisdiction,
@@ -140,9 +140,9 @@ def _platform(url: str, jurisdiction: str, data_dir: Path):  # type: ignore[no-u
 
 def prepare(url: str, jurisdiction: str, data_dir: Path, subjects: int) -> float:
     """Migrate, load the demo catalog and units, register the subject pool; returns the pool's seconds."""
-    from xinyong.domain.actors import Actor
-    from xinyong.services import subjects as subject_service
-    from xinyong.services.demo_catalog import load_catalog
+    from xinyong.domain.identity.actors import Actor
+    from xinyong.services.demo.catalog import load_catalog
+    from xinyong.services.subjects import registry as subject_service
 
     platform = _platform(url, jurisdiction, data_dir)
     platform.migrate()
@@ -202,9 +202,8 @@ class PgDatabases:
 
 
 def phase_validated(url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict[str, object]:
-    from xinyong.domain.actors import Actor, Role
-    from xinyong.services import ingest
-
+    from xinyong.domain.identity.actors import Actor, Role
+    from xinyong.services.aggregation import ingest
     platform = _platform(url, jurisdiction, data_dir)
     started, cpu = time.perf_counter(), time.process_time()
     summary = ingest.import_file(platform, Actor(Role.operator, "bench", UNIT), UNIT, file)
@@ -265,8 +264,7 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
     """The rows stored in the same shape the import stores them (record + version with its columns),
     by the same statements (on PostgreSQL the import's ``unnest`` bulk statements, on SQLite Core
     executemany), minus every check: no validation, no idempotency, no locks, no rejections, no ledger."""
-    from xinyong.services import ingest
-
+    from xinyong.services.aggregation import ingest
     if not chunk:
         return 0
     record_rows = [

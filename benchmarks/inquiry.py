@@ -73,14 +73,14 @@ ITEM_CYCLE = list(ITEMS)
 # --------------------------------------------------------------------------------------------------
 
 def org_code(i: int) -> str:
-    from xinyong.domain.identifiers import uscc_check_character
+    from xinyong.domain.subjects.identifiers import uscc_check_character
 
     body = f"91110105{i:09d}"
     return body + uscc_check_character(body)
 
 
 def person_code(i: int) -> str:
-    from xinyong.domain.identifiers import citizen_id_check_character
+    from xinyong.domain.subjects.identifiers import citizen_id_check_character
 
     born = date.fromordinal(date(1950, 1, 1).toordinal() + i // 1000)
     body = f"110105{born:%Y%m%d}{i % 1000:03d}"
@@ -307,9 +307,8 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 def users(platform: Any) -> dict[str, Any]:
-    from xinyong.domain.actors import Actor, Role
-    from xinyong.services import auth
-
+    from xinyong.domain.identity.actors import Actor, Role
+    from xinyong.services.identity import accounts as auth
     with platform.unit_of_work(Actor.system("bench")) as uow:
         duty = auth.create_user(uow, username=f"duty-{uuid.uuid4().hex[:6]}", role=Role.duty_department,
                                 organisation=DUTY_ORG)
@@ -320,9 +319,9 @@ def users(platform: Any) -> dict[str, Any]:
 def duty_purpose(platform: Any) -> str:
     """The first listed duty purpose or, where the rule file lists none, one the bench department has
     registered for its duties (registered here once: a duty inquiry then reads it, one indexed query)."""
-    from xinyong.domain.actors import Actor
-    from xinyong.services import duty_purposes
-    from xinyong.services.access import policy_rules
+    from xinyong.domain.identity.actors import Actor
+    from xinyong.services.disclosure import duty_purposes
+    from xinyong.services.disclosure.access import policy_rules
 
     rules = policy_rules(platform, platform.clock.today())
     if rules.duty_purposes:
@@ -363,9 +362,9 @@ def floor(platform: Any, n: int) -> dict[str, float]:
 
 def in_process(url: str, jurisdiction: str, data_dir: Path, args: argparse.Namespace,
                who: dict[str, Any]) -> dict[str, Any]:
-    from xinyong.domain.actors import Actor, Role
-    from xinyong.services import access
-    from xinyong.services.platform import Platform
+    from xinyong.domain.identity.actors import Actor, Role
+    from xinyong.services.disclosure import access
+    from xinyong.services.platform.bootstrap import Platform
 
     platform = Platform.from_settings(settings_for(url, jurisdiction, data_dir))
     rng = random.Random(11)
@@ -574,7 +573,7 @@ def machine() -> dict[str, Any]:
 
 
 def run_database(kind: str, url: str, work: Path, args: argparse.Namespace, jurisdiction: str) -> dict[str, Any]:
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     data_dir = work / f"data-{kind}"
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -72,14 +72,14 @@ CHUNK = 50_000
 
 
 def org_code(i: int) -> str:
-    from xinyong.domain.identifiers import uscc_check_character
+    from xinyong.domain.subjects.identifiers import uscc_check_character
 
     body = f"91500000{i:09d}"
     return body + uscc_check_character(body)
 
 
 def person_code(i: int) -> str:
-    from xinyong.domain.identifiers import citizen_id_check_character
+    from xinyong.domain.subjects.identifiers import citizen_id_check_character
 
     born = date.fromordinal(date(1950, 1, 1).toordinal() + i // 1000)
     body = f"500101{born:%Y%m%d}{i % 1000:03d}"
@@ -118,12 +118,14 @@ def seed(url: str, data_dir: Path, jurisdiction: str, subjects: int, records: in
     import psycopg
     from sqlalchemy import func, insert, select
 
-    from xinyong.domain.actors import Actor, Role
-    from xinyong.domain.validation import content_digest
-    from xinyong.services import auth, catalog, units
-    from xinyong.services.access import policy_rules
-    from xinyong.services.demo_catalog import load_catalog
-    from xinyong.services.platform import Platform
+    from xinyong.domain.aggregation.validation import content_digest
+    from xinyong.domain.identity.actors import Actor, Role
+    from xinyong.services.catalog import versions as catalog
+    from xinyong.services.demo.catalog import load_catalog
+    from xinyong.services.disclosure.access import policy_rules
+    from xinyong.services.identity import accounts as auth
+    from xinyong.services.identity import units
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
     from xinyong.store.models.auth import User
     from xinyong.store.models.records import SubmissionBatch
@@ -221,8 +223,7 @@ def seed(url: str, data_dir: Path, jurisdiction: str, subjects: int, records: in
                                                                         "government_procurement"]
     if not rules.duty_purposes:
         # No list in the rule file: the departments inquire for the purposes they registered.
-        from xinyong.services import duty_purposes
-
+        from xinyong.services.disclosure import duty_purposes
         with platform.unit_of_work(actor) as uow:
             for n in range(4):
                 for key in purposes:
@@ -384,8 +385,8 @@ def histogram_summary(response_times: dict[str, int]) -> dict[str, Any]:
 def audit(url: str, data_dir: Path, jurisdiction: str, before: dict[str, int]) -> dict[str, Any]:
     from sqlalchemy import func, select
 
-    from xinyong.services import ledger
-    from xinyong.services.platform import Platform
+    from xinyong.services.audit import ledger
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
     from xinyong.store.models.access import InquiryLog
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.domain.identifiers import citizen_id_check_character, uscc_check_character
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc_check_character
 from xinyong.store.models.catalog import CatalogItem, CatalogVersion, ProvidingUnit
 from xinyong.store.models.records import Record, RecordVersion, SubmissionBatch
 
@@ -103,8 +103,7 @@ class Seed:
 
     # -- subjects ---------------------------------------------------------------------------------
     def subject(self, kind: str, name: str, identifier: str | None = None) -> int:
-        from xinyong.services import subjects
-
+        from xinyong.services.subjects import registry as subjects
         n = next(_counter)
         if identifier is None:
             identifier = citizen_id(n) if kind == "natural_person" else uscc(n + 100000)
@@ -148,7 +147,7 @@ class Seed:
     # -- users --------------------------------------------------------------------------------------
     def user(self, role: Role, *, organisation: str | None = None, subject_id: int | None = None,
              token: bool = False) -> tuple[Actor, str | None]:
-        from xinyong.services import auth
+        from xinyong.services.identity import accounts as auth
         from xinyong.store.models.auth import User
 
         with self.platform.unit_of_work(SYSTEM) as uow:
@@ -164,8 +163,7 @@ class Seed:
     def duty_purposes(self, organisation: str, *keys: str) -> None:
         """The department registers these purposes for its duties (SH 17(2), BJ 20): where the rule file
         lists no duty purposes, a duty inquiry's purpose must be one of them."""
-        from xinyong.services import duty_purposes
-
+        from xinyong.services.disclosure import duty_purposes
         with self.platform.unit_of_work(SYSTEM) as uow:
             for key in keys:
                 duty_purposes.register(uow, organisation=organisation, key=key, duty=f"示范职责 {key}",
@@ -173,8 +171,7 @@ class Seed:
                                        label_en=f"demo purpose {key}")
 
     def institution(self, code: str, *, scope: list[str] | None = None, purposes: list[str] | None = None) -> None:
-        from xinyong.services import institutions
-
+        from xinyong.services.identity import institutions
         with self.platform.unit_of_work(SYSTEM) as uow:
             institutions.register(uow, code=code, name="示范信用服务机构", filing_kind="filing",
                                   filing_number=f"F-{code[-6:]}", filed_with="示范主管部门",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from xinyong.domain.clock import FixedClock
+from xinyong.domain.platform.clock import FixedClock
 from xinyong.settings import Settings
 from xinyong.store.db import make_engine
 from xinyong.store.migrate import upgrade_to_head
@@ -92,7 +92,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def platform(settings: Settings, clock: FixedClock):  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     p = Platform.from_settings(settings, clock=clock)

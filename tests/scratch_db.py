@@ -66,7 +66,7 @@ def scratch_url(folder: Path, *, postgres: str | None = PG_URL, prefix: str = "x
 def make_platform(url: str, data_dir: Path, *, clock: Any = None, jurisdiction: str | None = None,
                   migrate: bool = True) -> Any:
     """A platform on ``url`` (migrated to head unless told otherwise)."""
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
 
     settings = Settings(data_dir=data_dir, database_url=url,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
 
 
 def test_anonymous_callers_are_the_public(client):

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from access_seed import Seed, uscc
-from xinyong.domain.actors import Role
+from xinyong.domain.identity.actors import Role
 from xinyong.store.models.access import Authorization, InquiryLog
 
 TODAY = date(2026, 3, 18)
@@ -95,7 +95,7 @@ def test_the_matrix_is_complete() -> None:
 def world(settings, clock):  # type: ignore[no-untyped-def]
     from xinyong.api.app import create_app
     from xinyong.rules import load_rulebook
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     ruleset = load_rulebook().by_abbrev("GS")
     assert ruleset is not None

@@ -23,8 +23,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from access_seed import Seed, citizen_id
-from xinyong.domain.actors import Role
-from xinyong.services import access
+from xinyong.domain.identity.actors import Role
+from xinyong.services.disclosure import access
 
 STATIC_SKIP = ("/static",)
 

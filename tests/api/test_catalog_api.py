@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 
-from xinyong.domain.actors import Actor
-from xinyong.domain.catalog import AssessmentGround, item_to_dict
-from xinyong.services import auth, catalog, demo_catalog
+from xinyong.domain.catalog.items import AssessmentGround, item_to_dict
+from xinyong.domain.identity.actors import Actor
+from xinyong.services.catalog import versions as catalog
+from xinyong.services.demo import catalog as demo_catalog
+from xinyong.services.identity import accounts as auth
 
 ACTOR = Actor.system("test")
 BASE = demo_catalog._read("_base.yaml")

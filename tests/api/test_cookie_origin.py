@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from xinyong.api.deps import SESSION_COOKIE
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 from xinyong.portal.pages import csrf_token_of
-from xinyong.services import auth
+from xinyong.services.identity import accounts as auth
 from xinyong.store.models.auth import ApiToken
 from xinyong.store.models.ledger import LedgerEntry
 

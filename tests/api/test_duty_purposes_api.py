@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from access_seed import Seed, uscc
-from xinyong.domain.actors import Role
-from xinyong.services import access
+from xinyong.domain.identity.actors import Role
+from xinyong.services.disclosure import access
 
 BODY = {"key": "administrative_permit", "duty": "依法实施行政许可", "legal_basis": "《示范法》第十条",
         "label_zh": "实施行政许可", "label_en": "Granting administrative permits"}

@@ -25,7 +25,7 @@ def test_health_warns_from_1_november_that_next_years_notice_is_not_loaded(clien
 def test_health_is_unavailable_when_the_database_is_not(settings, clock):
     from fastapi.testclient import TestClient
 
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     down = settings.model_copy(update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/x?connect_timeout=1"})
     with TestClient(create_app(Platform.from_settings(down, clock=clock))) as c:
@@ -112,7 +112,7 @@ def test_the_server_sets_the_garbage_collection_threshold_when_it_starts(setting
 
     from fastapi.testclient import TestClient
 
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     before = gc.get_threshold()
     try:

@@ -62,7 +62,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from scratch_db import PG_URL, postgres_database, suite_jurisdiction
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 
 ROLES = ("public", "subject", "duty_department", "providing_unit", "operator", "competent_department")
 EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES", "50"))
@@ -82,7 +82,7 @@ NOW = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)   # the suite's fixed instant (tes
 def _schema_app() -> Any:
     """The application whose OpenAPI document is fuzzed (its platform never connects anywhere)."""
     from xinyong.api.app import create_app
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
 
     settings = Settings(data_dir=Path(tempfile.gettempdir()) / "xinyong-fuzz-schema", database_url="sqlite://",
@@ -147,8 +147,11 @@ class World:
 
 def seed(platform: Any) -> tuple[dict[str, str], int]:
     """Demo data, one account or unit token per role, and one batch; returns (tokens, batch id)."""
-    from xinyong.services import auth, duty_purposes, ingest, units
-    from xinyong.services.demo import load_demo
+    from xinyong.services.aggregation import ingest
+    from xinyong.services.demo.loader import load_demo
+    from xinyong.services.disclosure import duty_purposes
+    from xinyong.services.identity import accounts as auth
+    from xinyong.services.identity import units
 
     load_demo(platform, once=True)
     tokens: dict[str, str] = {}
@@ -180,8 +183,8 @@ def seed(platform: Any) -> tuple[dict[str, str], int]:
 
 def _platform(url: str, data_dir: Path) -> Any:
     """A migrated platform on ``url``; on PostgreSQL commits skip the WAL flush (a throwaway database)."""
-    from xinyong.domain.clock import FixedClock
-    from xinyong.services.platform import Platform
+    from xinyong.domain.platform.clock import FixedClock
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
     from xinyong.store.db import make_engine
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from access_seed import Seed, uscc
-from xinyong.domain.actors import Role
+from xinyong.domain.identity.actors import Role
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ def test_the_caller_of_an_inquiry_is_found_with_the_same_refusals(client, platfo
     from sqlalchemy import func, select
 
     from xinyong.api.deps import SESSION_COOKIE
-    from xinyong.domain.actors import Actor
-    from xinyong.services import auth
+    from xinyong.domain.identity.actors import Actor
+    from xinyong.services.identity import accounts as auth
     from xinyong.store.models.access import InquiryLog
     from xinyong.store.models.auth import ApiToken, User
 

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from access_seed import Seed, citizen_id
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 from xinyong.portal import pages
 from xinyong.portal.i18n import MESSAGES
-from xinyong.services import access, auth, authorizations, duty_purposes, ledger
-from xinyong.services.demo import load_demo
-from xinyong.services.platform import Platform
+from xinyong.services.audit import ledger
+from xinyong.services.demo.loader import load_demo
+from xinyong.services.disclosure import access, authorizations, duty_purposes
+from xinyong.services.identity import accounts as auth
+from xinyong.services.platform.bootstrap import Platform
 
 SETUP = Actor.system("portal-test")
 PASSWORD = "correct horse battery"  # noqa: S105 - a test password
@@ -512,14 +514,13 @@ def test_public_pages_never_show_a_natural_persons_identifier(client, demo) -> N
 
 
 def mask_of(identifier: str) -> str:
-    from xinyong.domain.identifiers import mask_identifier
+    from xinyong.domain.subjects.identifiers import mask_identifier
 
     return mask_identifier(identifier)
 
 
 def _subject_id(platform: Platform, identifier: str) -> int:
-    from xinyong.services import subjects
-
+    from xinyong.services.subjects import registry as subjects
     with platform.unit_of_work(SETUP) as uow:
         found = subjects.find_by_identifier(uow, identifier)
         assert found is not None
@@ -539,8 +540,7 @@ def test_double_publicity_lists_organisations_permits_and_penalties(client, demo
 
 
 def test_the_catalog_page_shows_each_item_with_its_article(client, demo) -> None:  # type: ignore[no-untyped-def]
-    from xinyong.services import public
-
+    from xinyong.services.disclosure import public
     published = public.catalog_in_force(demo)
     assert published is not None
     html = client.get("/catalog?lang=zh").text

@@ -23,10 +23,10 @@ from sqlalchemy.exc import OperationalError
 
 from xinyong.api.app import create_app
 from xinyong.api.security import POLICY
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 from xinyong.logging import configure_logging, get_logger
-from xinyong.services import auth
-from xinyong.services.platform import Platform
+from xinyong.services.identity import accounts as auth
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.settings import Settings, UnsafeDeployment
 
 PASSWORD = "a long password"  # noqa: S105 - a test password
@@ -297,8 +297,7 @@ def test_a_database_outage_while_finding_the_caller_is_a_503(down, credentials, 
 
 
 def test_a_database_error_looking_up_a_unit_token_is_not_a_401(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     # The user-token lookup finds nothing (the database answers); the unit-token lookup then fails.
     def fails(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise OperationalError("SELECT unit_credentials", {}, Exception("server closed the connection unexpectedly"))

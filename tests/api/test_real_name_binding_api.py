@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from access_seed import Seed, citizen_id, uscc
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
 from xinyong.store.models.auth import User
 from xinyong.store.models.ledger import LedgerEntry
 from xinyong.store.models.subjects import Subject, SubjectIdentifier

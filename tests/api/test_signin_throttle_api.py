@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from xinyong.api.app import create_app
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
+from xinyong.services.platform.bootstrap import Platform
 
 PASSWORD = "correct horse battery"  # noqa: S105 - a test password
 LIMIT = 3

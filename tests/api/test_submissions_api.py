@@ -10,10 +10,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from xinyong.domain.actors import Actor
-from xinyong.domain.identifiers import uscc_check_character
-from xinyong.services import auth, units
-from xinyong.services.demo_catalog import load_catalog
+from xinyong.domain.identity.actors import Actor
+from xinyong.domain.subjects.identifiers import uscc_check_character
+from xinyong.services.demo.catalog import load_catalog
+from xinyong.services.identity import accounts as auth
+from xinyong.services.identity import units
 
 SYSTEM = Actor.system("test")
 

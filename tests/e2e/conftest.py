@@ -16,7 +16,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture
 def live_server(platform):  # type: ignore[no-untyped-def]
     from xinyong.api.app import create_app
-    from xinyong.services.demo import load_demo
+    from xinyong.services.demo.loader import load_demo
 
     load_demo(platform)
     with socket.socket() as s:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import access, auth
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.disclosure import access
+from xinyong.services.identity import accounts as auth
 
 pytestmark = pytest.mark.e2e
 
@@ -21,8 +22,7 @@ def _duty_purpose(platform, organisation: str) -> str:  # type: ignore[no-untype
     listed = access.policy_rules(platform, platform.clock.today()).duty_purposes
     if listed:
         return sorted(listed)[0]
-    from xinyong.services import duty_purposes
-
+    from xinyong.services.disclosure import duty_purposes
     with platform.unit_of_work(Actor.system("e2e")) as uow:
         duty_purposes.register(uow, organisation=organisation, key="administrative_permit", duty="示范职责",
                                legal_basis="示范法规第一条", label_zh="实施行政许可",

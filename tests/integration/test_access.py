@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from access_seed import Seed, uscc
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import access, authorizations, inquiry_log, ledger, public
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.audit import ledger
+from xinyong.services.disclosure import access, authorizations, inquiry_log, public
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
 from xinyong.store.models.ledger import LedgerEntry
 

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth, institutions, subjects
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
+from xinyong.services.identity import institutions
+from xinyong.services.subjects import registry as subjects
 from xinyong.store.models.auth import ApiToken, User
 
 ADMIN = Actor.system("test")
@@ -88,7 +90,7 @@ def test_an_institution_needs_a_filing_and_an_agreement_in_force(platform):
 
 def test_the_demo_brings_accounts_a_newcomer_can_sign_in_with(platform):
     """After ``xinyong demo`` (``make run``) the documented accounts work with the printed password."""
-    from xinyong.services.demo import demo_password, load_demo
+    from xinyong.services.demo.loader import demo_password, load_demo
 
     summary = load_demo(platform)
     assert summary["accounts"] == ["zhangming", "newcomer", "market-inspector", "operator"]
@@ -103,8 +105,7 @@ def test_the_demo_brings_accounts_a_newcomer_can_sign_in_with(platform):
 
 
 def test_a_refused_sign_in_is_in_the_audit_ledger_without_the_username(platform):
-    from xinyong.services import ledger
-
+    from xinyong.services.audit import ledger
     with platform.unit_of_work(ADMIN) as uow:
         auth.create_user(uow, username="op2", role=Role.operator, password="correct horse battery")
     with pytest.raises(auth.AuthError):

@@ -14,10 +14,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from xinyong.domain.actors import Actor
-from xinyong.domain.catalog import AssessmentGround, CatalogError, VersionState
-from xinyong.services import catalog, demo_catalog, ledger, units
-from xinyong.services.platform import Platform
+from xinyong.domain.catalog.items import AssessmentGround, CatalogError, VersionState
+from xinyong.domain.identity.actors import Actor
+from xinyong.services.audit import ledger
+from xinyong.services.catalog import versions as catalog
+from xinyong.services.demo import catalog as demo_catalog
+from xinyong.services.identity import units
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.catalog import CatalogItem, CatalogVersion, UnitCredential
 
 ACTOR = Actor.system("test")
@@ -485,7 +488,7 @@ def test_each_demo_catalog_loads_with_its_history(platform_for, jurisdiction):
 
 
 def test_load_demo_includes_the_catalog(platform):
-    from xinyong.services.demo import load_demo
+    from xinyong.services.demo.loader import load_demo
 
     summary = load_demo(platform)
     assert summary["catalog_versions"] == 2

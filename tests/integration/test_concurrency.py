@@ -30,10 +30,11 @@ import pytest
 from sqlalchemy import func, select
 from test_ingest import ACTOR, UNIT, counts, ledger_ok, penalty, uscc
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import ingest, subjects
-from xinyong.services.demo_catalog import load_catalog
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.aggregation import ingest
+from xinyong.services.demo.catalog import load_catalog
+from xinyong.services.platform.bootstrap import Platform
+from xinyong.services.subjects import registry as subjects
 from xinyong.store.models.records import Record, RecordVersion, SubmissionBatch
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
@@ -209,8 +210,7 @@ def test_the_api_answers_a_retry_the_same_and_refuses_another_body_with_409(cata
     from fastapi.testclient import TestClient
 
     from xinyong.api.app import create_app
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     with catalog.unit_of_work(Actor.system("test")) as uow:
         token = units.issue_token(uow, UNIT, scopes=["submit", "batches.read"]).token
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "api-retry"}

@@ -40,8 +40,8 @@ from sqlalchemy import func, select
 from test_ingest import UNIT, counts, ledger_ok, penalty, uscc, write_csv
 
 from scratch_db import PG_URL, make_platform, scratch_url
-from xinyong.services import ingest
-from xinyong.services.demo_catalog import load_catalog
+from xinyong.services.aggregation import ingest
+from xinyong.services.demo.catalog import load_catalog
 from xinyong.store.models.records import Record, RecordVersion, RowRejection, SubmissionBatch
 from xinyong.store.models.subjects import SubjectIdentifier
 
@@ -252,6 +252,6 @@ def acknowledge(book: Ledgerbook, batch: SubmissionBatch | None, expected: dict[
 
 
 def ingest_actor() -> Any:
-    from xinyong.domain.actors import Actor, Role
+    from xinyong.domain.identity.actors import Actor, Role
 
     return Actor(Role.operator, "crash-trials", UNIT)

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import event, select
 
 from access_seed import Seed
-from xinyong.domain.access import BASELINE
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import access, duty_purposes, ledger
-from xinyong.services.platform import Platform
+from xinyong.domain.disclosure.policy import BASELINE
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.audit import ledger
+from xinyong.services.disclosure import access, duty_purposes
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
 from xinyong.store.models.ledger import LedgerEntry
 
@@ -230,7 +231,7 @@ def test_registering_twice_is_refused_and_both_changes_are_ledgered(platform) ->
 
 
 def test_the_demo_registers_the_market_inspectors_purposes(platform) -> None:  # type: ignore[no-untyped-def]
-    from xinyong.services.demo import load_duty_purposes
+    from xinyong.services.demo.loader import load_duty_purposes
 
     assert load_duty_purposes(platform) >= 1
     assert load_duty_purposes(platform) == 0          # again: kept, none added

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from xinyong.cli import app
-from xinyong.services.demo_catalog import load_catalog
+from xinyong.services.demo.catalog import load_catalog
 from xinyong.settings import reset_settings
 
 runner = CliRunner()

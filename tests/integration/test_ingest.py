@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.domain.identifiers import citizen_id_check_character, uscc_check_character
-from xinyong.services import ingest, ledger
-from xinyong.services.demo_catalog import load_catalog
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc_check_character
+from xinyong.services.aggregation import ingest
+from xinyong.services.audit import ledger
+from xinyong.services.demo.catalog import load_catalog
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.records import Record, RecordVersion, RowRejection, SubmissionBatch
 from xinyong.store.models.subjects import Subject
 
@@ -339,10 +340,10 @@ def test_consents_are_recorded_for_natural_persons_only(catalog: Platform) -> No
 CRASH_SCRIPT = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime
-    from xinyong.domain.actors import Actor, Role
-    from xinyong.domain.clock import FixedClock
-    from xinyong.services import ingest
-    from xinyong.services.platform import Platform
+    from xinyong.domain.identity.actors import Actor, Role
+    from xinyong.domain.platform.clock import FixedClock
+    from xinyong.services.aggregation import ingest
+    from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
 
     settings = Settings(data_dir=sys.argv[1], database_url=sys.argv[2], jurisdiction="chongqing-2021",

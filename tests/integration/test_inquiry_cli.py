@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from access_seed import Seed
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import access
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.disclosure import access
 from xinyong.settings import reset_settings
 
 runner = CliRunner()

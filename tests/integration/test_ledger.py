@@ -16,9 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from ledger_tamper import ENTRIES, entry, rehash, rewrite, tamper
-from xinyong.domain.actors import Actor
-from xinyong.domain.ledger import GENESIS_HASH, FactsRefused, ProblemKind, key_id
-from xinyong.services import ledger
+from xinyong.domain.audit.ledger import GENESIS_HASH, FactsRefused, ProblemKind, key_id
+from xinyong.domain.identity.actors import Actor
+from xinyong.services.audit import ledger
 from xinyong.settings import reset_settings
 
 ACTOR = Actor.system("test")

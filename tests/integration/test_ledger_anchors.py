@@ -20,9 +20,9 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from ledger_tamper import ENTRIES, entry, rehash, rewrite_from, tamper, unguarded
-from xinyong.domain.actors import Actor
-from xinyong.domain.ledger import key_id, sign_checkpoint
-from xinyong.services import anchors, ledger
+from xinyong.domain.audit.ledger import key_id, sign_checkpoint
+from xinyong.domain.identity.actors import Actor
+from xinyong.services.audit import anchors, ledger
 from xinyong.settings import reset_settings
 
 ACTOR = Actor.system("test")
@@ -325,7 +325,7 @@ def test_signed_checkpoints_are_published_with_their_public_key(anchored, client
 def other_instance(platform, tmp_path):  # type: ignore[no-untyped-def]
     """A second Xinyong instance that witnesses this one's key (XINYONG_LEDGER_WITNESS_FOR)."""
     from xinyong.api.app import create_app
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     ledger.load_or_create_signing_key(ledger.key_path(platform.settings.data_dir))
     settings = platform.settings.model_copy(update={"data_dir": tmp_path / "other", "ledger_checkpoint_seconds": 0,

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from access_seed import citizen_id
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth, subjects
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
+from xinyong.services.subjects import registry as subjects
 from xinyong.settings import reset_settings
 from xinyong.store.models.auth import ApiToken, User
 from xinyong.store.models.ledger import LedgerEntry
@@ -124,7 +125,8 @@ def test_the_operator_unbinds_a_disputed_account_and_the_ledger_says_why(env, pl
 
 
 def test_the_cli_refuses_a_token_issued_already_expired(env, platform, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("xinyong.services.platform.SystemClock", lambda: clock)     # the CLI's platform: our clock
+    # the CLI's platform: our clock
+    monkeypatch.setattr("xinyong.services.platform.bootstrap.SystemClock", lambda: clock)
     users(platform, "scripter")
     for when in ("2020-01-01T00:00:00+08:00", "2026-03-18T10:00:00+08:00"):    # past, and the very moment
         refused = cli("users", "token", "scripter", "--expires", when)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from access_seed import SYSTEM, Seed, citizen_id
 from xinyong.cli import app
-from xinyong.services import access
+from xinyong.services.disclosure import access
 from xinyong.settings import reset_settings
 from xinyong.store.models.ledger import LedgerEntry
 
@@ -44,7 +44,7 @@ def test_the_scan_names_the_record_field_and_kinds_and_never_the_value(platform,
 
 
 def test_the_record_is_served_masked_meanwhile(platform, stored) -> None:  # type: ignore[no-untyped-def]
-    from xinyong.domain.actors import Actor, Role
+    from xinyong.domain.identity.actors import Actor, Role
 
     result = access.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=stored["org"],
                             mode="lawful_disclosure")
@@ -77,9 +77,8 @@ def test_an_organisations_responsible_person_is_masked_wherever_its_records_name
     """The organisation's legal representative is a recorded natural person: its name is masked in the
     organisation's records even where no role word or number marks it, for the public, in double
     publicity and for the organisation itself."""
-    from xinyong.domain.actors import Actor, Role
-    from xinyong.services import subjects
-
+    from xinyong.domain.identity.actors import Actor, Role
+    from xinyong.services.subjects import registry as subjects
     seed = Seed(platform).catalog()
     org = seed.subject("legal_person", "示范代表有限公司")
     person = seed.subject("natural_person", "冯翀翙")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
+from xinyong.services.identity.throttle import for_platform
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.ledger import LedgerEntry
 
 PASSWORD = "correct horse battery"  # noqa: S105 - a test password
@@ -152,7 +153,7 @@ def test_refusals_grow_the_ledger_by_a_bounded_amount(small, hasher) -> None:  #
     assert auth_entries(small) - before == PER_ACCOUNT + 1 + PER_ADDRESS + 1
     # memory holds what counted (alice, the two addresses, the guesses that were counted, two "refused
     # once" marks), not the thousand names tried
-    assert small.signin_throttle.stats()["keys"] == 1 + 2 + PER_ADDRESS + 2
+    assert for_platform(small).stats()["keys"] == 1 + 2 + PER_ADDRESS + 2
     with small.sessions() as session:
         facts = [e.facts_dict() for e in session.scalars(select(LedgerEntry)
                                                         .where(LedgerEntry.action == "auth.throttled"))]
@@ -161,7 +162,7 @@ def test_refusals_grow_the_ledger_by_a_bounded_amount(small, hasher) -> None:  #
 
 
 def test_the_default_thresholds_come_from_the_settings(platform) -> None:  # type: ignore[no-untyped-def]
-    throttle = platform.signin_throttle
+    throttle = for_platform(platform)
     s = platform.settings
     assert (throttle.account.amount, throttle.address.amount, throttle.window_minutes) == \
         (s.signin_failures_per_account, s.signin_failures_per_address, s.signin_window_minutes) == (5, 20, 15)

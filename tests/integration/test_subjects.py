@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from xinyong.domain.actors import Actor
-from xinyong.services import ledger, subjects
+from xinyong.domain.identity.actors import Actor
+from xinyong.services.audit import ledger
+from xinyong.services.subjects import registry as subjects
 from xinyong.store.models import ResponsiblePerson, Subject
 
 ACTOR = Actor.system("test")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import xinyong
 from xinyong.cli.rules import app
-from xinyong.domain.clock import FixedClock
+from xinyong.domain.platform.clock import FixedClock
 
 runner = CliRunner()
 EXAMPLE_2027 = Path(xinyong.__file__).parent / "rules" / "calendar" / "examples" / "2027.example.yaml"
@@ -46,7 +46,7 @@ def _operator_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str)
 
 def _clock_at(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
     clock = FixedClock(instant)
-    monkeypatch.setattr("xinyong.services.platform.SystemClock", lambda: clock)  # the CLI's platform clock
+    monkeypatch.setattr("xinyong.services.platform.bootstrap.SystemClock", lambda: clock)  # the CLI's platform clock
 
 
 def test_calendar_lists_the_years_and_their_source_by_the_platform_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]

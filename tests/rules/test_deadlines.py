@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from xinyong.domain.calendar import Pause, UnknownYearError, WorkingDayCalendar
+from xinyong.domain.rulebook.calendar import Pause, UnknownYearError, WorkingDayCalendar
 from xinyong.rules import NoValueInForce, RuleNotProvided, UnknownJurisdiction, load_rulebook
-from xinyong.services.calendars import load_calendar
-from xinyong.services.rules import InputError, UnknownDuty, compute_deadline, parse_pause, parse_received
+from xinyong.services.rulebook.calendars import load_calendar
+from xinyong.services.rulebook.rules import InputError, UnknownDuty, compute_deadline, parse_pause, parse_received
 
 
 @pytest.fixture(scope="module")

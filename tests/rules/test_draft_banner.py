@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from xinyong.api.app import create_app
-from xinyong.services.platform import Platform
+from xinyong.services.platform.bootstrap import Platform
 
 PAGES = ["/", "/check", "/login", "/catalog", "/public/organisations", "/public/double-publicity", "/me"]
 

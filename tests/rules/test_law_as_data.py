@@ -17,10 +17,10 @@ from rule_files import RuleDir
 from typer.testing import CliRunner
 
 from xinyong.api.routers.rules import router
-from xinyong.domain.calendar import Pause, WorkingDayCalendar
+from xinyong.domain.rulebook.calendar import Pause, WorkingDayCalendar
 from xinyong.rules import RuleFileError, RuleNotProvided, load_rulebook
 from xinyong.rules.loader import PACKAGE_DIR
-from xinyong.services.rules import PauseNotAllowed, compute_deadline, diff_rulesets
+from xinyong.services.rulebook.rules import PauseNotAllowed, compute_deadline, diff_rulesets
 
 app = importlib.import_module("xinyong.cli.rules").app
 runner = CliRunner()

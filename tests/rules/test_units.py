@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from xinyong.domain.calendar import PeriodUnit, SpanUnit
+from xinyong.domain.rulebook.calendar import PeriodUnit, SpanUnit
 from xinyong.rules import UNIT_WORDS, load_rulebook
 from xinyong.rules.model import COUNT_UNITS, PER_FILE, PERIOD_UNITS, SPAN_UNITS
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
-from xinyong.domain import access as policy
-from xinyong.domain.access import RecordFacts, Viewer
-from xinyong.domain.actors import Role
+from xinyong.domain.disclosure import policy
+from xinyong.domain.disclosure.policy import RecordFacts, Viewer
+from xinyong.domain.identity.actors import Role
 from xinyong.rules import NoValueInForce
 from xinyong.rules.model import RuleValue, Span
-from xinyong.services import access
+from xinyong.services.disclosure import access
 
 KEY = "display.untrustworthy.organisation"
 SPAN = Span(min=None, max=5, unit="years", counts_from="decision_date")

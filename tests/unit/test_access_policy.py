@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinyong.domain.access import (
+from xinyong.domain.disclosure.policy import (
     BASELINE,
     Authorization,
     Mode,
@@ -27,7 +27,7 @@ from xinyong.domain.access import (
     personal_fields,
     retention_cutoff,
 )
-from xinyong.domain.actors import Role
+from xinyong.domain.identity.actors import Role
 
 TODAY = date(2026, 3, 18)
 

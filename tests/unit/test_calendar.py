@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xinyong
-from xinyong.domain.calendar import (
+from xinyong.domain.platform.clock import Clock, FixedClock, SystemClock, business_date, business_tz
+from xinyong.domain.rulebook.calendar import (
     CalendarDataError,
     DayInfo,
     Due,
@@ -27,8 +28,7 @@ from xinyong.domain.calendar import (
     YearNotice,
     add_span,
 )
-from xinyong.domain.clock import Clock, FixedClock, SystemClock, business_date, business_tz
-from xinyong.services.calendars import load_calendar
+from xinyong.services.rulebook.calendars import load_calendar
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()

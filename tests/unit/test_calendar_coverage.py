@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinyong.domain.calendar import (
+from xinyong.domain.platform.clock import FixedClock
+from xinyong.domain.rulebook.calendar import (
     Pause,
     UnknownYearError,
     WorkingDayCalendar,
     YearNotice,
     next_year_missing,
 )
-from xinyong.domain.clock import FixedClock
-from xinyong.services.calendars import calendar_status, load_calendar, notice_warning
+from xinyong.services.rulebook.calendars import calendar_status, load_calendar, notice_warning
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()  # the package's years only (2004-2026 in chinesecalendar 1.11)

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from xinyong.domain import catalog as dc
-from xinyong.domain.catalog import (
+from xinyong.domain.catalog import items as dc
+from xinyong.domain.catalog.items import (
     LEGAL_DOCUMENT_FIELDS,
     AssessmentGround,
     CatalogError,

@@ -1,6 +1,7 @@
 """One clock and one business time zone: no code in ``src`` reads the wall clock or builds a time zone of
 its own. Business time comes from the injected clock (``Platform.clock``) and business dates from
-``xinyong.domain.clock.business_tz``; the one wall-clock read is ``SystemClock`` in ``domain/clock.py``.
+``xinyong.domain.platform.clock.business_tz``; the one wall-clock read is ``SystemClock`` in
+``domain/platform/clock.py``.
 A new wall-clock read goes in ``ALLOWED`` with its reason, or (better) takes the injected clock."""
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ WALL_CLOCK = {
 
 # (file under src/xinyong, what) -> why it may.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("domain/clock.py", "datetime.now"): "SystemClock.now: the one read of the wall clock",
-    ("domain/clock.py", "SystemClock"): "the clock module itself (docstrings and the class)",
+    ("domain/platform/clock.py", "datetime.now"): "SystemClock.now: the one read of the wall clock",
+    ("domain/platform/clock.py", "SystemClock"): "the clock module itself (docstrings and the class)",
     ("rules/calendars.py", "a zone of its own"): "reads the business time zone's name from its data file",
-    ("services/platform.py", "SystemClock"): "the bootstrap: the real clock, injected as Platform.clock",
+    ("services/platform/bootstrap.py", "SystemClock"): "the bootstrap: the real clock, injected as Platform.clock",
     ("store/base.py", "SystemClock"): "utcnow, the column default of last resort; services set the "
                                       "time columns from the injected clock",
-    ("domain/identifiers.py", "SystemClock"): "check_identifier's documented default `today` for a "
+    ("domain/subjects/identifiers.py", "SystemClock"): "check_identifier's documented default `today` for a "
                                               "caller with no clock to pass",
 }
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinyong.services import files
-from xinyong.services.files import FileRefused, ReadProblem, neutralise_cell, open_rows
+from xinyong.services.aggregation import files
+from xinyong.services.aggregation.files import FileRefused, ReadProblem, neutralise_cell, open_rows
 
 HEADER = "item,record_key,identifier,subject_name,violation_facts\n"
 ROW = "admin_penalty,CF-1,91620100MA0000000X,示范有限公司,未按规定公示年度报告\n"

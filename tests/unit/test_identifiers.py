@@ -1,7 +1,7 @@
 """Credit-subject identifiers: GB 11643 citizen identity numbers, GB 32100 USCCs, passports, masking.
 
 Where python-stdnum is stricter than the standards, tests here assert both sides of the gap: the value
-is valid under ``xinyong.domain.identifiers`` and stdnum's ``validate`` refuses it.
+is valid under ``xinyong.domain.subjects.identifiers`` and stdnum's ``validate`` refuses it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidFormat, ValidationError
 
-from xinyong.domain.identifiers import (
+from xinyong.domain.subjects.identifiers import (
     CITIZEN_ID_PROVINCE_PREFIXES,
     USCC_ALPHABET,
     IdentifierCheck,

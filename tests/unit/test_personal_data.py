@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_validation import GANSU, TODAY, USCC, Lookups, _item, penalty_row
 
-from xinyong.domain.access import mask_payload, personal_fields
-from xinyong.domain.catalog import CatalogError, PersonalData, check_item, field_from_dict, field_to_dict
-from xinyong.domain.identifiers import citizen_id_check_character
-from xinyong.domain.personal_data import Found, find, holds, mask_text
-from xinyong.domain.validation import RowError, RowValidator, ValidRecord
+from xinyong.domain.aggregation.validation import RowError, RowValidator, ValidRecord
+from xinyong.domain.catalog.items import CatalogError, PersonalData, check_item, field_from_dict, field_to_dict
+from xinyong.domain.disclosure.policy import mask_payload, personal_fields
+from xinyong.domain.subjects.identifiers import citizen_id_check_character
+from xinyong.domain.subjects.personal_data import Found, find, holds, mask_text
 
 PROBE = "法定代表人张明（公民身份号码500103198503121234）未按规定公示年度报告"
 BODY = "11010519491231002"
@@ -175,7 +175,7 @@ def test_a_clean_row_is_accepted_unchanged() -> None:
 
 @given(st.text(alphabet="0123456789０１２３４５６７８９EGHX+-— 法定代表人当事人张明李华（）", max_size=40))
 def test_the_cheap_first_look_never_skips_what_the_detector_would_find(text: str) -> None:
-    from xinyong.domain.personal_data import _may_hold
+    from xinyong.domain.subjects.personal_data import _may_hold
 
     if find(text):
         assert _may_hold(text, ())

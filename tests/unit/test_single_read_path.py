@@ -1,18 +1,18 @@
 """One approved way to read credit records (like Zulip's rule against fetching messages directly).
 
-Credit records are read only through ``xinyong.services.access``, which decides per record and per
+Credit records are read only through ``xinyong.services.disclosure.access``, which decides per record and per
 viewer and writes the inquiry log. This test fails when any other module under ``src/xinyong`` touches
 the ``records`` or ``record_versions`` tables: by importing the ``Record`` / ``RecordVersion`` models,
 by reaching the tables through the metadata (``Base.metadata.tables["records"]``, ``Table("records")``),
 or by naming them in SQL text.
 
-Allowed: ``services/access.py`` (the reads), ``services/ingest.py`` (the writes, and the current
+Allowed: ``services/disclosure/access.py`` (the reads), ``services/aggregation/ingest.py`` (the writes, and the current
 version it must lock to write a correction), the store's models and migrations, and the maintenance
 modules listed in ``MAINTENANCE`` with the reason each may.
 
 Good::
 
-    from xinyong.services import access
+    from xinyong.services.disclosure import access
     result = access.inquire(platform, actor, subject_ref=uscc, mode="lawful_disclosure")
 
 Bad::
@@ -35,8 +35,8 @@ import xinyong
 
 PACKAGE = Path(xinyong.__file__).resolve().parent
 ALLOWED = {
-    "services/access.py": "the one access policy: every read of credit records",
-    "services/ingest.py": "aggregation writes records and versions (and locks the current version)",
+    "services/disclosure/access.py": "the one access policy: every read of credit records",
+    "services/aggregation/ingest.py": "aggregation writes records and versions (and locks the current version)",
 }
 ALLOWED_PREFIXES = ("store/models/", "store/migrations/")
 MAINTENANCE: dict[str, str] = {
@@ -138,7 +138,7 @@ def test_credit_records_are_read_only_through_the_access_policy() -> None:
         for hit in violations(path.read_text(encoding="utf-8")):
             offenders.append(f"src/xinyong/{relative}:{hit}")
     assert not offenders, (
-        "Credit records are read only through xinyong.services.access (inquire, explain, public_listing), "
+        "Credit records are read only through xinyong.services.disclosure.access (inquire, explain, public_listing), "
         "which decides what the caller may see and logs the inquiry. These modules touch the records tables "
         "directly:\n  " + "\n  ".join(offenders)
         + "\nRead through services.access instead; a maintenance module that must touch the tables goes "

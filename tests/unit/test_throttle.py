@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from xinyong.domain.clock import FixedClock
-from xinyong.services.throttle import ClockStorage, SignInThrottle
+from xinyong.domain.platform.clock import FixedClock
+from xinyong.services.identity.throttle import ClockStorage, SignInThrottle
 
 
 def test_parallel_attempts_take_at_most_the_limit() -> None:

@@ -11,9 +11,7 @@ from datetime import date
 
 import pytest
 
-from xinyong.domain.catalog import CatalogItemSpec, item_from_dict
-from xinyong.domain.identifiers import citizen_id_check_character, uscc_check_character
-from xinyong.domain.validation import (
+from xinyong.domain.aggregation.validation import (
     AggregationLaw,
     CategoryMatcher,
     Cited,
@@ -23,6 +21,8 @@ from xinyong.domain.validation import (
     ValidRecord,
     content_digest,
 )
+from xinyong.domain.catalog.items import CatalogItemSpec, item_from_dict
+from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc_check_character
 
 TODAY = date(2026, 3, 18)
 USCC = "91620100MA00000000"[:17]
@@ -306,8 +306,7 @@ def test_category_matcher_finds_synonyms_in_both_languages(text: str, found: set
 def test_remembered_answers_are_the_answers_and_memory_stays_bounded():
     """The matcher remembers recent texts of a bulk file; a remembered answer must be the same answer,
     and a file of a million distinct values must not grow the memory without bound."""
-    from xinyong.domain import validation
-
+    from xinyong.domain.aggregation import validation
     matcher = CategoryMatcher.from_vocabulary(VOCABULARY)
     texts = ["拖欠工资", "Religion", "2026-01-01", "12,000", "宗教信仰：无", "blood_type", "", "普通文本"]
     first = [matcher.find(t) for t in texts]

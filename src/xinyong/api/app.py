@@ -17,7 +17,7 @@ from xinyong.api.errors import install_error_handlers
 from xinyong.api.origin import CookieWritesNeedOrigin
 from xinyong.api.responses import JSONResponse
 from xinyong.api.security import SecureResponses
-from xinyong.services.platform import Platform
+from xinyong.services.platform.bootstrap import Platform
 
 # Routes are matched in this order, one by one: the inquiry router, whose subject inquiry is the
 # busiest route of the platform, comes right after the health check (no two routers share a path).
@@ -50,8 +50,7 @@ async def sign_quiet_ledger_tail(platform: Platform) -> None:
     """Every little while, sign the ledger's head if entries came after the last checkpoint and it is
     ``XINYONG_LEDGER_CHECKPOINT_SECONDS`` old (appends check this too, but a quiet tail appends nothing)."""
     from xinyong.logging import get_logger
-    from xinyong.services import ledger
-
+    from xinyong.services.audit import ledger
     seconds = platform.settings.ledger_checkpoint_seconds
     pause = min(60.0, max(1.0, seconds / 4))
     while True:

@@ -16,9 +16,9 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from xinyong.domain.actors import Actor, Role
-from xinyong.services.access import Who
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.disclosure.access import Who
+from xinyong.services.platform.bootstrap import Platform
 
 SESSION_COOKIE = "xy_session"
 _CALLERS = "xinyong.callers"        # session.info: the callers already found in this transaction
@@ -89,8 +89,7 @@ async def deferred_actor(request: Request, platform: Platform = Depends(get_plat
 def _resolve_caller(platform: Platform, token: str | None, cookie: str | None) -> Caller:
     """The caller behind a bearer token or a portal session cookie (database lookups). A user token,
     the common case, is read on a read-only connection (on SQLite: beside a writer, not after it)."""
-    from xinyong.services import auth
-
+    from xinyong.services.identity import accounts as auth
     if not token and not cookie:
         return Caller(PUBLIC)
     if token:
@@ -105,8 +104,8 @@ def _resolve_in(session: Session, platform: Platform, token: str | None, cookie:
     """The caller behind the credentials, read in ``session``: a user's token, a providing unit's token
     (an unknown, revoked or expired token is refused with 401), else the portal session, else the
     public."""
-    from xinyong.services import auth
-    from xinyong.services.platform import UnitOfWork
+    from xinyong.services.identity import accounts as auth
+    from xinyong.services.platform.bootstrap import UnitOfWork
 
     if token:
         holder = auth.holder_on(session.connection(), token, platform.clock.now())
@@ -125,7 +124,7 @@ def _resolve_in(session: Session, platform: Platform, token: str | None, cookie:
 
 def _unit_for_token(session, token: str, now: datetime) -> str | None:  # type: ignore[no-untyped-def]
     try:
-        from xinyong.services import units
+        from xinyong.services.identity import units
     except ImportError:  # pragma: no cover - units arrive with the catalog
         return None
     try:

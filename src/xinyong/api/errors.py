@@ -37,7 +37,7 @@ def error_response(status: int, field: str | None, reason: str, zh: str, en: str
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    from xinyong.services.subjects import SubjectError
+    from xinyong.services.subjects.registry import SubjectError
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -43,7 +43,7 @@ SUBCOMMANDS = {
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -83,7 +83,7 @@ def demo(
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Load demonstration data: subjects, catalog, providing units and records for the jurisdiction."""
-    from xinyong.services.demo import load_demo
+    from xinyong.services.demo.loader import load_demo
 
     platform = _platform()
     platform.migrate()
@@ -91,8 +91,7 @@ def demo(
     if not summary.get("skipped"):
         # Sign the demo's ledger head at once, so the published checkpoints and the anchor file show
         # one from the start (the server signs later heads itself).
-        from xinyong.services import anchors, ledger
-
+        from xinyong.services.audit import anchors, ledger
         key = ledger.load_or_create_signing_key(ledger.key_path(platform.settings.data_dir))
         with platform.sessions.begin() as session:
             made = ledger.checkpoint(session, key, at=platform.clock.now())
@@ -106,7 +105,7 @@ def demo(
         accounts = summary.pop("accounts", [])
         console.print(f"[green]Demo data loaded[/green]: {summary}")
         if accounts:
-            from xinyong.services.demo import demo_password
+            from xinyong.services.demo.loader import demo_password
 
             console.print(f"Demo accounts 演示账户 (password 密码 [bold]{demo_password()}[/bold]): "
                           + ", ".join(accounts) + " — sign in at /login")

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from xinyong.domain.ledger import LedgerError, VerifyReport
+from xinyong.domain.audit.ledger import LedgerError, VerifyReport
 
 app = typer.Typer(
     help="Audit ledger 审计账本: verify the hash chain and its signed checkpoints; checkpoint on demand.",
@@ -39,7 +39,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead 
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -115,8 +115,7 @@ def verify(
     Exit code 0 when intact, 1 when a problem is found (the first bad entry is printed), 2 on a usage
     error.
     """
-    from xinyong.services import anchors, ledger
-
+    from xinyong.services.audit import anchors, ledger
     platform = _platform()
     keys_dir = platform.settings.data_dir / "keys"
     try:
@@ -182,16 +181,14 @@ def verify(
 @app.command("checkpoint")
 def checkpoint(as_json: bool = JSON_OPTION) -> None:
     """Sign the ledger's current head now and keep a copy outside the database (the anchor)."""
-    from xinyong.services import ledger
-
+    from xinyong.services.audit import ledger
     platform = _platform()
     data_dir = platform.settings.data_dir
     try:
         key = ledger.load_or_create_signing_key(ledger.key_path(data_dir))
     except (OSError, ValueError, LedgerError) as exc:
         _usage(f"cannot read or create the signing key: {exc}", f"无法读取或创建签名密钥：{exc}", as_json)
-    from xinyong.services import anchors
-
+    from xinyong.services.audit import anchors
     try:
         # After the commit, the checkpoint is kept in the anchor file and sent to the witnesses.
         with platform.sessions.begin() as session:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.domain import catalog as dc
+from xinyong.domain.catalog import items as dc
 
 app = typer.Typer(help="Catalog 信用信息目录: the items in force, versions and their history.",
                   no_args_is_help=True)
@@ -22,7 +22,7 @@ console = Console()
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -64,8 +64,7 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The catalog in force on a date: each item with its category, disclosure, article and units."""
-    from xinyong.services import catalog
-
+    from xinyong.services.catalog import versions as catalog
     platform = _platform()
     jurisdiction = jurisdiction or platform.jurisdiction
     day = _on(on, platform)
@@ -97,8 +96,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """One catalog version in full (items, comments, assessments), or one item of it."""
-    from xinyong.services import catalog
-
+    from xinyong.services.catalog import versions as catalog
     platform = _platform()
     jurisdiction = jurisdiction or platform.jurisdiction
     with platform.sessions() as session:
@@ -169,8 +167,7 @@ def history(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Every catalog version, oldest first, with its state and the dates it was in force."""
-    from xinyong.services import catalog
-
+    from xinyong.services.catalog import versions as catalog
     platform = _platform()
     jurisdiction = jurisdiction or platform.jurisdiction
     with platform.sessions() as session:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.domain.actors import Actor
+from xinyong.domain.identity.actors import Actor
 
 app = typer.Typer(help="Duty purposes 依职责查询事项: what each department registered it inquires for, by duty.",
                   no_args_is_help=True)
@@ -19,7 +19,7 @@ OPERATOR = Actor.system("cli")
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -37,8 +37,7 @@ def list_purposes(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List registered duty purposes (in force, or with --all every registration)."""
-    from xinyong.services import duty_purposes
-
+    from xinyong.services.disclosure import duty_purposes
     platform = _platform()
     with platform.sessions() as session:
         views = duty_purposes.listing(session, platform.clock.today(), organisation=organisation,
@@ -64,8 +63,7 @@ def register(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Register a duty purpose for a department, in force from today."""
-    from xinyong.services import duty_purposes
-
+    from xinyong.services.disclosure import duty_purposes
     try:
         with _platform().unit_of_work(OPERATOR) as uow:
             view = duty_purposes.register(uow, organisation=organisation, key=key, duty=duty,
@@ -85,8 +83,7 @@ def withdraw(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Withdraw a department's duty purpose from today."""
-    from xinyong.services import duty_purposes
-
+    from xinyong.services.disclosure import duty_purposes
     try:
         with _platform().unit_of_work(OPERATOR) as uow:
             view = duty_purposes.withdraw(uow, organisation=organisation, key=key)

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 
 app = typer.Typer(help="Submission batches 报送批次: status, error reports, verification.",
                   no_args_is_help=True)
@@ -28,7 +28,7 @@ OPERATOR = Actor(Role.operator, "cli")
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -71,8 +71,7 @@ def import_file(
     The import is all or nothing: interrupted, it leaves nothing behind and can simply be run again;
     run again after success, it stores nothing new and prints the same summary.
     """
-    from xinyong.services import ingest
-
+    from xinyong.services.aggregation import ingest
     if not file.is_file():
         err.print(f"[red]找不到文件 {file}[/red] / no such file: {file}")
         raise typer.Exit(2)
@@ -106,8 +105,7 @@ def import_file(
 def show(batch: int = typer.Argument(..., help="The batch number."),
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Status, counts, verification due date and the first errors of a batch."""
-    from xinyong.services import ingest
-
+    from xinyong.services.aggregation import ingest
     platform = _platform()
     with platform.sessions() as session:
         try:
@@ -127,8 +125,7 @@ def errors(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the report."),
 ) -> None:
     """Write a batch's rejected rows (row, field, reason code, messages) as CSV or XLSX for the unit."""
-    from xinyong.services import files, ingest
-
+    from xinyong.services.aggregation import files, ingest
     if fmt not in ("csv", "xlsx"):
         err.print("--format 须为 csv 或 xlsx / --format must be csv or xlsx")
         raise typer.Exit(2)
@@ -148,8 +145,7 @@ def errors(
 def verify(batch: int = typer.Argument(..., help="The batch number."),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Record that the platform verified a batch (``aggregation.verify``); says whether it was on time."""
-    from xinyong.services import ingest
-
+    from xinyong.services.aggregation import ingest
     try:
         summary = ingest.verify_batch(_platform(), OPERATOR, batch).to_dict()
     except ingest.SubmissionError as exc:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.domain.actors import Actor
+from xinyong.domain.identity.actors import Actor
 
 app = typer.Typer(help="Inquiry log 查询记录: who looked at a subject's information, and the "
                   "retention sweep.", no_args_is_help=True)
@@ -17,15 +17,14 @@ CLI = Actor.system("cli")
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
 
 def _subject_id(platform, subject: str) -> int | None:  # type: ignore[no-untyped-def]
-    from xinyong.domain.identifiers import check_identifier
-    from xinyong.services import subjects
-
+    from xinyong.domain.subjects.identifiers import check_identifier
+    from xinyong.services.subjects import registry as subjects
     with platform.unit_of_work(CLI) as uow:
         if subject.isdigit() and len(subject) <= 12:
             row = subjects.get(uow, int(subject))
@@ -45,7 +44,7 @@ def log(
 ) -> None:
     """Every inquiry into SUBJECT: when, who (role, organisation, principal), mode, purpose,
     authorization, records returned, or the reason it was refused."""
-    from xinyong.services.inquiry_log import subject_inquiries
+    from xinyong.services.disclosure.inquiry_log import subject_inquiries
 
     platform = _platform()
     subject_id = _subject_id(platform, subject)
@@ -73,7 +72,7 @@ def log(
 def purge(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Delete inquiry log entries past ``inquiry_log.retention`` (years, per rule file); nothing where the
     retention is unlimited or not provided. The purge is recorded in the audit ledger."""
-    from xinyong.services.inquiry_log import purge_expired_logs
+    from xinyong.services.disclosure.inquiry_log import purge_expired_logs
 
     result = purge_expired_logs(_platform(), CLI)
     if as_json:

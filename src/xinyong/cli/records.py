@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.domain.actors import Actor
-from xinyong.domain.personal_data import FOUND_LABELS, Found
+from xinyong.domain.identity.actors import Actor
+from xinyong.domain.subjects.personal_data import FOUND_LABELS, Found
 
 app = typer.Typer(help="Stored records 信用记录: checks over every record (personal data in free text).",
                   no_args_is_help=True)
@@ -25,8 +25,8 @@ def scan_personal_data(
     numbers and names written into its text fields (as intake refuses them since this check exists).
     Reports where (record, item, field) and what kind, never the value; the totals go to the audit
     ledger. Exit 0 when nothing is found, 1 when something is."""
-    from xinyong.services.access import scan_personal_data as scan
-    from xinyong.services.platform import Platform
+    from xinyong.services.disclosure.access import scan_personal_data as scan
+    from xinyong.services.platform.bootstrap import Platform
 
     result = scan(Platform.from_settings(), CLI)
     if as_json:

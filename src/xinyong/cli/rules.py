@@ -19,10 +19,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text as RichText
 
-from xinyong.domain.calendar import CalendarDataError, UnknownYearError
-from xinyong.domain.clock import business_tz
+from xinyong.domain.platform.clock import business_tz
+from xinyong.domain.rulebook.calendar import CalendarDataError, UnknownYearError
 from xinyong.rules import RuleError, RuleFileError, RuleValue, describe
-from xinyong.services.rules import (
+from xinyong.services.rulebook.rules import (
     DeadlineAnswer,
     InputError,
     compute_deadline,
@@ -426,12 +426,12 @@ def calendar(
 ) -> None:
     """Which years the working-day calendar covers, and by what (the package's year data or an operator
     file and its notice); from 1 November, a warning when next year's holiday notice is not loaded."""
-    from xinyong.services.calendars import CalendarStatus, calendar_status
+    from xinyong.services.rulebook.calendars import CalendarStatus, calendar_status
 
     def run() -> CalendarStatus:
         today = _date_option(on, "on")
         if today is None:
-            from xinyong.services.platform import Platform
+            from xinyong.services.platform.bootstrap import Platform
 
             today = Platform.from_settings().clock.today()
         return calendar_status(default_calendar(), today)

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.domain.actors import Actor
+from xinyong.domain.identity.actors import Actor
 
 app = typer.Typer(help="Providing units 信息提供单位: register, grant catalog items, issue and revoke "
                        "tokens.",
@@ -25,7 +25,7 @@ CLI_ACTOR = Actor.system("cli")
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -42,8 +42,7 @@ def _echo_json(data: Any) -> None:
 @app.command("list")
 def list_units(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Every providing unit with its kind, granted items and live tokens."""
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     with _platform().sessions() as session:
         found = units.list_units(session)
     if as_json:
@@ -73,8 +72,7 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Register a providing unit."""
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     try:
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             view = units.register_unit(uow, code=code, name_zh=name, name_en=name_en, kind=kind,
@@ -95,8 +93,7 @@ def grant(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Allow (or with --revoke, stop) a unit submitting catalog items."""
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     try:
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             view = None
@@ -120,8 +117,7 @@ def token_issue(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the token included)."),
 ) -> None:
     """Issue a token for the unit. It is printed this once and cannot be shown again."""
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     try:
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             issued = units.issue_token(uow, code, label=label, scopes=scopes or None)
@@ -140,8 +136,7 @@ def token_revoke(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Revoke a token: it authenticates nothing from now on."""
-    from xinyong.services import units
-
+    from xinyong.services.identity import units
     try:
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             view = units.revoke_token(uow, credential_id)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 
 app = typer.Typer(help="Accounts 用户: create users with a role, issue and revoke API tokens, resolve a disputed "
                   "real-name binding.", no_args_is_help=True)
@@ -20,7 +20,7 @@ ADMIN = Actor.system("cli")
 
 
 def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform import Platform
+    from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
 
@@ -41,8 +41,7 @@ def add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an account with a role (operator, duty_department, competent_department, …)."""
-    from xinyong.services import auth
-
+    from xinyong.services.identity import accounts as auth
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             user = auth.create_user(uow, username=username, role=role, password=password, organisation=organisation)
@@ -59,7 +58,7 @@ def token(username: str = typer.Argument(...), label: str = typer.Option("", hel
                                            "must be later than now."),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Issue an API token for USERNAME. The token is printed once and never stored in clear."""
-    from xinyong.services import auth
+    from xinyong.services.identity import accounts as auth
     from xinyong.store.models.auth import User
 
     expires_at = None
@@ -84,8 +83,7 @@ def token(username: str = typer.Argument(...), label: str = typer.Option("", hel
 @app.command("revoke-token")
 def revoke_token(token_id: int = typer.Argument(..., help="The token's id.")) -> None:
     """Revoke an API token at once."""
-    from xinyong.services import auth
-
+    from xinyong.services.identity import accounts as auth
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             auth.revoke_token(uow, token_id)
@@ -103,8 +101,7 @@ def unbind(username: str = typer.Argument(..., help="The account whose real-name
     """Resolve a disputed real-name binding: USERNAME is no longer bound to its credit subject and is an
     unverified personal account again; the person then verifies the right account. Recorded in the
     audit ledger with the reason."""
-    from xinyong.services import auth
-
+    from xinyong.services.identity import accounts as auth
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             done = auth.unbind(uow, username, reason=reason)
@@ -124,8 +121,7 @@ def institution_add(
     filed_on: str = typer.Option(..., "--filed-on", help="YYYY-MM-DD"),
 ) -> None:
     """Register a credit service institution's permit or filing."""
-    from xinyong.services import institutions
-
+    from xinyong.services.identity import institutions
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             row = institutions.register(uow, code=code, name=name, filing_kind=filing_kind,
@@ -146,8 +142,7 @@ def institution_agreement(
     valid_until: str = typer.Option(..., "--until"),
 ) -> None:
     """Record the agreement under which an institution may use public credit information."""
-    from xinyong.services import institutions
-
+    from xinyong.services.identity import institutions
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             row = institutions.add_agreement(uow, code, number=number, scope=scope, purposes=purposes,

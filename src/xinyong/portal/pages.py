@@ -44,18 +44,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from xinyong import __version__
-from xinyong.domain.access import Mode
-from xinyong.domain.actors import CITIZEN_ROLES, Actor, Role
-from xinyong.domain.catalog import CATEGORY_LABELS, DISCLOSURE_LABELS, ORIGIN_LABELS, CatalogItemSpec, display_rules
-from xinyong.domain.clock import business_tz
-from xinyong.domain.identifiers import IdentifierKind, check_identifier, mask_identifier
+from xinyong.domain.catalog.items import (
+    CATEGORY_LABELS,
+    DISCLOSURE_LABELS,
+    ORIGIN_LABELS,
+    CatalogItemSpec,
+    display_rules,
+)
+from xinyong.domain.disclosure.policy import Mode
+from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Role
+from xinyong.domain.platform.clock import business_tz
+from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier, mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError
 from xinyong.rules.model import UNIT_WORDS, Span
-from xinyong.services import access, auth, authorizations, inquiry_log, public, units
-from xinyong.services import catalog as catalog_service
-from xinyong.services.platform import Platform, UnitOfWork
+from xinyong.services.catalog import versions as catalog_service
+from xinyong.services.disclosure import access, authorizations, inquiry_log, public
+from xinyong.services.identity import accounts as auth
+from xinyong.services.identity import units
+from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[regulation_context])

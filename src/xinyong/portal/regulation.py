@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
-from xinyong.services import overview
+from xinyong.services.platform import overview
 
 
 def regulation_context(request: Request) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from xinyong import __version__
-from xinyong.domain.identifiers import check_identifier, mask_identifier
+from xinyong.domain.subjects.identifiers import check_identifier, mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.pages import router as pages_router
 from xinyong.portal.regulation import regulation_context
-from xinyong.services import overview
-from xinyong.services.platform import Platform
+from xinyong.services.platform import overview
+from xinyong.services.platform.bootstrap import Platform
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[regulation_context])

@@ -1,7 +1,7 @@
 """Reading the calendar data: the business time zone and the operator's year files (see
 ``calendar/README.md``).
 
-The domain does no I/O: ``xinyong.domain.clock`` and ``xinyong.domain.calendar`` receive what is read
+The domain does no I/O: ``xinyong.domain.platform.clock`` and ``xinyong.domain.rulebook.calendar`` receive what is read
 here as plain data (a zone, mappings). The files are parsed by the one strict YAML reader of the rule
 files (:func:`xinyong.rules.loader.read_yaml`: duplicate keys refused, every problem at its line).
 Problems raise :class:`RuleFileError` naming the file; the services turn them into the calendar's

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from xinyong.domain.clock import SystemClock
+from xinyong.domain.platform.clock import SystemClock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field
 from xinyong.api.deps import get_platform
 from xinyong.api.errors import ErrorBody, error_response
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.ledger import Checkpoint
-from xinyong.services import anchors, ledger
-from xinyong.services.platform import Platform
+from xinyong.domain.audit.ledger import Checkpoint
+from xinyong.services.audit import anchors, ledger
+from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -8,9 +8,9 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from xinyong.api.deps import SESSION_COOKIE, Caller, current_caller, get_platform
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import auth
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.identity import accounts as auth
+from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.auth import User
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])

@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field
 
 from xinyong.api.deps import Caller, RowId, current_caller, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
-from xinyong.domain.actors import Role
-from xinyong.domain.catalog import (
+from xinyong.domain.catalog.items import (
     CatalogError,
     Category,
     CommentStance,
@@ -34,8 +33,9 @@ from xinyong.domain.catalog import (
     VersionState,
     item_to_dict,
 )
-from xinyong.services import catalog
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Role
+from xinyong.services.catalog import versions as catalog
+from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 from xinyong.api.deps import current_actor, get_platform
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import duty_purposes
-from xinyong.services.platform import Platform
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.disclosure import duty_purposes
+from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/duty-purposes", tags=["duty purposes"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"model": ErrorBody},

@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from xinyong.api.deps import get_platform
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.calendar import CalendarDataError
-from xinyong.services.calendars import notice_warning
-from xinyong.services.platform import Platform
+from xinyong.domain.rulebook.calendar import CalendarDataError
+from xinyong.services.platform.bootstrap import Platform
+from xinyong.services.rulebook.calendars import notice_warning
 
 router = APIRouter(tags=["health"])
 

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from xinyong.api.deps import current_actor, deferred_actor, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.access import REQUEST_FIELD, Mode
-from xinyong.domain.actors import Actor, Role
-from xinyong.services import access, authorizations, inquiry_log, public
-from xinyong.services.platform import Platform
+from xinyong.domain.disclosure.policy import REQUEST_FIELD, Mode
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.disclosure import access, authorizations, inquiry_log, public
+from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(tags=["inquiry"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"model": ErrorBody},

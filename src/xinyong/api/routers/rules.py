@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from xinyong.api.errors import ErrorBody, error_response
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.calendar import CalendarDataError, UnknownYearError, WorkingDayCalendar
+from xinyong.domain.rulebook.calendar import CalendarDataError, UnknownYearError, WorkingDayCalendar
 from xinyong.rules import (
     NoValueInForce,
     Rulebook,
@@ -22,7 +22,7 @@ from xinyong.rules import (
     RuleNotProvided,
     UnknownJurisdiction,
 )
-from xinyong.services.rules import (
+from xinyong.services.rulebook.rules import (
     InputError,
     UnknownDuty,
     compute_deadline,

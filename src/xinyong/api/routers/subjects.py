@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from xinyong.domain.identifiers import IdentifierKind, check_identifier
+from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 
 router = APIRouter(prefix="/api/v1/identifiers", tags=["subjects"])
 

@@ -30,10 +30,11 @@ from starlette.background import BackgroundTask
 from xinyong.api.deps import RowId, caller_of, get_platform
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Role
 from xinyong.rules.loader import load_vocabulary
-from xinyong.services import files, ingest, units
-from xinyong.services.platform import Platform
+from xinyong.services.aggregation import files, ingest
+from xinyong.services.identity import units
+from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
 

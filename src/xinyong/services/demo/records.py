@@ -1,0 +1,62 @@
+"""Demo step: a providing unit's submissions, in every bulk format, through the ordinary import.
+
+``demo/files/`` holds what the demo market regulator submits: ``registrations.xlsx`` (registrations),
+``penalties.csv`` (UTF-8: administrative penalties), ``permits-gb18030.csv`` (GB18030, Chinese column
+labels: administrative permits) and ``corrections.jsonl`` (a correction with its reason, one without,
+an unchanged row, a malformed line). Each file mixes good rows with rows that show a rejection reason
+(``demo/files/README.md`` lists them); which of those are refused depends on the regulation in
+force — a forbidden-data or simplified-procedure row is refused only where the rule file has the rule.
+
+The written notices the penalty rows cite (``aggregation.prior_notice``) are recorded first, as a unit
+would. A newcomer sees
+the result with ``xinyong batches show 1`` … and ``xinyong batches errors N -o errors.csv``, or imports a
+file again by hand: ``xinyong import src/xinyong/demo/files/penalties.csv --unit market-regulation``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from typing import Any
+
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.services.aggregation import ingest
+from xinyong.services.identity import units
+from xinyong.services.platform.bootstrap import Platform
+
+UNIT = "market-regulation"
+FILES = ("registrations.xlsx", "penalties.csv", "permits-gb18030.csv", "corrections.jsonl")
+NOTICES = (  # (identifier, subject name, reference): the written notices before delivery (aggregation.prior_notice)
+    ("91500000MA5U0AB10L", "示范建设工程有限公司", "示市监告〔2025〕1号"),
+    ("91500103MA60XY2K06", "示范食品贸易有限公司", "示市监告〔2025〕2号"),
+    ("510107197811213459", "王芳", "示市监告〔2025〕3号"),
+)
+NOTICES_SERVED_ON = date(2025, 6, 1)
+
+
+def load_records(platform: Platform) -> dict[str, Any]:
+    """Record the demo notices and import the demo files for the demo unit (if the catalog step made it)."""
+    with platform.sessions() as session:
+        try:
+            units.get_unit(session, UNIT)
+        except units.UnitNotFound:
+            return {"records_note": f"no demo unit {UNIT}: no demo submissions"}
+    actor = Actor(Role.providing_unit, "demo", UNIT)
+    for identifier, name, reference in NOTICES:
+        try:
+            with platform.unit_of_work(actor) as uow:
+                ingest.record_prior_notice(uow, unit_code=UNIT, identifier=identifier, subject_name=name,
+                                           item_code="admin_penalty", reference=reference,
+                                           served_on=NOTICES_SERVED_ON)
+        except ingest.SubmissionError as exc:
+            if exc.code != "duplicate":
+                raise
+    summary = {"batches": 0, "records_accepted": 0, "rows_rejected": 0}
+    folder = resources.files("xinyong.demo").joinpath("files")
+    for name in FILES:
+        with resources.as_file(folder.joinpath(name)) as path:
+            batch = ingest.import_file(platform, actor, UNIT, path, filename=name)
+        summary["batches"] += 1
+        summary["records_accepted"] += batch.accepted
+        summary["rows_rejected"] += batch.rejected
+    return summary

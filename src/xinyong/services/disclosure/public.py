@@ -1,0 +1,188 @@
+"""What the public pages show: organisation lookup, double publicity, the published catalogs.
+
+Every credit record here is read through ``services.access`` in ``lawful_disclosure`` mode, so the
+policy decides and the inquiry log records it. Natural persons never appear: the lookup finds
+organisations only (a natural person's identifier or name finds nothing), and the policy refuses a
+natural person's records to the public (``disclosure.natural_person_public``; the baseline elsewhere).
+
+Double publicity (“双公示”): administrative permit and penalty decisions are published online within
+7 working days of the decision (State Council 2016 No. 33, rule ``double_publicity.publish``). Each
+entry carries the decision date, the day the platform received it, the publication due date counted
+by the working-day calendar, and whether it was on time — where the regulation in force provides the
+rule; otherwise the due date is left empty rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from xinyong.domain.catalog.items import CatalogItemSpec
+from xinyong.domain.disclosure.policy import Mode
+from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.rulebook.calendar import UnknownYearError
+from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
+from xinyong.rules.errors import NoValueInForce, RuleNotProvided
+from xinyong.services.disclosure import access
+from xinyong.services.platform.bootstrap import Platform
+from xinyong.store.models.subjects import Subject, SubjectIdentifier
+
+PUBLIC = Actor(Role.public, "anonymous")
+NATURAL_PERSON = "natural_person"
+PUBLICITY_KINDS = ("permit", "penalty")
+MAX_HITS = 50
+
+
+class PublicQueryError(ValueError):
+    def __init__(self, field: str, reason: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.field, self.reason, self.message_zh, self.message_en = field, reason, message_zh, message_en
+        self.status = 422
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
+                "message_en": self.message_en}
+
+
+@dataclass(frozen=True)
+class OrganisationHit:
+    id: int
+    kind: str
+    name: str
+    uscc: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "name": self.name, "uscc": self.uscc}
+
+
+def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[OrganisationHit]:
+    """Organisations (legal persons, unincorporated organisations, state organs) by USCC or by part of
+    their name. Natural persons are never found, by name or by identifier."""
+    q = " ".join((q or "").split())
+    if len(q) < 2 or len(q) > 100:
+        raise PublicQueryError("q", "query_length", "请输入 2 至 100 个字符的名称或统一社会信用代码",
+                               "give 2 to 100 characters of a name or a Unified Social Credit Code")
+    limit = max(1, min(int(limit), MAX_HITS))
+    check = check_identifier(q, today=platform.clock.today())
+    uscc = select(SubjectIdentifier.value).where(SubjectIdentifier.subject_id == Subject.id,
+                                                 SubjectIdentifier.kind == IdentifierKind.uscc.value) \
+        .limit(1).scalar_subquery()
+    stmt = select(Subject.id, Subject.kind, Subject.display_name, uscc.label("uscc")) \
+        .where(Subject.kind != NATURAL_PERSON)
+    if check.valid and check.kind is IdentifierKind.uscc:
+        stmt = stmt.where(Subject.id.in_(select(SubjectIdentifier.subject_id).where(
+            SubjectIdentifier.kind == IdentifierKind.uscc.value,
+            SubjectIdentifier.value == check.identifier)))
+    elif check.valid:
+        return []          # a personal identifier: natural persons are not looked up here
+    else:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Subject.display_name.like(pattern, escape="\\"))
+    with platform.sessions() as session:
+        rows = session.execute(stmt.order_by(Subject.display_name, Subject.id).limit(limit)).all()
+    return [OrganisationHit(r.id, r.kind, r.display_name, r.uscc) for r in rows]
+
+
+def organisation_records(platform: Platform, ref: str | int, actor: Actor = PUBLIC) -> access.InquiryResult:
+    """An organisation's public credit information: an inquiry in ``lawful_disclosure`` mode."""
+    return access.inquire(platform, actor, subject_ref=ref, mode=Mode.lawful_disclosure, channel="portal")
+
+
+def publicity_kind(item: CatalogItemSpec) -> str | None:
+    """``penalty`` for an administrative penalty item, ``permit`` for an administrative permit item."""
+    if item.penalty_item:
+        return "penalty"
+    if "permit" in item.code.split("_"):
+        return "permit"
+    return None
+
+
+@dataclass(frozen=True)
+class PublicityEntry:
+    kind: str
+    record: access.ServedRecord
+    organisation: access.SubjectSummary | None
+    decided_on: date | None
+    received_on: date | None
+    due: date | None
+    on_time: bool | None
+    cite: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def iso(d: date | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {"kind": self.kind, "record": self.record.to_dict(),
+                "organisation": self.organisation.to_dict() if self.organisation else None,
+                "decided_on": iso(self.decided_on), "received_on": iso(self.received_on),
+                "publication_due": iso(self.due), "on_time": self.on_time, "cite": self.cite}
+
+
+def _catalog_items(platform: Platform) -> list[CatalogItemSpec]:
+    from xinyong.services.catalog.versions import CatalogRefusal, published_catalog
+
+    with platform.sessions() as session:
+        try:
+            catalog = published_catalog(session, platform.jurisdiction, platform.clock.today())
+        except CatalogRefusal:
+            return []
+    return [i.spec for i in catalog.items]
+
+
+def publication_due(platform: Platform, decided_on: date | None) -> tuple[date | None, str | None]:
+    """The last day to publish a decision made on ``decided_on`` (double publicity), with its cite;
+    (None, None) where the regulation in force sets no such period or the calendar does not know the
+    year."""
+    if decided_on is None:
+        return None, None
+    try:
+        value = platform.rulebook.get(platform.jurisdiction).value("double_publicity.publish", decided_on)
+    except (RuleNotProvided, NoValueInForce):
+        return None, None
+    try:
+        due = platform.calendar.due(decided_on, int(value.value), value.unit).due
+    except UnknownYearError:
+        return None, value.citation
+    return due, value.citation
+
+
+def double_publicity(platform: Platform, *, kind: str | None = None, limit: int = 50, offset: int = 0,
+                     actor: Actor = PUBLIC) -> list[PublicityEntry]:
+    """Administrative permits and penalties of organisations, newest first, as the public sees them."""
+    if kind is not None and kind not in PUBLICITY_KINDS:
+        raise PublicQueryError("kind", "kind_unknown", "类别须为 permit（行政许可）或 penalty（行政处罚）",
+                               "kind must be permit or penalty")
+    kinds = {i.code: publicity_kind(i) for i in _catalog_items(platform)}
+    codes = [code for code, k in kinds.items() if k is not None and (kind is None or k == kind)]
+    listing = access.public_listing(platform, actor, item_codes=codes, limit=limit, offset=offset)
+    out = []
+    for record in listing.records:
+        due, cite = publication_due(platform, record.decision_date)
+        on_time = None if due is None or record.received_on is None else record.received_on <= due
+        out.append(PublicityEntry(kinds.get(record.item_code) or "", record,
+                                  listing.subjects.get(record.subject_id), record.decision_date,
+                                  record.received_on, due, on_time, cite))
+    return out
+
+
+def catalog_in_force(platform: Platform) -> dict[str, Any] | None:
+    """The catalog in force today as published (items, their elements and providing units)."""
+    from xinyong.services.catalog.versions import CatalogRefusal, published_catalog
+
+    with platform.sessions() as session:
+        try:
+            return published_catalog(session, platform.jurisdiction, platform.clock.today()).to_dict()
+        except CatalogRefusal:
+            return None
+
+
+def catalog_versions(platform: Platform) -> list[dict[str, Any]]:
+    """Every catalog version that took effect (in force or superseded), newest first."""
+    from xinyong.services.catalog.versions import IN_FORCE_STATES, list_versions
+
+    with platform.sessions() as session:
+        versions = list_versions(session, platform.jurisdiction)
+    return [v.to_dict() for v in reversed(versions) if v.state.value in IN_FORCE_STATES]
