@@ -18,6 +18,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xinyong.api.responses import JSONResponse
+from xinyong.domain.platform.refusal import Refusal
 
 
 class ErrorDetail(BaseModel):
@@ -54,6 +55,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _subject(_request: Request, exc: SubjectError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": exc.to_dict()})
 
+    @app.exception_handler(Refusal)
+    async def _refusal(request: Request, exc: Refusal) -> Response:
+        return refusal_response(request, exc)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _framework_error(request, exc)
@@ -66,6 +71,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_middleware(RefuseNulCharacters)
     _document_error_shape(app)
+
+
+def refusal_response(request: Request, exc: Refusal) -> Response:
+    """The one answer to a refusal: the error shape under ``/api/`` (with the refusal's status and
+    headers), a page in the visitor's language elsewhere."""
+    if not request.url.path.startswith("/api/"):
+        from xinyong.portal.routes import refusal_page
+
+        return refusal_page(request, exc)
+    return JSONResponse(status_code=exc.status, content={"detail": exc.to_dict()}, headers=exc.headers or None)
 
 
 def database_unavailable(request: Request, exc: Exception) -> Response:

@@ -135,10 +135,16 @@ app.add_typer(importlib.import_module("xinyong.cli.users").institutions_app, nam
 
 
 def main() -> None:
+    from xinyong.domain.platform.refusal import Refusal
     from xinyong.settings import UnsafeDeployment
 
     try:
         app()
+    except Refusal as exc:
+        # A refusal no command caught itself: what and why, in both languages, without a traceback.
+        where = f"{exc.field}: " if exc.field else ""
+        typer.echo(f"{where}{exc.message_zh}\n{where}{exc.message_en}", err=True)
+        raise SystemExit(1) from None
     except UnsafeDeployment as exc:
         # A deployment that may not run (the demo verifier outside XINYONG_ENV=local): say which
         # setting and why, in both languages, without a traceback.

@@ -81,6 +81,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "Go back, reload the page and try again."},
     "csrf.nothing_changed": {"zh": "未作任何更改。", "en": "Nothing was changed."},
     "unavailable.title": {"zh": "服务暂时不可用", "en": "Temporarily unavailable"},
+    "refused.title": {"zh": "无法办理", "en": "Not possible"},
+    "refused.back": {"zh": "返回首页", "en": "Back to the home page"},
     "unavailable.message": {"zh": "数据库暂时无法访问，请稍后再试。",
                             "en": "The database cannot be reached right now. Please try again later."},
     "error.not_logged": {"zh": "查询记录无法写入，本次查询不予提供，请稍后再试。",

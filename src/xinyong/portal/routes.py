@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from xinyong import __version__
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import check_identifier, mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.pages import router as pages_router
@@ -54,6 +55,15 @@ def check_page(request: Request, identifier: str | None = Query(None, max_length
 def unavailable_page(request: Request) -> HTMLResponse:
     """The page of a database outage (503), in the visitor's language (``api.errors`` answers with it)."""
     return render(request, "unavailable.html", {}, status_code=503)
+
+
+def refusal_page(request: Request, refusal: Refusal) -> HTMLResponse:
+    """A refusal the page itself did not show beside its form: a page in the visitor's language with
+    what was refused and why, and a way back."""
+    response = render(request, "refused.html", {"refusal": refusal}, status_code=refusal.status)
+    for name, value in refusal.headers.items():
+        response.headers[name] = value
+    return response
 
 
 def mount_static(app: FastAPI) -> None:

@@ -1,5 +1,8 @@
-"""The platform's plain foundations: the injected clock and the business time zone (``clock``)."""
+"""The platform's plain foundations: the injected clock and the business time zone (``clock``); the one
+way every process refuses a request (``refusal``)."""
 
 from xinyong.domain.platform.clock import Clock, FixedClock, SystemClock, business_date, business_tz
+from xinyong.domain.platform.refusal import Refusal
 
-__all__ = ["Clock", "FixedClock", "SystemClock", "business_date", "business_tz"]
+__all__ = [
+    "Refusal","Clock", "FixedClock", "SystemClock", "business_date", "business_tz"]
