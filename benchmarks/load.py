@@ -118,7 +118,7 @@ def seed(url: str, data_dir: Path, jurisdiction: str, subjects: int, records: in
     import psycopg
     from sqlalchemy import func, insert, select
 
-    from xinyong.domain.aggregation.validation import content_digest
+    from xinyong.domain.aggregation.rows import content_digest
     from xinyong.domain.identity.actors import Actor, Role
     from xinyong.services.catalog import versions as catalog
     from xinyong.services.demo.catalog import load_catalog

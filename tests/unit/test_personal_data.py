@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_validation import GANSU, TODAY, USCC, Lookups, _item, penalty_row
 
-from xinyong.domain.aggregation.validation import RowError, RowValidator, ValidRecord
+from xinyong.domain.aggregation.rows import RowError, ValidRecord
+from xinyong.domain.aggregation.validation import RowValidator
 from xinyong.domain.catalog.items import CatalogError, PersonalData, check_item, field_from_dict, field_to_dict
 from xinyong.domain.disclosure.policy import mask_payload, personal_fields
 from xinyong.domain.subjects.identifiers import citizen_id_check_character

@@ -1,6 +1,6 @@
-"""Row validation (``domain.validation``): one case per refusal reason, each named after its article.
+"""Row validation (``domain.aggregation.validation``): one case per refusal reason, each named after its article.
 
-The law is given as plain rule values (the shapes ``services.ingest.law_in_force`` builds from the rule
+The law is given as plain rule values (the shapes ``services.aggregation.law.law_in_force`` builds from the rule
 files) so each case states exactly which rule decides it.
 """
 
@@ -11,16 +11,10 @@ from datetime import date
 
 import pytest
 
-from xinyong.domain.aggregation.validation import (
-    AggregationLaw,
-    CategoryMatcher,
-    Cited,
-    ItemRefusal,
-    RowError,
-    RowValidator,
-    ValidRecord,
-    content_digest,
-)
+from xinyong.domain.aggregation.categories import CategoryMatcher
+from xinyong.domain.aggregation.law import AggregationLaw, Cited
+from xinyong.domain.aggregation.rows import ItemRefusal, RowError, ValidRecord, content_digest
+from xinyong.domain.aggregation.validation import RowValidator
 from xinyong.domain.catalog.items import CatalogItemSpec, item_from_dict
 from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc_check_character
 
@@ -306,15 +300,15 @@ def test_category_matcher_finds_synonyms_in_both_languages(text: str, found: set
 def test_remembered_answers_are_the_answers_and_memory_stays_bounded():
     """The matcher remembers recent texts of a bulk file; a remembered answer must be the same answer,
     and a file of a million distinct values must not grow the memory without bound."""
-    from xinyong.domain.aggregation import validation
+    from xinyong.domain.aggregation import categories
     matcher = CategoryMatcher.from_vocabulary(VOCABULARY)
     texts = ["拖欠工资", "Religion", "2026-01-01", "12,000", "宗教信仰：无", "blood_type", "", "普通文本"]
     first = [matcher.find(t) for t in texts]
     assert [matcher.find(t) for t in texts] == first
     assert [CategoryMatcher.from_vocabulary(VOCABULARY).find(t) for t in texts] == first
-    for n in range(validation._CACHE_ENTRIES + 10):
+    for n in range(categories._CACHE_ENTRIES + 10):
         matcher.find(f"值{n}")
-    assert len(matcher._seen) <= validation._CACHE_ENTRIES
+    assert len(matcher._seen) <= categories._CACHE_ENTRIES
 
 
 @pytest.mark.parametrize(("text", "found"), [

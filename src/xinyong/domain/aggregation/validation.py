@@ -36,16 +36,23 @@ Chinese or English labels. The checks, in the order a provider would fix them:
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
+from xinyong.domain.aggregation.categories import CategoryMatcher
+from xinyong.domain.aggregation.convert import Invalid, cell_text, converter, is_blank
+from xinyong.domain.aggregation.law import AggregationLaw, cite_en, cite_zh
+from xinyong.domain.aggregation.rows import (
+    ENVELOPE_ALIASES,
+    ENVELOPE_LABELS,
+    MAX_ENVELOPE_LENGTH,
+    ItemRefusal,
+    RowError,
+    ValidRecord,
+    content_digest,
+)
 from xinyong.domain.catalog.items import (
     LEGAL_DOCUMENT_FIELDS,
     CatalogItemSpec,
@@ -58,247 +65,11 @@ from xinyong.domain.subjects.identifiers import IdentifierKind, SubjectKind, che
 from xinyong.domain.subjects.personal_data import FOUND_LABELS, kinds_found, mask_text
 from xinyong.domain.subjects.personal_data import find as find_personal_data
 
-# ---------------------------------------------------------------------------------------------------
-# Reason codes
-# ---------------------------------------------------------------------------------------------------
-
-REASONS: dict[str, tuple[str, str]] = {
-    "item_unknown": ("目录中没有该信息事项", "the catalog has no such item"),
-    "item_not_in_force": ("该信息事项不在现行目录中", "the item is not in the catalog in force"),
-    "unit_not_granted": ("本单位无权报送该信息事项", "this unit may not submit this item"),
-    "identifier_invalid": ("主体标识无效", "the subject's identifier is invalid"),
-    "subject_kind_not_allowed": ("该信息事项不适用于此类主体",
-                                 "the item does not apply to this kind of subject"),
-    "field_required": ("必填字段为空", "a required field is empty"),
-    "field_type": ("字段类型不符", "the field has the wrong type"),
-    "field_too_long": ("字段超过最大长度", "the field is too long"),
-    "field_choice": ("字段值不在可选范围内", "the value is not one of the choices"),
-    "unknown_column": ("目录事项中没有该列", "the item has no such column"),
-    "legal_document_missing": ("失信信息缺少具有法律效力的文书", "the legal-effect document is missing"),
-    "excluded_simplified_procedure": ("适用简易程序的行政处罚不纳入失信信息",
-                                      "penalties under the simplified procedure are not untrustworthiness"),
-    "excluded_slight_or_remedied": ("违法行为轻微或主动消除危害后果的行政处罚不纳入失信信息",
-                                    "penalties for slight or remedied conduct are not untrustworthiness"),
-    "forbidden_category": ("禁止采集的信息", "information that must never be collected"),
-    "consent_required": ("须经本人书面同意的信息，缺少已登记的书面同意",
-                         "consent-only information without a recorded written consent"),
-    "prior_notice_missing": ("提供失信信息前未书面告知信用主体",
-                             "the subject was not informed in writing before delivery"),
-    "correction_reason_required": ("更正已报送的记录须说明更正原因", "a correction needs its reason"),
-    # Rows the file reader could not read (``xinyong.services.aggregation.files``).
-    "cell_too_large": ("单元格内容过长", "the cell is too large"),
-    "row_too_long": ("本行过长", "the row is too long"),
-    "row_malformed": ("本行格式有误", "the row is malformed"),
-    "too_many_columns": ("本行列数过多", "the row has too many columns"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """Why one row (or one field of it) was refused. ``row`` counts as the provider sees it."""
-
-    row: int
-    field: str | None
-    code: str
-    message_zh: str
-    message_en: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "code": self.code, "message_zh": self.message_zh,
-                "message_en": self.message_en}
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRefusal:
-    """The catalog or the unit registry refuses an item for this row (``item_unknown`` …)."""
-
-    code: str
-    message_zh: str
-    message_en: str
-
-
-# ---------------------------------------------------------------------------------------------------
-# The law in force, as plain data
-# ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Cited:
-    """A rule value with the citation that gives it (e.g. ``GS Art. 18(2)``)."""
-
-    value: Any
-    cite: str
-
-
-@dataclass(frozen=True)
-class AggregationLaw:
-    """The rule values in force that decide a row; ``None`` where the regulation provides none."""
-
-    jurisdiction: str
-    catalog_required: Cited | None = None
-    legal_effect_document: Cited | None = None
-    exclude_simplified_procedure: Cited | None = None
-    exclude_slight_or_remedied: Cited | None = None
-    forbidden: Cited | None = None          # value: vocabulary keys
-    consent_only: Cited | None = None       # value: vocabulary keys
-    prior_notice: Cited | None = None
-
-    def flag(self, name: str) -> Cited | None:
-        value: Cited | None = getattr(self, name)
-        return value if value is not None and value.value else None
-
-    def keys(self, name: str) -> frozenset[str]:
-        value: Cited | None = getattr(self, name)
-        return frozenset(value.value) if value is not None else frozenset()
-
-
-def _cite_zh(cite: str | None) -> str:
-    return f"（依据 {cite}）" if cite else ""
-
-
-def _cite_en(cite: str | None) -> str:
-    return f" ({cite})" if cite else ""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Data categories
-# ---------------------------------------------------------------------------------------------------
-
-_SPLIT_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def _fold(text: str) -> str:
-    """Lower-case, full-width folded, with ``snake_case``/``camelCase``/punctuation turned into spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _SPLIT_CAMEL.sub(" ", text)
-    return _NON_WORD.sub(" ", text).casefold()
-
-
-class CategoryMatcher:
-    """Recognises data categories by their synonyms: Chinese ones anywhere in the text, English ones as
-    whole words (``blood_type``, ``BloodType`` and ``blood type`` all match ``blood type``).
-
-    ``exceptions`` maps a category to phrases in which its synonyms do not name it (the vocabulary's
-    ``not_in``): ``拖欠工资金额`` is wage arrears, not income, while ``工资收入`` still is. A text names
-    the category only if a synonym remains once those phrases are taken out.
-    """
-
-    def __init__(self, synonyms: Mapping[str, Iterable[str]],
-                 exceptions: Mapping[str, Iterable[str]] | None = None) -> None:
-        self._exceptions: dict[str, tuple[tuple[str, ...], CategoryMatcher]] = {}
-        for key, phrases in (exceptions or {}).items():
-            folded = tuple(sorted({_fold(p).strip() for p in phrases if p and p.strip()}, key=len, reverse=True))
-            if folded and key in synonyms:
-                self._exceptions[key] = (folded, CategoryMatcher({key: synonyms[key]}))
-        self._substrings: list[tuple[str, str]] = []    # (folded synonym, key): matched anywhere
-        words: list[str] = []
-        self._group_key: dict[str, str] = {}
-        for index, (key, entries) in enumerate(sorted(synonyms.items())):
-            alternatives = []
-            for word in sorted({_fold(w).strip() for w in entries if w and w.strip()}, key=len, reverse=True):
-                if word.isascii():
-                    alternatives.append(re.escape(word).replace(r"\ ", " "))
-                else:
-                    self._substrings.append((word, key))
-            if alternatives:
-                name = f"k{index}"
-                self._group_key[name] = key
-                words.append(f"(?P<{name}>{'|'.join(alternatives)})")
-        self._words = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(words)})(?![a-z0-9])") if words else None
-        self._seen: dict[str, frozenset[str]] = {}
-
-    @classmethod
-    def from_vocabulary(cls, vocabulary: Mapping[str, Any],
-                        keys: Iterable[str] | None = None) -> CategoryMatcher:
-        """From vocabulary entries (objects with ``zh`` and ``en`` synonym lists, or such mappings)."""
-        wanted = set(keys) if keys is not None else None
-        synonyms: dict[str, list[str]] = {}
-        exceptions: dict[str, list[str]] = {}
-        for key, entry in vocabulary.items():
-            if wanted is not None and key not in wanted:
-                continue
-            zh = entry["zh"] if isinstance(entry, Mapping) else entry.zh
-            en = entry["en"] if isinstance(entry, Mapping) else entry.en
-            not_in = entry.get("not_in", ()) if isinstance(entry, Mapping) else entry.not_in
-            synonyms[key] = [*zh, *en]
-            if not_in:
-                exceptions[key] = list(not_in)
-        return cls(synonyms, exceptions)
-
-    def find(self, text: str) -> frozenset[str]:
-        if not text or (self._words is None and not self._substrings):
-            return _NONE
-        # Bulk files repeat their values (issuing bodies, penalty kinds, dates): remember recent answers.
-        cached = self._seen.get(text)
-        if cached is not None:
-            return cached
-        # Folding only matters for Latin letters (case, full-width forms, word separators); Chinese
-        # synonyms are looked for in the text as it is, which spares prose the normalisation. An ASCII
-        # text cannot hold a Chinese synonym (NFKC folding of ASCII stays ASCII).
-        folded = _fold(text) if _LATIN.search(text) else text
-        found = set() if folded.isascii() else {key for word, key in self._substrings if word in folded}
-        if self._words is not None and folded is not text:
-            found.update(self._group_key[m.lastgroup] for m in self._words.finditer(folded) if m.lastgroup)
-        for key in found & self._exceptions.keys():
-            phrases, alone = self._exceptions[key]
-            rest = folded
-            for phrase in phrases:
-                rest = rest.replace(phrase, " ")
-            if not alone.find(rest):
-                found.discard(key)
-        answer = frozenset(found) if found else _NONE
-        if len(text) <= _CACHE_TEXT:
-            if len(self._seen) >= _CACHE_ENTRIES:
-                self._seen.clear()
-            self._seen[text] = answer
-        return answer
-
-
 _NATURAL_PERSON = SubjectKind.natural_person.value
-_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
 _NONE: frozenset[str] = frozenset()
-_CACHE_ENTRIES = 20_000     # remembered answers per matcher (bounded memory: short texts only)
-_CACHE_TEXT = 200
-
-
-# ---------------------------------------------------------------------------------------------------
-# Rows
-# ---------------------------------------------------------------------------------------------------
-
-ENVELOPE: dict[str, tuple[str, ...]] = {
-    # canonical name: accepted column names besides it (Chinese and English labels)
-    "item": ("item_code", "事项", "事项编码", "事项代码", "目录事项", "信息事项"),
-    "record_key": ("记录编号", "记录键", "业务编号"),
-    "identifier": ("主体标识", "主体代码", "统一社会信用代码", "公民身份号码", "身份证号码", "证件号码"),
-    "identifier_kind": ("证件类型", "标识类型"),
-    "subject_name": ("主体名称", "名称", "姓名"),
-    "subject_kind": ("主体类型",),
-    "consent_reference": ("书面同意编号", "同意书编号"),
-    "prior_notice_reference": ("书面告知编号", "告知书编号"),
-    "correction_reason": ("更正原因", "更正理由"),
-}
-ENVELOPE_LABELS = {
-    "item": ("信息事项", "catalog item"), "record_key": ("记录编号", "record key"),
-    "identifier": ("主体标识", "subject identifier"), "identifier_kind": ("证件类型", "identifier kind"),
-    "subject_name": ("主体名称", "subject name"), "subject_kind": ("主体类型", "subject kind"),
-    "consent_reference": ("书面同意编号", "written consent reference"),
-    "prior_notice_reference": ("书面告知编号", "prior notice reference"),
-    "correction_reason": ("更正原因", "reason for correction"),
-}
-MAX_ENVELOPE_LENGTH = {"item": 64, "record_key": 128, "identifier": 64, "identifier_kind": 16,
-                       "subject_name": 200, "subject_kind": 32, "consent_reference": 128,
-                       "prior_notice_reference": 128, "correction_reason": 500}
-_ENVELOPE_ALIASES = {alias.casefold(): name
-                     for name, aliases in ENVELOPE.items() for alias in (name, *aliases)}
-
 _CACHE_LIMIT = 1_000
 _IDENTIFIER_CACHE_LIMIT = 100_000
-_TRUE = frozenset({"true", "1", "yes", "y", "t", "是", "对", "真"})
-_FALSE = frozenset({"false", "0", "no", "n", "f", "否", "错", "假"})
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+_SHORTEST_NUMBER = 9      # a passport number; identity and mobile numbers are longer
 
 
 class RowLookups(Protocol):
@@ -315,91 +86,6 @@ class RowLookups(Protocol):
     def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
         """A prior written notice with this reference was recorded for this subject and item."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class ValidRecord:
-    """A row that passed: what will be stored, normalised, and its content digest."""
-
-    row: int
-    item: CatalogItemSpec
-    record_key: str
-    identifier: str
-    identifier_kind: str
-    subject_kind: str
-    subject_name: str
-    payload: dict[str, Any]
-    digest: str
-    correction_reason: str | None = None
-    consent_reference: str | None = None
-    prior_notice_reference: str | None = None
-    consent_categories: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def document(self) -> dict[str, Any] | None:
-        if not self.item.legal_document_required:
-            return None
-        return {name: self.payload.get(name) for name in LEGAL_DOCUMENT_FIELDS}
-
-    @property
-    def decision_date(self) -> date | None:
-        return _iso_date(self.payload.get("decision_date") or self.payload.get("document_date"))
-
-    @property
-    def conduct_ended(self) -> date | None:
-        return _iso_date(self.payload.get("conduct_ended"))
-
-
-def _iso_date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else None
-
-
-def content_digest(item_code: str, identifier: str, payload: Mapping[str, Any]) -> str:
-    """SHA-256 of a record's content: the item, the subject and the fields, in a canonical form.
-
-    The same content gives the same digest whatever the file format, column order or labels.
-    """
-    text = json.dumps({"item": item_code, "subject": identifier, "fields": payload}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (value.__class__ is str and (not value or value.isspace()))
-
-
-def _text(value: Any) -> str | None:
-    """A scalar as trimmed text; None for nested values (lists, objects)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return None
-
-
-def parse_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    match = _DATE.match(text) or _COMPACT_DATE.match(text)
-    if not match:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +141,7 @@ class RowValidator:
             envelope: dict[str, str] = {}
             others: list[str] = []
             for column in columns:
-                name = _ENVELOPE_ALIASES.get(column.strip().casefold())
+                name = ENVELOPE_ALIASES.get(column.strip().casefold())
                 if name is not None and name not in envelope:
                     envelope[name] = column
                 else:
@@ -491,7 +177,7 @@ class RowValidator:
                 named.append((column, forbidden, consent))
         plan = _Plan(
             envelope=tuple((name, column) for name, column in envelope.items() if name != "item"),
-            fields=tuple((f, field_column.get(f.name), _converter(f)) for f in spec.fields),
+            fields=tuple((f, field_column.get(f.name), converter(f)) for f in spec.fields),
             extras=tuple(extras), named=tuple(named),
             text_fields=tuple(f.name for f in spec.fields if f.type is FieldType.text),
             personal=tuple(f for f in spec.fields if f.type in (FieldType.string, FieldType.text)
@@ -514,7 +200,7 @@ class RowValidator:
 
     def _error(self, row: int, field_name: str | None, code: str, zh: str, en: str,
                cite: str | None = None) -> RowError:
-        return RowError(row, field_name, code, zh + _cite_zh(cite), en + _cite_en(cite))
+        return RowError(row, field_name, code, zh + cite_zh(cite), en + cite_en(cite))
 
     # -- the check ----------------------------------------------------------------------------------
 
@@ -524,7 +210,7 @@ class RowValidator:
         catalog_cite = self._catalog_cite
         item_column = envelope_columns.get("item")
         raw_item = values[item_column] if item_column is not None else None
-        item_code = _text(raw_item) if not _blank(raw_item) else None
+        item_code = cell_text(raw_item) if not is_blank(raw_item) else None
         if not item_code:
             return [self._error(row, "item", "field_required", "缺少信息事项编码",
                                 "the catalog item code is missing", catalog_cite)]
@@ -538,7 +224,7 @@ class RowValidator:
         # Forbidden data named by any column (declared or extra), with a value in it.
         named_consent: frozenset[str] = _NONE
         for column, forbidden, consent in plan.named:
-            if _blank(values[column]):
+            if is_blank(values[column]):
                 continue
             if forbidden:
                 errors.append(self._forbidden(row, column, forbidden, "column"))
@@ -547,9 +233,9 @@ class RowValidator:
         # Extra columns: unknown, and scanned for forbidden data in their values.
         for column in plan.extras:
             value = values[column]
-            if _blank(value):
+            if is_blank(value):
                 continue
-            text = _text(value)
+            text = cell_text(value)
             if text is not None:
                 found_categories = self._forbidden_matcher.find(text)
                 if found_categories:
@@ -562,10 +248,10 @@ class RowValidator:
         env: dict[str, str | None] = dict.fromkeys(ENVELOPE_LABELS)
         for name, column in plan.envelope:
             raw = values[column]
-            if _blank(raw):
+            if is_blank(raw):
                 continue
             limit = MAX_ENVELOPE_LENGTH[name]
-            text = _text(raw)
+            text = cell_text(raw)
             if text is None:
                 errors.append(self._error(row, name, "field_type", f"{ENVELOPE_LABELS[name][0]}应为文本",
                                           f"{ENVELOPE_LABELS[name][1]} must be text"))
@@ -593,7 +279,7 @@ class RowValidator:
         missing_document: list[str] = []
         for spec_field, column, convert in plan.fields:
             raw = values[column] if column is not None else None
-            if _blank(raw):
+            if is_blank(raw):
                 if spec_field.required:
                     if spec.legal_document_required and spec_field.name in LEGAL_DOCUMENT_FIELDS:
                         missing_document.append(spec_field.name)
@@ -604,7 +290,7 @@ class RowValidator:
                 continue
             try:
                 payload[spec_field.name] = convert(raw)
-            except _Invalid as bad:
+            except Invalid as bad:
                 errors.append(self._error(row, spec_field.name, bad.code, f"“{spec_field.label_zh}”{bad.zh}",
                                           f"{spec_field.label_en!r} {bad.en}"))
         if missing_document:
@@ -776,114 +462,3 @@ class RowValidator:
             return None, None, None
         assert check.kind is not None
         return check.identifier, check.kind.value, allowed[0]
-
-
-# ---------------------------------------------------------------------------------------------------
-# Field converters: one per catalog field, built once per item (plain functions, fast on text input)
-# ---------------------------------------------------------------------------------------------------
-
-
-class _Invalid(Exception):
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
-
-
-_NOT_TEXT = _Invalid("field_type", "应为文本", "must be text")
-_NOT_DATE = _Invalid("field_type", "应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)")
-_NOT_BOOLEAN = _Invalid("field_type", "应为是或否", "must be true or false (是/否)")
-_NOT_INTEGER = _Invalid("field_type", "应为整数", "must be a whole number")
-_NOT_NUMBER = _Invalid("field_type", "应为数字", "must be a number")
-_BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-
-
-def _as_text(raw: Any) -> str:
-    text = raw.strip() if isinstance(raw, str) else _text(raw)
-    if text is None:
-        raise _NOT_TEXT
-    return text
-
-
-def _convert_date(raw: Any) -> str:
-    if isinstance(raw, str) and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
-        try:
-            return date.fromisoformat(raw).isoformat()
-        except ValueError:
-            raise _NOT_DATE from None
-    value = parse_date(raw)
-    if value is None:
-        raise _NOT_DATE
-    return value.isoformat()
-
-
-def _convert_boolean(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = _text(raw)
-    found = _BOOLEANS.get(text.casefold()) if text is not None else None
-    if found is None:
-        raise _NOT_BOOLEAN
-    return found
-
-
-def _convert_integer(raw: Any) -> int:
-    if isinstance(raw, bool):
-        raise _NOT_INTEGER
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and not raw.is_integer():
-        raise _NOT_INTEGER
-    text = _text(raw)
-    if text is None or not _INTEGER.match(text):
-        raise _NOT_INTEGER
-    return int(text)
-
-
-def _convert_decimal(raw: Any) -> str:
-    if isinstance(raw, bool):
-        raise _NOT_NUMBER
-    text = _text(raw)
-    try:
-        number = Decimal(text.replace(",", "")) if text is not None and len(text) <= 40 else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise _NOT_NUMBER
-    return format(number.normalize(), "f") if number != 0 else "0"
-
-
-_SHORTEST_NUMBER = 9      # a passport number; identity and mobile numbers are longer
-
-
-def _converter(spec: FieldSpec) -> Any:
-    """The function that turns a raw cell into the field's stored value, or raises ``_Invalid``."""
-    if spec.type is FieldType.date:
-        return _convert_date
-    if spec.type is FieldType.boolean:
-        return _convert_boolean
-    if spec.type is FieldType.integer:
-        return _convert_integer
-    if spec.type is FieldType.decimal:
-        return _convert_decimal
-    if spec.type is FieldType.enum:
-        choices = frozenset(spec.choices)
-        wrong = _Invalid("field_choice", f"应为以下之一：{'、'.join(spec.choices)}",
-                         f"must be one of: {', '.join(spec.choices)}")
-
-        def convert_enum(raw: Any) -> str:
-            text = _as_text(raw)
-            if text not in choices:
-                raise wrong
-            return text
-
-        return convert_enum
-    limit = spec.max_length
-    too_long = _Invalid("field_too_long", f"超过 {limit} 个字符", f"is longer than {limit} characters")
-
-    def convert_text(raw: Any) -> str:
-        text = _as_text(raw)
-        if limit is not None and len(text) > limit:
-            raise too_long
-        return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-    return convert_text
