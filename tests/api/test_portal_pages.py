@@ -514,7 +514,7 @@ def test_public_pages_never_show_a_natural_persons_identifier(client, demo) -> N
 
 
 def mask_of(identifier: str) -> str:
-    from xinyong.domain.subjects.identifiers import mask_identifier
+    from xinyong.domain.subjects.masking import mask_identifier
 
     return mask_identifier(identifier)
 

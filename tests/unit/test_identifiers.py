@@ -25,11 +25,10 @@ from xinyong.domain.subjects.identifiers import (
     SubjectKind,
     check_identifier,
     citizen_id_check_character,
-    mask_identifier,
-    mask_name,
     normalise_identifier,
     uscc_check_character,
 )
+from xinyong.domain.subjects.masking import mask_identifier, mask_name
 
 TODAY = date(2026, 3, 18)
 PASSPORT, OTHER_ID = IdentifierKind.passport, IdentifierKind.other_id
@@ -532,3 +531,13 @@ def test_check_identifier_never_raises_and_explains_every_refusal(raw: str,
     if not result.valid:
         assert result.reason is not None and result.message_zh and result.message_en
     json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def test_is_citizen_id_is_the_one_test_of_a_value_on_its_own() -> None:
+    from xinyong.domain.subjects import is_citizen_id
+
+    assert is_citizen_id(GB_EXAMPLE) and is_citizen_id(f"  {GB_EXAMPLE.lower()}\n")
+    assert not is_citizen_id(GB_EXAMPLE[:17] + "0")                 # wrong check character
+    assert not is_citizen_id("110105491231002")                       # first generation, 15 digits
+    assert not is_citizen_id("110105-19491231-002X")                  # not as written: separators
+    assert not is_citizen_id(f"ID {GB_EXAMPLE}") and not is_citizen_id(None) and not is_citizen_id(20260318)

@@ -7,7 +7,8 @@ import json
 import typer
 from rich.console import Console
 
-from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier, mask_identifier
+from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
+from xinyong.domain.subjects.masking import mask_identifier
 
 app = typer.Typer(help="Credit subjects 信用主体: check identifiers, register subjects.", no_args_is_help=True)
 console = Console()

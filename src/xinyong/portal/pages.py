@@ -54,7 +54,8 @@ from xinyong.domain.catalog.items import (
 from xinyong.domain.disclosure.policy import Mode
 from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Role
 from xinyong.domain.platform.clock import business_tz
-from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier, mask_identifier
+from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
+from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError

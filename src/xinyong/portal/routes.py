@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 
 from xinyong import __version__
 from xinyong.domain.platform.refusal import Refusal
-from xinyong.domain.subjects.identifiers import check_identifier, mask_identifier
+from xinyong.domain.subjects.identifiers import check_identifier
+from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.pages import router as pages_router
 from xinyong.portal.regulation import regulation_context

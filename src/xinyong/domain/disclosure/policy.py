@@ -32,7 +32,8 @@ from typing import Any
 from xinyong.domain.identity.actors import Role
 from xinyong.domain.rulebook.calendar import add_span
 from xinyong.domain.subjects import personal_data
-from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
+from xinyong.domain.subjects.identifiers import is_citizen_id
+from xinyong.domain.subjects.masking import mask_identifier, mask_name
 
 
 class Mode(StrEnum):
@@ -418,7 +419,6 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
 PERSONAL_FIELD_WORDS = ("name", "identifier", "id_number", "id_no", "id_card", "citizen_id", "passport",
                         "phone", "mobile", "telephone", "email", "address", "birth", "birthday")
 """Words that, as a payload field's name or its last part, mark a natural person's personal data."""
-_ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]")
 
 
 @lru_cache(maxsize=4096)
@@ -426,12 +426,6 @@ def _personal_name(field_name: str) -> bool:
     name = field_name.lower()
     return any(name == word or name.endswith("_" + word) or name.startswith(word + "_")
                for word in PERSONAL_FIELD_WORDS)
-
-
-def _is_citizen_id(value: Any) -> bool:
-    # Most payload values (dates, codes, short text) are shorter than any identity number: no regex.
-    return isinstance(value, str) and len(value) >= 15 and bool(_ID_LIKE.fullmatch(value.strip())) and \
-        check_identifier(value.strip(), hint=IdentifierKind.citizen_id).valid
 
 
 def personal_fields(payload: Mapping[str, Any], subject_kind: str,
@@ -445,7 +439,7 @@ def personal_fields(payload: Mapping[str, Any], subject_kind: str,
     out = []
     for key, value in payload.items():
         if (declared and key in declared) or (subject_kind == NATURAL_PERSON and _personal_name(key)) \
-                or _is_citizen_id(value) or (isinstance(value, str) and personal_data.holds(value, names)):
+                or is_citizen_id(value) or (isinstance(value, str) and personal_data.holds(value, names)):
             out.append(key)
     return tuple(sorted(out))
 
@@ -458,7 +452,7 @@ def mask_value(field_name: str, value: Any, declared: str | None = None, names: 
         return value
     if not isinstance(value, str):
         return "***"
-    if declared == "identifier" or _is_citizen_id(value):
+    if declared == "identifier" or is_citizen_id(value):
         return mask_identifier(value)
     if declared == "name":
         return mask_name(value)

@@ -1,4 +1,4 @@
-"""Identifiers of credit subjects, checked to their standards, and masked for display.
+"""Identifiers of credit subjects, checked to their standards.
 
 Natural persons are keyed by their citizen identity number (公民身份号码, GB 11643-1999), or where they
 have none by a passport or other valid identity document; legal persons, unincorporated organisations
@@ -6,8 +6,10 @@ and state organs by their Unified Social Credit Code (统一社会信用代码, 
 (as the regulations key subjects).
 
 ``check_identifier`` says whether an identifier is valid, what kind it is, which kinds of subject it
-can identify and, when it is not valid, exactly why, in Chinese and English. ``mask_identifier`` and
-``mask_name`` hide a natural person's identifier and name from anyone but the person.
+can identify and, when it is not valid, exactly why, in Chinese and English; ``is_citizen_id`` is the
+one test of "this value is a citizen identity number" (the access policy and the personal-data
+detector both ask it). The kinds themselves are in ``kinds``, the reading of a USCC's authority and
+type characters in ``uscc_types``, and the masking of a person's identifier and name in ``masking``.
 
 Where python-stdnum is stricter than the standards, the format rules here follow the standards
 (see ``regulations/NATIONAL.md``, "Identifiers"); stdnum is used only for the check characters:
@@ -38,6 +40,8 @@ from stdnum.cn import uscc as _stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
 from xinyong.domain.platform.clock import SystemClock
+from xinyong.domain.subjects.kinds import IdentifierKind, SubjectKind
+from xinyong.domain.subjects.uscc_types import classify_uscc
 
 __all__ = [
     "CITIZEN_ID_PROVINCE_PREFIXES",
@@ -49,25 +53,10 @@ __all__ = [
     "SubjectKind",
     "check_identifier",
     "citizen_id_check_character",
-    "mask_identifier",
-    "mask_name",
+    "is_citizen_id",
     "normalise_identifier",
     "uscc_check_character",
 ]
-
-
-class IdentifierKind(StrEnum):
-    citizen_id = "citizen_id"    # 公民身份号码, GB 11643-1999
-    uscc = "uscc"                # 统一社会信用代码, GB 32100-2015
-    passport = "passport"        # 护照号码
-    other_id = "other_id"        # 其他有效身份证件号码
-
-
-class SubjectKind(StrEnum):
-    natural_person = "natural_person"            # 自然人
-    legal_person = "legal_person"                # 法人
-    unincorporated_org = "unincorporated_org"    # 非法人组织
-    state_organ = "state_organ"                  # 国家机关
 
 
 class Reason(StrEnum):
@@ -321,98 +310,23 @@ def _check_citizen_id(s: str, today: date) -> tuple[IdentifierCheck, float]:
                            "有效的公民身份号码", "valid citizen identity number", details), _CHECKSUM
 
 
+_CITIZEN_SHAPE = re.compile(r"\d{17}[\dXx]")
+
+
+def is_citizen_id(value: object) -> bool:
+    """Whether ``value`` is, as written (surrounding white space aside), a valid citizen identity number:
+    17 digits and a digit or ``X`` that pass the GB 11643 check (a foreign permanent resident number,
+    which has the same structure and check, is one too). The one test of "this is a person's identity
+    number" for a value on its own; the personal-data detector finds candidates inside text with its
+    own search and asks this of each."""
+    # Most values asked about (dates, codes, short text) are shorter than any identity number: no regex.
+    if not isinstance(value, str) or len(value) < 18:
+        return False
+    text = value.strip()
+    return bool(_CITIZEN_SHAPE.fullmatch(text)) and check_identifier(text, hint=IdentifierKind.citizen_id).valid
+
+
 # --- Unified Social Credit Codes (GB 32100-2015) ---------------------------------------------------
-
-_ORGS = (SubjectKind.legal_person, SubjectKind.unincorporated_org)
-_ALL_ORGS = (SubjectKind.legal_person, SubjectKind.unincorporated_org, SubjectKind.state_organ)
-
-# Position 1: registration authority (登记管理部门代码), GB 32100-2015 with its amendments.
-_AUTHORITIES: dict[str, tuple[str, str]] = {
-    "1": ("机构编制", "institutional establishment authorities"),
-    "2": ("外交", "foreign affairs"),
-    "3": ("司法行政", "judicial administration"),
-    "4": ("文化", "culture"),
-    "5": ("民政", "civil affairs"),
-    "6": ("旅游", "tourism"),
-    "7": ("宗教", "religious affairs"),
-    "8": ("工会", "trade unions"),
-    "9": ("工商", "industry and commerce (market regulation)"),
-    "A": ("中央军委改革和编制办公室", "military reform and establishment office"),
-    "N": ("农业", "agriculture and rural affairs"),
-    "Y": ("其他", "other registration authorities"),
-}
-_OTHER = ("其他", "other")
-
-# (authority, type) -> (Chinese, English, the subject kinds it can be, most likely first).
-# Where a type covers both legal persons and organisations without legal personality (an "enterprise"
-# may be a company, a partnership, a sole proprietorship or a branch), the plausible set is returned.
-# Individual businesses (个体工商户) are placed with natural persons by the Civil Code (arts. 54-56);
-# they are returned as natural_person first so that personal-information protections are not lost.
-_ORG_TYPES: dict[tuple[str, str], tuple[str, str, tuple[SubjectKind, ...]]] = {
-    ("1", "1"): ("机关", "state organ", (SubjectKind.state_organ,)),
-    ("1", "2"): ("事业单位", "public institution", (SubjectKind.legal_person,)),
-    ("1", "3"): ("中央编办直接管理机构编制的群众团体", "mass organisation with a central establishment",
-                 (SubjectKind.legal_person,)),
-    ("1", "9"): (*_OTHER, _ALL_ORGS),
-    ("2", "1"): ("外国常驻新闻机构", "resident foreign news organisation", (SubjectKind.unincorporated_org,)),
-    ("2", "9"): (*_OTHER, _ORGS),
-    ("3", "1"): ("律师执业机构", "law firm", (SubjectKind.unincorporated_org, SubjectKind.legal_person)),
-    ("3", "2"): ("公证处", "notary office", (SubjectKind.legal_person,)),
-    ("3", "3"): ("基层法律服务所", "grassroots legal service office", _ORGS),
-    ("3", "4"): ("司法鉴定机构", "forensic appraisal institution", _ORGS),
-    ("3", "5"): ("仲裁委员会", "arbitration commission", (SubjectKind.legal_person,)),
-    ("3", "9"): (*_OTHER, _ORGS),
-    ("4", "1"): ("外国在华文化中心", "foreign cultural centre", (SubjectKind.unincorporated_org,)),
-    ("4", "9"): (*_OTHER, _ORGS),
-    ("5", "1"): ("社会团体", "social organisation", (SubjectKind.legal_person,)),
-    ("5", "2"): ("民办非企业单位", "private non-enterprise unit", _ORGS),
-    ("5", "3"): ("基金会", "foundation", (SubjectKind.legal_person,)),
-    ("5", "9"): (*_OTHER, _ORGS),
-    ("6", "1"): ("外国旅游部门常驻代表机构", "resident office of a foreign tourism authority",
-                 (SubjectKind.unincorporated_org,)),
-    ("6", "2"): ("境外地区旅游部门常驻内地（大陆）代表机构",
-                 "resident office of a regional tourism authority",
-                 (SubjectKind.unincorporated_org,)),
-    ("6", "9"): (*_OTHER, _ORGS),
-    ("7", "1"): ("宗教活动场所", "venue for religious activities", _ORGS),
-    ("7", "2"): ("宗教院校", "religious school", (SubjectKind.legal_person,)),
-    ("7", "9"): (*_OTHER, _ORGS),
-    ("8", "1"): ("基层工会", "grassroots trade union", (SubjectKind.legal_person,)),
-    ("8", "9"): (*_OTHER, _ORGS),
-    ("9", "1"): ("企业", "enterprise", _ORGS),
-    ("9", "2"): ("个体工商户", "individual business",
-                 (SubjectKind.natural_person, SubjectKind.unincorporated_org)),
-    ("9", "3"): ("农民专业合作社", "farmers' specialised cooperative", (SubjectKind.legal_person,)),
-    ("A", "1"): ("军队事业单位", "military public institution", (SubjectKind.legal_person,)),
-    ("A", "9"): (*_OTHER, _ORGS),
-    ("N", "1"): ("组级集体经济组织", "group-level collective economic organisation",
-                 (SubjectKind.legal_person,)),
-    ("N", "2"): ("村级集体经济组织", "village-level collective economic organisation",
-                 (SubjectKind.legal_person,)),
-    ("N", "3"): ("乡镇级集体经济组织", "township-level collective economic organisation",
-                 (SubjectKind.legal_person,)),
-    ("N", "9"): (*_OTHER, _ORGS),
-    ("Y", "1"): ("其他", "other (not subdivided)", _ALL_ORGS),
-}
-
-
-def _classify_uscc(s: str) -> tuple[tuple[SubjectKind, ...], dict[str, Any], bool]:
-    """Subject kinds and details from positions 1 and 2; the flag says whether the pair is in the table.
-
-    A pair missing from the table is not refused (new authorities and types have been added by
-    amendment, and a table must not refuse a real code); it gets the plausible set of organisations.
-    """
-    authority, org_type = s[0], s[1]
-    details: dict[str, Any] = {"registration_authority": authority, "org_type": org_type,
-                               "division": s[2:8], "organisation_code": s[8:17]}
-    if authority in _AUTHORITIES:
-        details["registration_authority_zh"], details["registration_authority_en"] = _AUTHORITIES[authority]
-    known = _ORG_TYPES.get((authority, org_type))
-    if known is None:
-        return _ALL_ORGS, details, False
-    details["org_type_zh"], details["org_type_en"] = known[0], known[1]
-    return known[2], details, True
-
 
 def _check_uscc(s: str) -> tuple[IdentifierCheck, float]:
     """GB 32100-2015: 18 characters over the 31-character alphabet (no I, O, S, V, Z); positions 1-2
@@ -458,7 +372,7 @@ def _check_uscc(s: str) -> tuple[IdentifierCheck, float]:
             f"the administrative division code {division} (positions 3-8) does not start with a "
             f"province-level code (GB/T 2260): '{division[:2]}'",
             division=division), _DIVISION
-    subject_kinds, details, known_pair = _classify_uscc(s)
+    subject_kinds, details, known_pair = classify_uscc(s)
     expected = uscc_check_character(s)
     if s[17] != expected:
         return _invalid(
@@ -620,90 +534,3 @@ def _prefer(citizen: IdentifierCheck, citizen_stage: float,
     return IdentifierCheck(chosen.valid, chosen.identifier, chosen.kind, chosen.subject_kinds, chosen.reason,
                            chosen.message_zh, chosen.message_en, {**chosen.details, "also_checked": also})
 
-
-# --- masking ----------------------------------------------------------------------------------------
-
-_MASK = "*"
-
-
-def _mask_keep(s: str, head: int, tail: int) -> str:
-    return s[:head] + _MASK * (len(s) - head - tail) + (s[len(s) - tail:] if tail else "")
-
-
-def _mask_document(s: str) -> str:
-    """Keep the first character and the last two; short values keep only the first character."""
-    if len(s) >= 6:
-        return _mask_keep(s, 1, 2)
-    if len(s) >= 2:
-        return _mask_keep(s, 1, 0)
-    return _MASK * len(s)
-
-
-def mask_identifier(identifier: str, kind: IdentifierKind | None = None) -> str:
-    """The identifier as shown to anyone but the person it identifies.
-
-    * citizen identity number: the first 6 and last 4 characters kept, the 8 between (the birth date)
-      masked, ``11010519491231002X`` -> ``110105********002X`` (a 15-digit number: 6 and last 3 kept);
-    * passport and other IDs: the first character and the last two kept, the rest masked;
-    * USCC: not masked. An organisation's USCC is public information (it is printed on its licence and
-      published with its permits and penalties). A value given as a USCC that does not pass the USCC
-      check is masked like a personal identifier, in case it is one.
-
-    With no ``kind``, the kind is detected; a value that cannot be recognised is masked (18 characters
-    like a citizen identity number, others like a document). Masking a masked value gives it back
-    unchanged, and nothing here raises on odd input.
-    """
-    s = normalise_identifier(identifier)
-    if not s:
-        return ""
-    if kind is None:
-        check = check_identifier(s)
-        kind = check.kind if check.valid else None
-    elif kind is IdentifierKind.uscc and not check_identifier(s, hint=IdentifierKind.uscc).valid:
-        kind = None
-    if kind is IdentifierKind.uscc:
-        return s
-    if kind is None or kind is IdentifierKind.citizen_id:
-        if len(s) == 18:
-            return _mask_keep(s, 6, 4)
-        if len(s) == 15 and kind is IdentifierKind.citizen_id:
-            return _mask_keep(s, 6, 3)
-    return _mask_document(s)
-
-
-# Kept in place when masking a name; everything else but the kept initials becomes "*".
-_NAME_SEPARATORS = frozenset(" ·•・‧-")
-
-
-def _is_han(ch: str) -> bool:
-    return unicodedata.name(ch, "").startswith("CJK")
-
-
-def mask_name(name: str) -> str:
-    """A natural person's name as shown to anyone but the person.
-
-    Names in Chinese characters keep their first character (``张三`` -> ``张*``, ``欧阳娜娜`` -> ``欧***``;
-    separating dots are kept). Other names keep the first letter of each word
-    (``John Smith`` -> ``J*** S****``). A masked name masks to itself.
-    """
-    if not name:
-        return ""
-    text = " ".join(unicodedata.normalize("NFKC", name).split())
-    if not text:
-        return ""
-    if any(_is_han(ch) for ch in text):
-        if len(text) == 1:
-            return _MASK
-        return text[0] + "".join(ch if ch in _NAME_SEPARATORS else _MASK for ch in text[1:])
-    out: list[str] = []
-    start_of_word = True
-    for ch in text:
-        if ch in _NAME_SEPARATORS:
-            out.append(ch)
-            start_of_word = True
-        elif start_of_word:
-            out.append(ch)
-            start_of_word = False
-        else:
-            out.append(_MASK)
-    return "".join(out)

@@ -27,7 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
+from xinyong.domain.subjects.identifiers import is_citizen_id
+from xinyong.domain.subjects.kinds import IdentifierKind
+from xinyong.domain.subjects.masking import mask_identifier, mask_name
 
 
 class Found(StrEnum):
@@ -67,6 +69,7 @@ _WIDE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
                        **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
                        **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}})
 
+# The search for candidates inside text; whether one is a citizen identity number is ``is_citizen_id``.
 _CITIZEN = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
 # Passports (E/G + 8 digits, E + letter + 7 digits, D/S/P service passports) and the mainland travel
 # permits of the special administrative regions' residents (H/M + 8 or 10 digits).
@@ -113,7 +116,7 @@ def _numbers(text: str) -> list[Finding]:
     found: list[Finding] = []
     for match in _CITIZEN.finditer(plain):
         value = match.group()
-        if check_identifier(value, hint=IdentifierKind.citizen_id).valid:
+        if is_citizen_id(value):
             found.append(Finding(Found.citizen_id, match.start(), match.end(), text[match.start():match.end()]))
     taken = [(f.start, f.end) for f in found]
     for kind, pattern in ((Found.passport, _PASSPORT), (Found.phone, _PHONE)):

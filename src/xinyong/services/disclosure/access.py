@@ -56,7 +56,8 @@ from xinyong.domain.disclosure.policy import (
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.clock import business_date
 from xinyong.domain.subjects import personal_data
-from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier, mask_identifier, mask_name
+from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
+from xinyong.domain.subjects.masking import mask_identifier, mask_name
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.rules.model import Span
 from xinyong.services.audit import ledger
