@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select, text, update
 
-from xinyong.domain.audit.ledger import compute_hash
+from xinyong.domain.audit.canonical import compute_hash
 from xinyong.store.models.ledger import LedgerEntry
 
 ENTRIES = LedgerEntry.__table__

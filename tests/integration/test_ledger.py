@@ -16,9 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from ledger_tamper import ENTRIES, entry, rehash, rewrite, tamper
-from xinyong.domain.audit.ledger import GENESIS_HASH, FactsRefused, ProblemKind, key_id
+from xinyong.domain.audit.chain import GENESIS_HASH
+from xinyong.domain.audit.checkpoints import key_id
+from xinyong.domain.audit.facts import FactsRefused
+from xinyong.domain.audit.verification import ProblemKind
 from xinyong.domain.identity.actors import Actor
-from xinyong.services.audit import ledger
+from xinyong.services.audit import anchors, checkpoints, config, keys, ledger, verification
 from xinyong.settings import reset_settings
 
 ACTOR = Actor.system("test")
@@ -37,7 +40,7 @@ def keys_dir(platform):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def signed(platform, keys_dir):  # type: ignore[no-untyped-def]
     """Automatic checkpoints every 5 entries, signed with a key under the test's data folder."""
-    ledger.configure(platform.engine, key_file=keys_dir / ledger.KEY_FILENAME, every=5)
+    config.configure(platform.engine, key_file=keys_dir / keys.KEY_FILENAME, every=5)
     return platform
 
 
@@ -49,7 +52,7 @@ def _append(platform, n: int, start: int = 0) -> None:  # type: ignore[no-untype
 
 def _verify(platform, **kwargs):  # type: ignore[no-untyped-def]
     with platform.sessions() as session:
-        return ledger.verify(session, ledger.load_public_keys(platform.settings.data_dir / "keys"), **kwargs)
+        return verification.verify(session, keys.load_public_keys(platform.settings.data_dir / "keys"), **kwargs)
 
 
 def _rows(platform, sql: str, **params):  # type: ignore[no-untyped-def]
@@ -115,51 +118,51 @@ def test_several_entries_in_one_transaction_chain_in_order(platform):
 def test_checkpoints_are_made_automatically_every_n_entries(signed, keys_dir):
     _append(signed, 12)
     with signed.sessions() as session:
-        cps = ledger.checkpoints(session)
+        cps = checkpoints.checkpoints(session)
     assert [cp.seq for cp in cps] == [5, 10]
     report = _verify(signed)
     assert report.ok and report.checkpoints == 2
-    private = keys_dir / ledger.KEY_FILENAME
+    private = keys_dir / keys.KEY_FILENAME
     assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
-    public = ledger.load_public_key(keys_dir / ledger.PUBLIC_KEY_FILENAME)
+    public = keys.load_public_key(keys_dir / keys.PUBLIC_KEY_FILENAME)
     assert {cp.key_id for cp in cps} == {key_id(public)}
 
 
 def test_an_unusable_key_skips_the_automatic_checkpoint_but_not_the_write(platform, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    ledger.configure(platform.engine, key_file=blocker / ledger.KEY_FILENAME, every=2)
+    config.configure(platform.engine, key_file=blocker / keys.KEY_FILENAME, every=2)
     _append(platform, 5)
     with platform.sessions() as session:
-        assert ledger.count(session) == 5 and ledger.checkpoints(session) == []
+        assert ledger.count(session) == 5 and checkpoints.checkpoints(session) == []
     assert _verify(platform).ok
 
 
 def test_a_checkpoint_on_demand_signs_the_head_once(platform, keys_dir):
-    key = ledger.load_or_create_signing_key(keys_dir / ledger.KEY_FILENAME)
+    key = keys.load_or_create_signing_key(keys_dir / keys.KEY_FILENAME)
     with platform.sessions.begin() as session:
-        assert ledger.checkpoint(session, key, at=platform.clock.now()) is None  # empty ledger
+        assert checkpoints.checkpoint(session, key, at=platform.clock.now()) is None  # empty ledger
     _append(platform, 3)
     with platform.sessions.begin() as session:
-        first = ledger.checkpoint(session, key, at=platform.clock.now())
+        first = checkpoints.checkpoint(session, key, at=platform.clock.now())
     with platform.sessions.begin() as session:
-        again = ledger.checkpoint(session, key, at=platform.clock.now() + timedelta(hours=1))
+        again = checkpoints.checkpoint(session, key, at=platform.clock.now() + timedelta(hours=1))
     assert first is not None and first.seq == 3 and again == first
-    anchor = ledger.anchor_path(platform.settings.data_dir)
-    ledger.write_anchor(anchor, first)
-    assert ledger.read_anchor(anchor) == first
+    anchor = keys.anchor_path(platform.settings.data_dir)
+    anchors.write_anchor(anchor, first)
+    assert anchors.read_anchor(anchor) == first
     report = _verify(platform, anchor=first)
     assert report.ok and report.checkpoints == 1 and report.anchored_seq == 3  # the stored one is the anchored one
 
 
 def test_the_signing_key_is_created_once_even_by_racing_threads(tmp_path):
-    path = tmp_path / "keys" / ledger.KEY_FILENAME
+    path = tmp_path / "keys" / keys.KEY_FILENAME
     ids: list[str] = []
     barrier = threading.Barrier(8)
 
     def load() -> None:
         barrier.wait()
-        ids.append(key_id(ledger.load_or_create_signing_key(path)))
+        ids.append(key_id(keys.load_or_create_signing_key(path)))
 
     threads = [threading.Thread(target=load) for _ in range(8)]
     for t in threads:
@@ -168,7 +171,7 @@ def test_the_signing_key_is_created_once_even_by_racing_threads(tmp_path):
         t.join()
     assert len(set(ids)) == 1 and len(ids) == 8
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert key_id(ledger.load_public_key(path.with_name(ledger.PUBLIC_KEY_FILENAME))) == ids[0]
+    assert key_id(keys.load_public_key(path.with_name(keys.PUBLIC_KEY_FILENAME))) == ids[0]
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
 
 
@@ -377,17 +380,17 @@ def test_a_truncation_after_the_last_checkpoint_is_caught_by_the_anchor(signed, 
     """Delete the last entries, their checkpoint and rewind the head: nothing inside the database
     disagrees any more; the anchor kept beside the key does."""
     _append(signed, 12)
-    key = ledger.load_or_create_signing_key(keys_dir / ledger.KEY_FILENAME)
+    key = keys.load_or_create_signing_key(keys_dir / keys.KEY_FILENAME)
     with signed.sessions.begin() as session:
-        anchor = ledger.checkpoint(session, key, at=signed.clock.now())
+        anchor = checkpoints.checkpoint(session, key, at=signed.clock.now())
     assert anchor is not None and anchor.seq == 12
-    ledger.write_anchor(ledger.anchor_path(signed.settings.data_dir), anchor)
+    anchors.write_anchor(keys.anchor_path(signed.settings.data_dir), anchor)
     ten = entry(signed, 10)
     tamper(signed, ("DELETE FROM ledger_entries WHERE seq > 10", {}),
             ("DELETE FROM ledger_checkpoints WHERE seq > 10", {}),
             ("UPDATE ledger_head SET seq = 10, entry_hash = :h", {"h": ten["entry_hash"]}))
     assert _verify(signed).ok  # inside the database the shortened ledger is consistent...
-    report = _verify(signed, anchor=ledger.read_anchor(ledger.anchor_path(signed.settings.data_dir)))
+    report = _verify(signed, anchor=anchors.read_anchor(keys.anchor_path(signed.settings.data_dir)))
     assert (report.problem, report.first_bad_seq) == (ProblemKind.missing, 11)  # ...the anchor is not
 
 
@@ -442,7 +445,7 @@ def test_concurrent_writers_build_one_gap_free_chain(signed):
     total = 8 * (15 + 3)
     with signed.sessions() as session:
         assert [e.seq for e in ledger.entries(session)] == list(range(1, total + 1))
-        assert [cp.seq for cp in ledger.checkpoints(session)] == list(range(5, total + 1, 5))
+        assert [cp.seq for cp in checkpoints.checkpoints(session)] == list(range(5, total + 1, 5))
     report = _verify(signed)
     assert report.ok and report.entries == total and report.checkpoints == total // 5
 
@@ -484,9 +487,9 @@ def test_verification_streams_in_batches_and_reports_progress(signed):
 
 def test_verification_inside_an_open_transaction(signed):
     _append(signed, 7)
-    keys = ledger.load_public_keys(signed.settings.data_dir / "keys")
+    public = keys.load_public_keys(signed.settings.data_dir / "keys")
     with signed.sessions.begin() as session:
-        assert ledger.verify(session, keys, batch_size=2).ok
+        assert verification.verify(session, public, batch_size=2).ok
         assert session.in_transaction()
 
 
@@ -512,7 +515,7 @@ def test_audit_checkpoint_and_verify_on_an_intact_ledger(signed, cli):
     assert made.exit_code == 0, made.output
     body = json.loads(made.stdout)
     assert body["checkpoint"]["seq"] == 7
-    assert ledger.read_anchor(ledger.anchor_path(signed.settings.data_dir)).seq == 7
+    assert anchors.read_anchor(keys.anchor_path(signed.settings.data_dir)).seq == 7
     result = cli("verify", "--json")
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)

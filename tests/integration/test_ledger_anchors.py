@@ -20,9 +20,9 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from ledger_tamper import ENTRIES, entry, rehash, rewrite_from, tamper, unguarded
-from xinyong.domain.audit.ledger import key_id, sign_checkpoint
+from xinyong.domain.audit.checkpoints import key_id, sign_checkpoint
 from xinyong.domain.identity.actors import Actor
-from xinyong.services.audit import anchors, ledger
+from xinyong.services.audit import anchors, checkpoints, config, keys, ledger, verification
 from xinyong.settings import reset_settings
 
 ACTOR = Actor.system("test")
@@ -45,8 +45,8 @@ def witness_dir(tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def anchored(platform, witness_dir):  # type: ignore[no-untyped-def]
     data = platform.settings.data_dir
-    ledger.configure(platform.engine, key_file=ledger.key_path(data), every=EVERY, seconds=SECONDS,
-                     anchor_file=ledger.anchor_path(data), witnesses=[str(witness_dir)])
+    config.configure(platform.engine, key_file=keys.key_path(data), every=EVERY, seconds=SECONDS,
+                     anchor_file=keys.anchor_path(data), witnesses=[str(witness_dir)])
     return platform
 
 
@@ -94,9 +94,9 @@ def _quiet_then_one_more(platform, n: int) -> None:  # type: ignore[no-untyped-d
 def test_every_checkpoint_is_kept_in_the_anchor_file_and_the_folder_witness(anchored, witness_dir):
     _append(anchored, 12)
     with anchored.sessions() as session:
-        in_db = ledger.checkpoints(session)
+        in_db = checkpoints.checkpoints(session)
     assert [cp.seq for cp in in_db] == [5, 10]
-    kept, notes = anchors.read_checkpoints(ledger.anchor_path(anchored.settings.data_dir))
+    kept, notes = anchors.read_checkpoints(keys.anchor_path(anchored.settings.data_dir))
     assert kept == in_db and notes == []
     (witnessed,) = witness_dir.iterdir()
     assert witnessed.name == f"{in_db[0].key_id}.jsonl"
@@ -109,11 +109,11 @@ def test_a_checkpoint_whose_transaction_rolled_back_is_not_anchored(anchored):
         uow.record("record.accepted", "record", 5, {})
         uow.write_ledger()  # entry 5 and its checkpoint, in the transaction that then fails
         raise RuntimeError("the change failed after its ledger entries were written")
-    assert not ledger.anchor_path(anchored.settings.data_dir).exists()
+    assert not keys.anchor_path(anchored.settings.data_dir).exists()
     _append(anchored, 1)
-    kept, _ = anchors.read_checkpoints(ledger.anchor_path(anchored.settings.data_dir))
+    kept, _ = anchors.read_checkpoints(keys.anchor_path(anchored.settings.data_dir))
     with anchored.sessions() as session:
-        assert kept == ledger.checkpoints(session) and [cp.seq for cp in kept] == [5]
+        assert kept == checkpoints.checkpoints(session) and [cp.seq for cp in kept] == [5]
 
 
 def test_entries_get_a_checkpoint_at_least_every_few_minutes_while_they_arrive(anchored):
@@ -121,24 +121,24 @@ def test_entries_get_a_checkpoint_at_least_every_few_minutes_while_they_arrive(a
     anchored.clock.advance(seconds=SECONDS - 1)
     _append(anchored, 1)
     with anchored.sessions() as session:
-        assert ledger.checkpoints(session) == []
+        assert checkpoints.checkpoints(session) == []
     anchored.clock.advance(seconds=1)
     _append(anchored, 1)
     with anchored.sessions() as session:
-        (cp,) = ledger.checkpoints(session)
+        (cp,) = checkpoints.checkpoints(session)
     assert (cp.seq, cp.at) == (4, anchored.clock.now())
-    assert anchors.read_checkpoints(ledger.anchor_path(anchored.settings.data_dir))[0] == [cp]
+    assert anchors.read_checkpoints(keys.anchor_path(anchored.settings.data_dir))[0] == [cp]
 
 
 def test_the_server_signs_a_quiet_tail(anchored):
     _append(anchored, 3)
-    assert ledger.checkpoint_if_due(anchored) is None  # not yet five minutes
+    assert checkpoints.checkpoint_if_due(anchored) is None  # not yet five minutes
     anchored.clock.advance(seconds=SECONDS)
-    cp = ledger.checkpoint_if_due(anchored)
+    cp = checkpoints.checkpoint_if_due(anchored)
     assert cp is not None and (cp.seq, cp.at) == (3, anchored.clock.now())
     anchored.clock.advance(seconds=SECONDS * 3)
-    assert ledger.checkpoint_if_due(anchored) is None  # nothing new to sign
-    assert anchors.read_checkpoints(ledger.anchor_path(anchored.settings.data_dir))[0] == [cp]
+    assert checkpoints.checkpoint_if_due(anchored) is None  # nothing new to sign
+    assert anchors.read_checkpoints(keys.anchor_path(anchored.settings.data_dir))[0] == [cp]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -148,10 +148,10 @@ def test_the_server_signs_a_quiet_tail(anchored):
 def test_an_untouched_ledger_verifies_with_no_problem_and_no_warning(anchored, cli):
     _quiet_then_one_more(anchored, 12)
     anchored.clock.advance(seconds=SECONDS)
-    assert ledger.checkpoint_if_due(anchored) is None  # the head is signed already
+    assert checkpoints.checkpoint_if_due(anchored) is None  # the head is signed already
     _append(anchored, 7)
     with anchored.sessions() as session:
-        signed = len(ledger.checkpoints(session))
+        signed = len(checkpoints.checkpoints(session))
     body = cli()
     assert (body["ok"], body["problems"], body["warnings"]) == (True, [], [])
     assert body["entries"] == 20 and body["anchored_seq"] == 20 and body["checkpoints"] == signed
@@ -223,7 +223,7 @@ def test_a_forged_row_appended_with_the_head_moved_is_detected(anchored, cli):
 def test_a_checkpoint_row_replaced_with_another_head_is_detected(anchored, cli):
     """A database checkpoint that disagrees with its anchored copy (signed with a stolen key, even)."""
     _append(anchored, 12)
-    key = ledger.load_or_create_signing_key(ledger.key_path(anchored.settings.data_dir))
+    key = keys.load_or_create_signing_key(keys.key_path(anchored.settings.data_dir))
     other = sign_checkpoint(key, seq=5, entry_hash="e" * 64, at=anchored.clock.now())
     tamper(anchored, ("UPDATE ledger_checkpoints SET entry_hash = :h, signature = :s WHERE seq = 5",
                       {"h": other.entry_hash, "s": other.signature}))
@@ -297,7 +297,7 @@ def test_a_corrupted_value_in_any_column_is_named_never_a_traceback(anchored, cl
 
 
 def _public_hex(platform) -> str:  # type: ignore[no-untyped-def]
-    key = ledger.load_public_key(ledger.public_key_path(ledger.key_path(platform.settings.data_dir)))
+    key = keys.load_public_key(keys.public_key_path(keys.key_path(platform.settings.data_dir)))
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 
@@ -327,24 +327,24 @@ def other_instance(platform, tmp_path):  # type: ignore[no-untyped-def]
     from xinyong.api.app import create_app
     from xinyong.services.platform.bootstrap import Platform
 
-    ledger.load_or_create_signing_key(ledger.key_path(platform.settings.data_dir))
+    keys.load_or_create_signing_key(keys.key_path(platform.settings.data_dir))
     settings = platform.settings.model_copy(update={"data_dir": tmp_path / "other", "ledger_checkpoint_seconds": 0,
                                                     "ledger_witness_for": [_public_hex(platform)]})
     other = Platform(settings=settings, engine=platform.engine, clock=platform.clock)
-    ledger.configure_from_settings(platform.engine, platform.settings)  # the engine is shared: keep ours
+    config.configure_from_settings(platform.engine, platform.settings)  # the engine is shared: keep ours
     with TestClient(create_app(other)) as client:
         yield client
 
 
 def test_an_instance_witnesses_another_over_http_and_verify_reads_it(platform, other_instance):
     data = platform.settings.data_dir
-    ledger.configure(platform.engine, key_file=ledger.key_path(data), every=EVERY, seconds=SECONDS,
+    config.configure(platform.engine, key_file=keys.key_path(data), every=EVERY, seconds=SECONDS,
                      anchor_file=None, witnesses=["http://testserver"], http=other_instance)
     _append(platform, 12)
     assert anchors.drain(30)
     with platform.sessions() as session:
-        in_db = ledger.checkpoints(session)
-    key = ledger.load_public_keys(data / "keys")
+        in_db = checkpoints.checkpoints(session)
+    key = keys.load_public_keys(data / "keys")
     held = other_instance.get("/api/v1/audit/witness", params={"key_id": in_db[0].key_id}).json()
     assert [cp["seq"] for cp in held["checkpoints"]] == [5, 10]
     outside, warnings = anchors.collect(anchor_files=[], witnesses=anchors.parse_witnesses(["http://testserver"]),
@@ -352,13 +352,13 @@ def test_an_instance_witnesses_another_over_http_and_verify_reads_it(platform, o
     assert [cp for _, cp in outside] == in_db and warnings == []
     tamper(platform, ("DELETE FROM ledger_checkpoints", {}), *rewrite_from(platform, 3, 12, entity_id="x"))
     with platform.sessions() as session:
-        report = ledger.verify(session, key, anchored=outside)
+        report = verification.verify(session, key, anchored=outside)
     assert (report.problem.value, report.first_bad_seq) == ("forged", 1)
     assert ("checkpoint_missing", 5) in [(p.kind.value, p.seq) for p in report.problems]
 
 
 def test_a_witness_keeps_only_signed_checkpoints_that_extend_what_it_holds(platform, other_instance):
-    key = ledger.load_or_create_signing_key(ledger.key_path(platform.settings.data_dir))
+    key = keys.load_or_create_signing_key(keys.key_path(platform.settings.data_dir))
     now = platform.clock.now()
 
     def send(seq: int, digest: str, signer=key):  # type: ignore[no-untyped-def]
@@ -401,8 +401,8 @@ def test_an_unreachable_witness_neither_loses_the_checkpoint_nor_fails_the_write
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("x")
     data = platform.settings.data_dir
-    ledger.configure(platform.engine, key_file=ledger.key_path(data), every=EVERY, seconds=SECONDS,
-                     anchor_file=ledger.anchor_path(data), witnesses=[str(blocked), "http://127.0.0.1:9"])
+    config.configure(platform.engine, key_file=keys.key_path(data), every=EVERY, seconds=SECONDS,
+                     anchor_file=keys.anchor_path(data), witnesses=[str(blocked), "http://127.0.0.1:9"])
     logged = _Log()
     monkeypatch.setattr(anchors, "log", logged)
     _append(platform, 6)  # the checkpoint at 5 cannot reach either witness
@@ -411,8 +411,8 @@ def test_an_unreachable_witness_neither_loses_the_checkpoint_nor_fails_the_write
     assert [e.get("witness") for e in failures if e.get("witness")] == ["http://127.0.0.1:9/api/v1/audit/witness"]
     assert [e["path"] for e in failures if str(blocked) in e.get("path", "")], failures
     with platform.sessions() as session:
-        assert ledger.count(session) == 6 and [cp.seq for cp in ledger.checkpoints(session)] == [5]
-    assert [cp.seq for cp in anchors.read_checkpoints(ledger.anchor_path(data))[0]] == [5]
+        assert ledger.count(session) == 6 and [cp.seq for cp in checkpoints.checkpoints(session)] == [5]
+    assert [cp.seq for cp in anchors.read_checkpoints(keys.anchor_path(data))[0]] == [5]
     body = cli("--witness", "http://127.0.0.1:9")
     assert body["ok"] is True
     assert any("http://127.0.0.1:9" in w["message_en"] and "cannot be read" in w["message_en"]

@@ -12,25 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinyong.domain.audit.ledger import (
-    GENESIS_HASH,
-    Checkpoint,
-    Entry,
-    FactsRefused,
-    Head,
-    LedgerError,
-    ProblemKind,
-    canonical_json,
-    compute_hash,
-    encode_facts,
-    encode_time,
-    key_id,
-    make_chain,
-    make_entry,
-    sign_checkpoint,
-    signature_valid,
-    verify_chain,
-)
+from xinyong.domain.audit.canonical import LedgerError, canonical_json, compute_hash, encode_time
+from xinyong.domain.audit.chain import GENESIS_HASH, Entry, Head, make_chain, make_entry
+from xinyong.domain.audit.checkpoints import Checkpoint, key_id, sign_checkpoint, signature_valid
+from xinyong.domain.audit.facts import FactsRefused, encode_facts
+from xinyong.domain.audit.verification import ProblemKind, verify_chain
 
 T0 = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -408,7 +394,7 @@ def test_a_malformed_value_is_named_by_its_field_not_raised(field, value):
 
 
 def test_anchored_checkpoints_the_database_lacks_or_holds_otherwise_are_problems():
-    from xinyong.domain.audit.ledger import check_checkpoints
+    from xinyong.domain.audit.verification import check_checkpoints
 
     keys = {key_id(KEY): KEY.public_key()}
     five, ten = _checkpoints(CHAIN, 5, 10)
@@ -438,7 +424,7 @@ def test_an_entry_later_than_the_time_bound_after_the_last_checkpoint_is_overdue
 
 
 def test_a_witness_keeps_only_what_extends_what_it_holds():
-    from xinyong.domain.audit.ledger import Admission, admit
+    from xinyong.domain.audit.checkpoints import Admission, admit
 
     ten, twenty = _checkpoints(CHAIN, 10, 20)
     other_twenty = sign_checkpoint(KEY, seq=20, entry_hash="e" * 64, at=T0)

@@ -50,13 +50,13 @@ async def sign_quiet_ledger_tail(platform: Platform) -> None:
     """Every little while, sign the ledger's head if entries came after the last checkpoint and it is
     ``XINYONG_LEDGER_CHECKPOINT_SECONDS`` old (appends check this too, but a quiet tail appends nothing)."""
     from xinyong.logging import get_logger
-    from xinyong.services.audit import ledger
+    from xinyong.services.audit import checkpoints
     seconds = platform.settings.ledger_checkpoint_seconds
     pause = min(60.0, max(1.0, seconds / 4))
     while True:
         await asyncio.sleep(pause)
         try:
-            await asyncio.to_thread(ledger.checkpoint_if_due, platform)
+            await asyncio.to_thread(checkpoints.checkpoint_if_due, platform)
         except Exception as exc:  # noqa: BLE001 - logged; the next round tries again
             get_logger(__name__).error("ledger checkpoint of a quiet tail failed", error=str(exc))
 

@@ -91,10 +91,10 @@ def demo(
     if not summary.get("skipped"):
         # Sign the demo's ledger head at once, so the published checkpoints and the anchor file show
         # one from the start (the server signs later heads itself).
-        from xinyong.services.audit import anchors, ledger
-        key = ledger.load_or_create_signing_key(ledger.key_path(platform.settings.data_dir))
+        from xinyong.services.audit import anchors, checkpoints, keys
+        key = keys.load_or_create_signing_key(keys.key_path(platform.settings.data_dir))
         with platform.sessions.begin() as session:
-            made = ledger.checkpoint(session, key, at=platform.clock.now())
+            made = checkpoints.checkpoint(session, key, at=platform.clock.now())
         anchors.drain(30.0)
         summary["checkpoint_seq"] = made.seq if made else None
     if as_json:

@@ -26,7 +26,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from xinyong.domain.audit.ledger import LedgerError, VerifyReport
+from xinyong.domain.audit.canonical import LedgerError
+from xinyong.domain.audit.verification import VerifyReport
 
 app = typer.Typer(
     help="Audit ledger 审计账本: verify the hash chain and its signed checkpoints; checkpoint on demand.",
@@ -115,16 +116,17 @@ def verify(
     Exit code 0 when intact, 1 when a problem is found (the first bad entry is printed), 2 on a usage
     error.
     """
-    from xinyong.services.audit import anchors, ledger
+    from xinyong.services.audit import anchors, checkpoints, ledger, verification
+    from xinyong.services.audit import keys as key_files
     platform = _platform()
     keys_dir = platform.settings.data_dir / "keys"
     try:
         if public_key:
             keys = {}
             for path in public_key:
-                keys.update(ledger.keyring(ledger.load_public_key(path)))
+                keys.update(key_files.keyring(key_files.load_public_key(path)))
         else:
-            keys = ledger.load_public_keys(keys_dir)
+            keys = key_files.load_public_keys(keys_dir)
     except (OSError, ValueError, LedgerError) as exc:
         _usage(f"cannot read the public key: {exc}", f"无法读取公钥：{exc}", as_json)
     anchor_files: list[Path] = []
@@ -135,7 +137,7 @@ def verify(
             anchor_files = [anchor]
         else:
             keys_folder = platform.settings.data_dir / "keys"
-            anchor_files = [p for p in (ledger.anchor_path(platform.settings.data_dir),
+            anchor_files = [p for p in (key_files.anchor_path(platform.settings.data_dir),
                                         keys_folder / anchors.LEGACY_ANCHOR_FILENAME) if p.exists()]
     witnesses = anchors.parse_witnesses([*([] if no_witnesses else platform.settings.ledger_witnesses),
                                          *(witness or [])])
@@ -144,19 +146,19 @@ def verify(
 
     try:
         with platform.sessions() as session:
-            stored = ledger.checkpoints(session)
+            stored = checkpoints.checkpoints(session)
             session.rollback()
             outside, warnings = anchors.collect(anchor_files=anchor_files, witnesses=witnesses, key_ids=keys,
                                                 stored=stored)
             options: dict[str, Any] = {"anchored": outside, "every": every or None, "seconds": seconds or None,
                                        "warnings": warnings, "batch_size": batch_size}
             if as_json:
-                report = ledger.verify(session, keys, **options)
+                report = verification.verify(session, keys, **options)
             else:
                 with Progress(TextColumn("verifying 核验中"), BarColumn(), MofNCompleteColumn(),
                               TimeRemainingColumn(), console=err, transient=True) as progress:
                     task = progress.add_task("verify", total=None)
-                    report = ledger.verify(
+                    report = verification.verify(
                         session, keys, **options,
                         on_progress=lambda done, total: progress.update(task, completed=done, total=total))
             entry = ledger.raw_entry(session, report.first_bad_seq) if report.first_bad_seq is not None else None
@@ -181,27 +183,27 @@ def verify(
 @app.command("checkpoint")
 def checkpoint(as_json: bool = JSON_OPTION) -> None:
     """Sign the ledger's current head now and keep a copy outside the database (the anchor)."""
-    from xinyong.services.audit import ledger
+    from xinyong.services.audit import checkpoints, keys
     platform = _platform()
     data_dir = platform.settings.data_dir
     try:
-        key = ledger.load_or_create_signing_key(ledger.key_path(data_dir))
+        key = keys.load_or_create_signing_key(keys.key_path(data_dir))
     except (OSError, ValueError, LedgerError) as exc:
         _usage(f"cannot read or create the signing key: {exc}", f"无法读取或创建签名密钥：{exc}", as_json)
     from xinyong.services.audit import anchors
     try:
         # After the commit, the checkpoint is kept in the anchor file and sent to the witnesses.
         with platform.sessions.begin() as session:
-            cp = ledger.checkpoint(session, key, at=platform.clock.now())
+            cp = checkpoints.checkpoint(session, key, at=platform.clock.now())
     except SQLAlchemyError as exc:
         platform.engine.dispose()
         _usage(f"the database cannot be written (run `xinyong init` first?): {exc.__class__.__name__}",
                "无法写入数据库（请先运行 xinyong init）", as_json)
     platform.engine.dispose()
     anchors.drain(30.0)
-    anchor = ledger.anchor_path(data_dir)
+    anchor = keys.anchor_path(data_dir)
     result = {"checkpoint": cp.to_dict() if cp else None, "anchor": str(anchor) if cp else None,
-              "public_key": str(ledger.public_key_path(ledger.key_path(data_dir)))}
+              "public_key": str(keys.public_key_path(keys.key_path(data_dir)))}
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     elif cp is None:

@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field
 from xinyong.api.deps import get_platform
 from xinyong.api.errors import ErrorBody, error_response
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.audit.ledger import Checkpoint
-from xinyong.services.audit import anchors, ledger
+from xinyong.domain.audit.checkpoints import Checkpoint
+from xinyong.services.audit import anchors, checkpoints, keys
 from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -86,14 +86,14 @@ def published_checkpoints(platform: Platform = Depends(get_platform),
                           since: int = Query(0, ge=0, le=MAX_SEQ, description="Only checkpoints of a larger size"),
                           limit: int = Query(100, ge=1, le=1000)) -> JSONResponse:
     """The ledger's signed checkpoints (signed tree heads) with the public keys that verify them."""
-    keys = ledger.load_public_keys(platform.settings.data_dir / "keys")
+    public_keys = keys.load_public_keys(platform.settings.data_dir / "keys")
     with platform.sessions() as session:
-        cps = ledger.checkpoints(session, since=since, limit=limit)
+        cps = checkpoints.checkpoints(session, since=since, limit=limit)
     public = [{"key_id": kid, "public_key": key.public_bytes(serialization.Encoding.Raw,
                                                               serialization.PublicFormat.Raw).hex(),
                "pem": key.public_bytes(serialization.Encoding.PEM,
                                        serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")}
-              for kid, key in sorted(keys.items())]
+              for kid, key in sorted(public_keys.items())]
     return JSONResponse({"public_keys": public, "checkpoints": [_out(cp) for cp in cps],
                          "next_since": _page(cps, limit)})
 
@@ -103,11 +103,8 @@ def published_checkpoints(platform: Platform = Depends(get_platform),
                         422: {"model": ErrorBody}})
 def witness_checkpoint(body: CheckpointIn, platform: Platform = Depends(get_platform)) -> JSONResponse:
     """Keep another instance's signed checkpoint (201 new, 200 held already)."""
-    keys = anchors.trusted_keys(platform.settings.ledger_witness_for)
-    try:
-        verdict = anchors.receive(platform.settings.data_dir, keys, body.model_dump())
-    except anchors.WitnessRefused as refused:
-        return error_response(refused.status, refused.field, refused.reason, refused.message_zh, refused.message_en)
+    trusted = anchors.trusted_keys(platform.settings.ledger_witness_for)
+    verdict = anchors.receive(platform.settings.data_dir, trusted, body.model_dump())
     return JSONResponse({"admission": verdict.value, "checkpoint": body.model_dump()},
                         status_code=201 if verdict.value == "accepted" else 200)
 

@@ -17,7 +17,7 @@ up the transaction that made the checkpoint, nor the ones after it. A write that
 (``ledger checkpoint not witnessed``); the checkpoint stays in the database and the anchor file, and
 ``xinyong audit verify`` reports the witness that lacks it.
 
-A witness keeps a checkpoint only if it extends what it holds (:func:`xinyong.domain.audit.ledger.admit`):
+A witness keeps a checkpoint only if it extends what it holds (:func:`xinyong.domain.audit.checkpoints.admit`):
 the same size with another head hash is refused and kept as evidence in ``<key id>.alarms.jsonl``
 beside its file (two checkpoints signed with one key that cannot both be true).
 """
@@ -40,7 +40,9 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from xinyong.domain.audit.ledger import Admission, Checkpoint, LedgerError, admit, key_id, signature_valid
+from xinyong.domain.audit.canonical import LedgerError
+from xinyong.domain.audit.checkpoints import Admission, Checkpoint, admit, key_id, signature_valid
+from xinyong.domain.platform.refusal import CONFLICT, FORBIDDEN, Refusal
 from xinyong.logging import get_logger
 
 __all__ = [
@@ -48,7 +50,6 @@ __all__ = [
     "LEGACY_ANCHOR_FILENAME",
     "WITNESS_PATH",
     "Witness",
-    "WitnessRefused",
     "anchor_file",
     "append_checkpoint",
     "collect",
@@ -56,9 +57,12 @@ __all__ = [
     "held",
     "parse_witnesses",
     "publish",
+    "read_anchor",
+    "read_anchors",
     "read_checkpoints",
     "receive",
     "trusted_keys",
+    "write_anchor",
 ]
 
 ANCHOR_FILENAME = "ledger-anchors.jsonl"
@@ -167,6 +171,29 @@ def append_checkpoint(path: Path, cp: Checkpoint, *, strict: bool = False) -> Ad
         log.error("ledger checkpoint ALARM: the same size is held with another head hash",
                   file=str(path), seq=cp.seq, entry_hash=cp.entry_hash, evidence=str(alarms))
     return Admission.accepted if verdict is Admission.stale and not strict else verdict
+
+
+def write_anchor(path: Path, cp: Checkpoint) -> None:
+    """Keep a checkpoint in an append-only anchor file (call after the commit; a checkpoint held
+    already is not written twice)."""
+    append_checkpoint(Path(path), cp)
+
+
+def read_anchor(path: Path) -> Checkpoint | None:
+    """The latest checkpoint of an anchor file (``None`` if it does not exist)."""
+    return max(read_anchors(path), key=lambda cp: cp.seq, default=None)
+
+
+def read_anchors(path: Path) -> list[Checkpoint]:
+    """Every checkpoint of an anchor file (JSON lines; the older one-object file too); ``LedgerError``
+    when the file holds none that can be read (an integrity failure, not a refused request)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    found, notes = read_checkpoints(path)
+    if notes and not found:
+        raise LedgerError(f"无法读取锚点文件 {path}", f"cannot read the anchor file {path}: {notes[0]}")
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
@@ -358,20 +385,11 @@ def collect(*, anchor_files: Sequence[Path], witnesses: Sequence[Witness], key_i
 # The witness: keeping the checkpoints of other instances
 
 
-class WitnessRefused(Exception):
-    """A checkpoint this instance will not keep, with the field, the reason and both languages."""
-
-    def __init__(self, status: int, field: str | None, reason: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.status, self.field, self.reason = status, field, reason
-        self.message_zh, self.message_en = message_zh, message_en
-
-
 def _public_key(value: str) -> Ed25519PublicKey:
     text = value.strip()
     if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
         return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text))
-    from xinyong.services.audit.ledger import load_public_key
+    from xinyong.services.audit.keys import load_public_key
 
     return load_public_key(Path(text).expanduser())
 
@@ -399,33 +417,35 @@ def witness_file(data_dir: Path, kid: str) -> Path:
 
 def receive(data_dir: Path, keys: Mapping[str, Ed25519PublicKey], body: Mapping[str, Any]) -> Admission:
     """Keep another instance's checkpoint if it is signed by a key this instance witnesses for and
-    extends what it holds for that key; :class:`WitnessRefused` otherwise."""
+    extends what it holds for that key; a ``Refusal`` otherwise (403 ``not_witnessed``, 422
+    ``malformed`` or ``bad_signature``, 409 ``inconsistent`` or ``stale``)."""
     kid = str(body.get("key_id", ""))
     if kid not in keys:
-        raise WitnessRefused(403, "key_id", "not_witnessed",
-                             f"本实例不为密钥 {kid} 见证检查点（XINYONG_LEDGER_WITNESS_FOR）",
-                             f"this instance does not witness checkpoints of key {kid} "
-                             "(XINYONG_LEDGER_WITNESS_FOR)")
+        raise Refusal("key_id", "not_witnessed",
+                      f"本实例不为密钥 {kid} 见证检查点（XINYONG_LEDGER_WITNESS_FOR）",
+                      f"this instance does not witness checkpoints of key {kid} "
+                      "(XINYONG_LEDGER_WITNESS_FOR)", status=FORBIDDEN)
     try:
         cp = Checkpoint.from_dict(body)
     except LedgerError as exc:
-        raise WitnessRefused(422, "at", "malformed", f"检查点格式错误：{exc.message_zh}",
-                             f"malformed checkpoint: {exc.message_en}") from exc
+        raise Refusal("at", "malformed", f"检查点格式错误：{exc.message_zh}",
+                      f"malformed checkpoint: {exc.message_en}") from exc
     if cp.seq < 1:
-        raise WitnessRefused(422, "seq", "malformed", "检查点的记录数必须大于 0", "a checkpoint's seq must be >= 1")
+        raise Refusal("seq", "malformed", "检查点的记录数必须大于 0", "a checkpoint's seq must be >= 1")
     if not signature_valid(cp, keys):
-        raise WitnessRefused(422, "signature", "bad_signature", "检查点签名验证失败",
-                             "the checkpoint's signature does not verify")
+        raise Refusal("signature", "bad_signature", "检查点签名验证失败",
+                      "the checkpoint's signature does not verify")
     verdict = append_checkpoint(witness_file(data_dir, kid), cp, strict=True)
     if verdict is Admission.inconsistent:
-        raise WitnessRefused(409, "entry_hash", "inconsistent",
-                             f"告警：本实例已持有第 {cp.seq} 条处的另一个哈希值，两者不可能同时为真（已留存为证据）",
-                             f"alarm: a checkpoint of size {cp.seq} with another head hash is held; both "
-                             "cannot be true (kept as evidence)")
+        raise Refusal("entry_hash", "inconsistent",
+                      f"告警：本实例已持有第 {cp.seq} 条处的另一个哈希值，两者不可能同时为真（已留存为证据）",
+                      f"alarm: a checkpoint of size {cp.seq} with another head hash is held; both "
+                      "cannot be true (kept as evidence)", status=CONFLICT)
     if verdict is Admission.stale:
-        raise WitnessRefused(409, "seq", "stale",
-                             f"检查点（第 {cp.seq} 条）早于本实例持有的最新检查点，不是其延续",
-                             f"the checkpoint (size {cp.seq}) is older than the newest held: it extends nothing")
+        raise Refusal("seq", "stale",
+                      f"检查点（第 {cp.seq} 条）早于本实例持有的最新检查点，不是其延续",
+                      f"the checkpoint (size {cp.seq}) is older than the newest held: it extends nothing",
+                      status=CONFLICT)
     return verdict
 
 

@@ -32,11 +32,11 @@ class Platform:
     kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from xinyong.services.audit import ledger
+        from xinyong.services.audit import config as ledger_config
         # The demo real-name verifier only on a developer's machine (XINYONG_ENV=local): refuse to start.
         self.settings.check_deployment()
         # The signing key for automatic checkpoints lives under the data folder, never in the database.
-        ledger.configure_from_settings(self.engine, self.settings)
+        ledger_config.configure_from_settings(self.engine, self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, clock: Clock | None = None) -> Platform:
