@@ -7,7 +7,7 @@
 What is measured, per database, each phase in its own child process on a fresh database (so that
 peak RSS is the phase's own):
 
-* ``validated``: ``xinyong.services.aggregation.ingest.import_file`` on a generated CSV (UTF-8) mixing accepted
+* ``validated``: ``xinyong.services.aggregation.batches.import_file`` on a generated CSV (UTF-8) mixing accepted
   rows (administrative penalties and permits), corrections of earlier rows, and rejected rows of
   several kinds (bad identifier checksum, missing legal-effect document, simplified procedure,
   forbidden data in free text, unknown item, bad date). The whole path: streaming read, row
@@ -203,10 +203,10 @@ class PgDatabases:
 
 def phase_validated(url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict[str, object]:
     from xinyong.domain.identity.actors import Actor, Role
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import batches
     platform = _platform(url, jurisdiction, data_dir)
     started, cpu = time.perf_counter(), time.process_time()
-    summary = ingest.import_file(platform, Actor(Role.operator, "bench", UNIT), UNIT, file)
+    summary = batches.import_file(platform, Actor(Role.operator, "bench", UNIT), UNIT, file)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     platform.engine.dispose()
     return {"seconds": elapsed, "cpu_seconds": cpu, "rows": summary.rows, "accepted": summary.accepted,
@@ -264,7 +264,7 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
     """The rows stored in the same shape the import stores them (record + version with its columns),
     by the same statements (on PostgreSQL the import's ``unnest`` bulk statements, on SQLite Core
     executemany), minus every check: no validation, no idempotency, no locks, no rejections, no ledger."""
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import writer
     if not chunk:
         return 0
     record_rows = [
@@ -274,7 +274,7 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
          "created_at": now, "updated_at": now} for row in chunk]
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:
-        returned = conn.execute(ingest.PG_INSERT_RECORDS, ingest.pg_record_arrays(UNIT, version_id, now, [
+        returned = conn.execute(writer.PG_INSERT_RECORDS, writer.pg_record_arrays(UNIT, version_id, now, [
             (r["item_code"], r["record_key"], r["subject_id"], r["category"], r["disclosure_class"])
             for r in record_rows])).all()
         ids = {key: rid for rid, _, key in returned}
@@ -290,7 +290,7 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
          "created_at": now}
         for row in chunk]
     if postgresql:
-        conn.execute(ingest.PG_INSERT_VERSIONS, ingest.pg_version_arrays(version_rows, batch_id, now))
+        conn.execute(writer.PG_INSERT_VERSIONS, writer.pg_version_arrays(version_rows, batch_id, now))
     else:
         conn.execute(versions.insert(), version_rows)
     return len(chunk)

@@ -147,7 +147,7 @@ class World:
 
 def seed(platform: Any) -> tuple[dict[str, str], int]:
     """Demo data, one account or unit token per role, and one batch; returns (tokens, batch id)."""
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import batches
     from xinyong.services.demo.loader import load_demo
     from xinyong.services.disclosure import duty_purposes
     from xinyong.services.identity import accounts as auth
@@ -176,8 +176,8 @@ def seed(platform: Any) -> tuple[dict[str, str], int]:
         {"item": "admin_penalty", "record_key": "FUZZ-2", "identifier": "91500000MA5U0AB10X",
          "subject_name": "坏代码"},
     ]
-    summary = ingest.submit_rows(platform, Actor(Role.providing_unit, "fuzz-seed", UNIT), UNIT, rows,
-                                 key="fuzz-seed")
+    summary = batches.submit_rows(platform, Actor(Role.providing_unit, "fuzz-seed", UNIT), UNIT, rows,
+                                  key="fuzz-seed")
     return tokens, summary.batch
 
 

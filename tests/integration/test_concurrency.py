@@ -1,5 +1,5 @@
 """Many clients at once: submissions and corrections of the same records, the same new subjects, and
-retries with one idempotency key, from many threads through ``services.ingest`` (and the API).
+retries with one idempotency key, from many threads through ``services.aggregation`` (and the API).
 
 What must hold however the threads interleave — by row locks and unique constraints, not by luck:
 
@@ -9,7 +9,7 @@ What must hold however the threads interleave — by row locks and unique constr
 * no duplicate record or subject: one record per (unit, item, key), one subject per identifier;
 * the audit ledger verifies, and every batch's ledgered Merkle roots match its stored versions;
 * concurrent retries with one key make one batch and get the same answer; the same key with another
-  body is refused (``IdempotencyConflict``; 409 at the API).
+  body is refused (``idempotency_conflict``; 409 at the API).
 
 These run on PostgreSQL (``XINYONG_TEST_DATABASE_URL``, as ``.ci/run``'s second leg) where the
 threads really overlap, and on SQLite too, where the database serialises the writers (every
@@ -31,7 +31,8 @@ from sqlalchemy import func, select
 from test_ingest import ACTOR, UNIT, counts, ledger_ok, penalty, uscc
 
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.aggregation import ingest
+from xinyong.domain.platform.refusal import Refusal
+from xinyong.services.aggregation import batches, integrity
 from xinyong.services.demo.catalog import load_catalog
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.services.subjects import registry as subjects
@@ -89,7 +90,7 @@ def record_invariants(platform: Platform) -> None:
             .group_by(SubjectIdentifier.kind, SubjectIdentifier.value).having(func.count() > 1)).all()
         assert doubled == [], f"one identifier names several subjects: {doubled}"
         for batch in session.scalars(select(SubmissionBatch.id)).all():
-            assert ingest.batch_integrity(session, batch) == [], f"batch {batch}"
+            assert integrity.batch_integrity(session, batch) == [], f"batch {batch}"
     assert ledger_ok(platform)
 
 
@@ -111,9 +112,9 @@ def test_concurrent_submissions_and_corrections_lose_nothing_and_keep_one_curren
         random.Random(client * 100 + round_).shuffle(rows)
         return rows
 
-    def client(n: int) -> list[ingest.BatchSummary]:
-        return [ingest.submit_rows(catalog, Actor(Role.providing_unit, f"client-{n}", UNIT), UNIT,
-                                   rows_for(n, r), key=f"client-{n}-round-{r}") for r in range(ROUNDS)]
+    def client(n: int) -> list[batches.BatchSummary]:
+        return [batches.submit_rows(catalog, Actor(Role.providing_unit, f"client-{n}", UNIT), UNIT,
+                                    rows_for(n, r), key=f"client-{n}-round-{r}") for r in range(ROUNDS)]
 
     answers, failures = run_together(THREADS, client)
     assert not failures, failures
@@ -139,10 +140,10 @@ def test_concurrent_submissions_and_corrections_lose_nothing_and_keep_one_curren
 
 def test_identical_content_sent_at_once_is_stored_once(catalog: Platform) -> None:
     """The same new content from every client at once (different keys): one version, the rest unchanged."""
-    ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
+    batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
     correction = [penalty(1, fine_amount="7777", correction_reason="复议更正"), penalty(2)]
 
-    answers, failures = run_together(THREADS, lambda n: ingest.submit_rows(catalog, ACTOR, UNIT, correction,
+    answers, failures = run_together(THREADS, lambda n: batches.submit_rows(catalog, ACTOR, UNIT, correction,
                                                                          key=f"same-content-{n}"))
     assert not failures, failures
     assert sum(a.accepted for a in answers) == 2          # the correction of CF-1 once, the new CF-2 once
@@ -176,7 +177,7 @@ def test_one_identifier_registered_at_once_is_one_subject(catalog: Platform) -> 
 def test_concurrent_identical_retries_make_one_batch_and_one_answer(catalog: Platform) -> None:
     rows = [penalty(i) for i in range(40)] + [penalty(3, identifier="91500000MA5U0AB10X")]
 
-    answers, failures = run_together(THREADS, lambda _n: ingest.submit_rows(catalog, ACTOR, UNIT, rows,
+    answers, failures = run_together(THREADS, lambda _n: batches.submit_rows(catalog, ACTOR, UNIT, rows,
                                                                           key="retry-at-once"))
     assert not failures, failures
     first = [a for a in answers if not a.replayed]
@@ -192,15 +193,16 @@ def test_concurrent_identical_retries_make_one_batch_and_one_answer(catalog: Pla
 def test_the_same_key_with_different_bodies_at_once_admits_one(catalog: Platform) -> None:
     def submit(n: int) -> Any:
         try:
-            return ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(500 + n)], key="contested")
-        except ingest.IdempotencyConflict as conflict:
+            return batches.submit_rows(catalog, ACTOR, UNIT, [penalty(500 + n)], key="contested")
+        except Refusal as conflict:
             return conflict
 
     answers, failures = run_together(THREADS, submit)
     assert not failures, failures
-    won = [a for a in answers if isinstance(a, ingest.BatchSummary)]
+    won = [a for a in answers if isinstance(a, batches.BatchSummary)]
     assert len(won) == 1 and not won[0].replayed
-    assert all(isinstance(a, ingest.IdempotencyConflict) and a.status == 409 and a.batch_id == won[0].batch
+    assert all(isinstance(a, Refusal) and a.reason == "idempotency_conflict" and a.status == 409
+               and a.extra["batch_id"] == won[0].batch
                for a in answers if a is not won[0])
     assert counts(catalog)["records"] == 1
     record_invariants(catalog)

@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from test_ingest import UNIT, counts, ledger_ok, penalty, uscc, write_csv
 
 from scratch_db import PG_URL, make_platform, scratch_url
-from xinyong.services.aggregation import ingest
+from xinyong.services.aggregation import batches, integrity
 from xinyong.services.demo.catalog import load_catalog
 from xinyong.store.models.records import Record, RecordVersion, RowRejection, SubmissionBatch
 from xinyong.store.models.subjects import SubjectIdentifier
@@ -153,7 +153,7 @@ def assert_acknowledged_intact(platform: Any, book: Ledgerbook, where: str) -> N
             stored = session.scalar(select(func.count()).select_from(RecordVersion)
                                     .where(RecordVersion.batch_id == batch_id))
             assert stored == accepted, f"{where}: batch {batch_id} lost versions ({stored} of {accepted})"
-            assert ingest.batch_integrity(session, batch_id) == [], f"{where}: batch {batch_id}"
+            assert integrity.batch_integrity(session, batch_id) == [], f"{where}: batch {batch_id}"
         duplicates = session.execute(select(Record.record_key).group_by(Record.unit_code, Record.item_code,
                                                                          Record.record_key)
                                      .having(func.count() > 1)).all()
@@ -186,7 +186,7 @@ def assert_whole_or_nothing(platform: Any, before: dict[str, int], key: str, exp
     with platform.sessions() as session:
         rejections = session.scalar(select(func.count()).select_from(RowRejection)
                                     .where(RowRejection.batch_id == batch.id))
-        assert ingest.batch_integrity(session, batch.id) == [], f"{where}: partial batch {batch.id}"
+        assert integrity.batch_integrity(session, batch.id) == [], f"{where}: partial batch {batch.id}"
     grown = {name: after[name] - before[name] for name in after}
     assert grown == {"submission_batches": 1, "records": expected["new_records"],
                      "record_versions": expected["accepted"], "row_rejections": rejections,
@@ -232,7 +232,7 @@ def test_sigkilled_imports_lose_nothing_show_nothing_partial_and_rerun_cleanly(d
         assert code == 1 and answer["replayed"] == committed, f"{where}: the re-run answered {answer}"
         assert (answer["accepted"], answer["unchanged"], answer["rejected"]) == (
             expected["accepted"], expected["unchanged"], expected["rejected"]), where
-        retry = ingest.import_file(platform, ingest_actor(), UNIT, path, key=key)
+        retry = batches.import_file(platform, ingest_actor(), UNIT, path, key=key)
         assert retry.replayed and {**retry.to_dict(), "replayed": True} == {**answer, "replayed": True}, where
         assert_whole_or_nothing(platform, before, key, expected, where + ", after the re-run")
         acknowledge(book, batch_for(platform, key), expected)

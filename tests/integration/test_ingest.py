@@ -1,4 +1,4 @@
-"""Aggregation end to end (``services.ingest``) on SQLite and PostgreSQL: records and rejections,
+"""Aggregation end to end (``services.aggregation``) on SQLite and PostgreSQL: records and rejections,
 idempotent re-import, conflicts, versioned corrections, one current version, verification deadlines,
 consents and prior notices, and a crash mid-import that leaves nothing behind."""
 
@@ -19,8 +19,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc_check_character
-from xinyong.services.aggregation import ingest
+from xinyong.services.aggregation import batches, integrity, notices
 from xinyong.services.audit import ledger
 from xinyong.services.demo.catalog import load_catalog
 from xinyong.services.platform.bootstrap import Platform
@@ -97,7 +98,7 @@ def test_rows_become_records_or_rejections_with_reasons(catalog: Platform, tmp_p
         penalty(6, document_number=""),
         penalty(7, item="nope"),
     ]
-    summary = ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "rows.csv", rows))
+    summary = batches.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "rows.csv", rows))
     assert (summary.rows, summary.accepted, summary.rejected, summary.unchanged) == (8, 5, 3, 0)
     assert [(e["row"], e["code"]) for e in summary.errors] == [
         (7, "identifier_invalid"), (8, "legal_document_missing"), (9, "item_unknown")]
@@ -112,7 +113,7 @@ def test_rows_become_records_or_rejections_with_reasons(catalog: Platform, tmp_p
         actions = [e.action for e in ledger.entries(session, entity="submission_batch",
                    entity_id=summary.batch)]
         assert actions == ["batch.received", "record.accepted", "batch.rejected_rows"]
-        assert ingest.batch_integrity(session, summary.batch) == []
+        assert integrity.batch_integrity(session, summary.batch) == []
     assert ledger_ok(catalog)
 
 
@@ -122,7 +123,7 @@ def test_awkward_text_is_stored_exactly_as_submitted(catalog: Platform, tmp_path
     awkward = ["NULL", 'a"b', "{x,y}", "back\\slash", " 前后空格 ", "null"]
     rows = [penalty(i, record_key=key, violation_facts=f"事实：{key}", document_issuer=f"机关{key}")
             for i, key in enumerate(awkward)]
-    summary = ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "awkward.csv", rows))
+    summary = batches.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "awkward.csv", rows))
     assert (summary.accepted, summary.rejected) == (len(awkward), 0)
     with catalog.sessions() as session:
         stored = session.execute(select(Record.record_key, RecordVersion.payload, RecordVersion.document_issuer)
@@ -138,11 +139,11 @@ def test_awkward_text_is_stored_exactly_as_submitted(catalog: Platform, tmp_path
 def test_the_same_file_again_is_answered_the_same_and_stores_nothing(catalog: Platform,
     tmp_path: Path) -> None:
     path = write_csv(tmp_path / "rows.csv", [penalty(i) for i in range(20)] + [penalty(99, item="nope")])
-    first = ingest.import_file(catalog, ACTOR, UNIT, path)
+    first = batches.import_file(catalog, ACTOR, UNIT, path)
     before = counts(catalog)
     with catalog.sessions() as session:
         entries = ledger.count(session)
-    again = ingest.import_file(catalog, ACTOR, UNIT, path)
+    again = batches.import_file(catalog, ACTOR, UNIT, path)
     assert again.replayed and not first.replayed
     assert again.to_dict() | {"replayed": False} == first.to_dict()
     assert counts(catalog) == before
@@ -151,23 +152,25 @@ def test_the_same_file_again_is_answered_the_same_and_stores_nothing(catalog: Pl
 
 
 def test_the_same_rows_in_a_new_batch_change_nothing(catalog: Platform, tmp_path: Path) -> None:
-    ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "a.csv", [penalty(i) for i in range(10)]))
+    batches.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "a.csv", [penalty(i) for i in range(10)]))
     versions = counts(catalog)["record_versions"]
-    second = ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "a.csv",
-                                [penalty(i) for i in range(10)]),
-                                key="another-key")
+    second = batches.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "a.csv",
+                                 [penalty(i) for i in range(10)]),
+                                 key="another-key")
     assert (second.accepted, second.unchanged, second.rejected) == (0, 10, 0)
     assert counts(catalog)["record_versions"] == versions
 
 
 def test_the_same_key_with_another_body_is_a_conflict(catalog: Platform, tmp_path: Path) -> None:
-    first = ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "a.csv", [penalty(1)]), key="k-1")
+    first = batches.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "a.csv", [penalty(1)]), key="k-1")
     before = counts(catalog)
-    with pytest.raises(ingest.IdempotencyConflict) as conflict:
-        ingest.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "b.csv", [penalty(2)]), key="k-1")
-    assert conflict.value.status == 409 and conflict.value.batch_id == first.batch
-    with pytest.raises(ingest.IdempotencyConflict):
-        ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(3)], key="k-1")
+    with pytest.raises(Refusal) as conflict:
+        batches.import_file(catalog, ACTOR, UNIT, write_csv(tmp_path / "b.csv", [penalty(2)]), key="k-1")
+    assert conflict.value.reason == "idempotency_conflict" and conflict.value.status == 409
+    assert conflict.value.extra["batch_id"] == first.batch
+    with pytest.raises(Refusal) as again:
+        batches.submit_rows(catalog, ACTOR, UNIT, [penalty(3)], key="k-1")
+    assert again.value.reason == "idempotency_conflict"
     assert counts(catalog) == before
 
 
@@ -178,31 +181,32 @@ def test_a_refused_file_or_unit_stores_nothing(catalog: Platform, tmp_path: Path
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (8 << 20))
     before = counts(catalog)
-    with pytest.raises(ingest.SubmissionError) as refused:
-        ingest.import_file(catalog, ACTOR, UNIT, bomb)
-    assert refused.value.code == "archive"
-    with pytest.raises(ingest.UnitUnknown):
-        ingest.import_file(catalog, ACTOR, "no-such-unit", write_csv(tmp_path / "a.csv", [penalty(1)]))
+    with pytest.raises(Refusal) as refused:
+        batches.import_file(catalog, ACTOR, UNIT, bomb)
+    assert (refused.value.field, refused.value.reason, refused.value.status) == ("file", "archive", 422)
+    with pytest.raises(Refusal) as unknown:
+        batches.import_file(catalog, ACTOR, "no-such-unit", write_csv(tmp_path / "a.csv", [penalty(1)]))
+    assert (unknown.value.reason, unknown.value.status) == ("unit_not_found", 404)
     late = tmp_path / "late.csv"
     late.write_bytes(write_csv(tmp_path / "ok.csv",
                      [penalty(i) for i in range(400)]).read_bytes() + b"\xff\xfe,\n")
-    with pytest.raises(ingest.SubmissionError) as undecodable:
-        ingest.import_file(catalog, ACTOR, UNIT, late)
-    assert undecodable.value.code == "encoding"
+    with pytest.raises(Refusal) as undecodable:
+        batches.import_file(catalog, ACTOR, UNIT, late)
+    assert undecodable.value.reason == "encoding"
     assert counts(catalog) == before
 
 
 # --- corrections and versions ---------------------------------------------------------------------
 
 def test_a_correction_is_a_new_version_and_history_is_kept(catalog: Platform) -> None:
-    ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
-    refused = ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1, fine_amount="5000")])
+    batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
+    refused = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1, fine_amount="5000")])
     assert refused.rejected == 1 and refused.errors[0]["code"] == "correction_reason_required"
-    corrected = ingest.submit_rows(catalog, ACTOR, UNIT,
-                                   [penalty(1, fine_amount="5000", correction_reason="复议变更罚款金额")])
+    corrected = batches.submit_rows(catalog, ACTOR, UNIT,
+                                    [penalty(1, fine_amount="5000", correction_reason="复议变更罚款金额")])
     assert (corrected.accepted, corrected.corrected) == (1, 1)
     # Without a key the same body would be a replay of the refused batch; with one it is a new batch.
-    same = ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1, fine_amount="5000")], key="later")
+    same = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1, fine_amount="5000")], key="later")
     assert same.unchanged == 1
     with catalog.sessions() as session:
         record = session.scalars(select(Record)).one()
@@ -217,11 +221,11 @@ def test_a_correction_is_a_new_version_and_history_is_kept(catalog: Platform) ->
         actions = [e.action for e in ledger.entries(session, entity="submission_batch",
                    entity_id=corrected.batch)]
         assert "record.corrected" in actions
-        assert ingest.batch_integrity(session, corrected.batch) == []
+        assert integrity.batch_integrity(session, corrected.batch) == []
 
 
 def test_two_current_versions_are_impossible_by_constraint(catalog: Platform) -> None:
-    summary = ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
+    summary = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
     with catalog.sessions() as session, pytest.raises(IntegrityError):
         with session.begin():
             record_id = session.scalar(select(Record.id))
@@ -231,22 +235,22 @@ def test_two_current_versions_are_impossible_by_constraint(catalog: Platform) ->
 
 
 def test_a_tampered_version_is_detected_against_the_ledger(catalog: Platform) -> None:
-    summary = ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(i) for i in range(3)])
+    summary = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(i) for i in range(3)])
     with catalog.sessions() as session, session.begin():
         session.execute(text("UPDATE record_versions SET content_sha256 = :d WHERE source_row = 2"),
                         {"d": "f" * 64})
     with catalog.sessions() as session:
-        assert ingest.batch_integrity(session, summary.batch)
+        assert integrity.batch_integrity(session, summary.batch)
 
 
 def test_concurrent_corrections_of_one_record_leave_one_current_version(catalog: Platform) -> None:
-    ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
+    batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
     failures: list[BaseException] = []
 
     def correct(n: int) -> None:
         try:
-            ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1, fine_amount=str(2000 + n),
-                               correction_reason=f"第{n}次更正")])
+            batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1, fine_amount=str(2000 + n),
+                                correction_reason=f"第{n}次更正")])
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
@@ -270,7 +274,7 @@ def test_concurrent_retries_with_one_key_make_one_batch(catalog: Platform) -> No
 
     def submit() -> None:
         try:
-            answers.append(ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(i) for i in range(30)],
+            answers.append(batches.submit_rows(catalog, ACTOR, UNIT, [penalty(i) for i in range(30)],
                            key="retry").batch)
         except BaseException as exc:  # noqa: BLE001
             failures.append(exc)
@@ -296,11 +300,11 @@ def test_each_batch_carries_its_verification_deadline(platform: Platform, jurisd
                                                       cite: str | None) -> None:
     local = with_jurisdiction(platform, jurisdiction)
     load_catalog(local)
-    summary = ingest.submit_rows(local, ACTOR, UNIT, [penalty(1)])
+    summary = batches.submit_rows(local, ACTOR, UNIT, [penalty(1)])
     assert (summary.verify_due, summary.verify_cite) == (due, cite)
-    verified = ingest.verify_batch(local, OPERATOR, summary.batch)
+    verified = batches.verify_batch(local, OPERATOR, summary.batch)
     assert verified.status == "verified" and verified.verified_at is not None
-    assert ingest.verify_batch(local, OPERATOR, summary.batch).verified_at == verified.verified_at
+    assert batches.verify_batch(local, OPERATOR, summary.batch).verified_at == verified.verified_at
     with local.sessions() as session:
         [entry] = [e for e in ledger.entries(session, entity="submission_batch", entity_id=summary.batch)
                    if e.action == "batch.verified"]
@@ -312,27 +316,27 @@ def test_each_batch_carries_its_verification_deadline(platform: Platform, jurisd
 def test_a_recorded_prior_notice_lets_untrustworthiness_in(platform: Platform) -> None:
     hubei = with_jurisdiction(platform, "hubei-2017-draft")
     load_catalog(hubei)
-    refused = ingest.submit_rows(hubei, ACTOR, UNIT, [penalty(1, prior_notice_reference="告知〔2026〕1号")])
+    refused = batches.submit_rows(hubei, ACTOR, UNIT, [penalty(1, prior_notice_reference="告知〔2026〕1号")])
     assert refused.errors[0]["code"] == "prior_notice_missing"
     assert "HB Art. 22" in refused.errors[0]["message_en"]
     with hubei.unit_of_work(ACTOR) as uow:
-        ingest.record_prior_notice(uow, unit_code=UNIT, identifier=uscc(1), subject_name="示范企业1有限公司",
-                                   item_code="admin_penalty", reference="告知〔2026〕1号",
-                                   served_on=date(2026, 3, 1))
+        notices.record_prior_notice(uow, unit_code=UNIT, identifier=uscc(1), subject_name="示范企业1有限公司",
+                                    item_code="admin_penalty", reference="告知〔2026〕1号",
+                                    served_on=date(2026, 3, 1))
     # The same body again would be answered as before (a replay): the resubmission takes a new key.
-    accepted = ingest.submit_rows(hubei, ACTOR, UNIT, [penalty(1, prior_notice_reference="告知〔2026〕1号")],
-                                  key="after-notice")
+    accepted = batches.submit_rows(hubei, ACTOR, UNIT, [penalty(1, prior_notice_reference="告知〔2026〕1号")],
+                                   key="after-notice")
     assert accepted.accepted == 1
 
 
 def test_consents_are_recorded_for_natural_persons_only(catalog: Platform) -> None:
     with catalog.unit_of_work(ACTOR) as uow:
-        consent = ingest.record_consent(uow, identifier=citizen(1), subject_name="张三", reference="同意-1",
-                                        categories=["income"], given_on=date(2026, 3, 1), scope="信用评价")
+        consent = notices.record_consent(uow, identifier=citizen(1), subject_name="张三", reference="同意-1",
+                                         categories=["income"], given_on=date(2026, 3, 1), scope="信用评价")
         assert consent > 0
-    with pytest.raises(ingest.SubmissionError), catalog.unit_of_work(ACTOR) as uow:
-        ingest.record_consent(uow, identifier=citizen(1), reference="同意-2", categories=["not_a_category"],
-                              given_on=date(2026, 3, 1))
+    with pytest.raises(Refusal, match="unknown data categories"), catalog.unit_of_work(ACTOR) as uow:
+        notices.record_consent(uow, identifier=citizen(1), reference="同意-2", categories=["not_a_category"],
+                               given_on=date(2026, 3, 1))
 
 
 # --- a crash mid-import ---------------------------------------------------------------------------
@@ -342,7 +346,7 @@ CRASH_SCRIPT = textwrap.dedent("""
     from datetime import UTC, datetime
     from xinyong.domain.identity.actors import Actor, Role
     from xinyong.domain.platform.clock import FixedClock
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import batches
     from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
 
@@ -353,8 +357,8 @@ CRASH_SCRIPT = textwrap.dedent("""
     def progress(rows, fraction):
         print(rows, flush=True)
 
-    summary = ingest.import_file(platform, Actor(Role.providing_unit, "crash", "market-regulation"),
-                                 "market-regulation", sys.argv[3], progress=progress)
+    summary = batches.import_file(platform, Actor(Role.providing_unit, "crash", "market-regulation"),
+                                  "market-regulation", sys.argv[3], progress=progress)
     print("done", summary.batch, summary.accepted, flush=True)
 """)
 
@@ -398,12 +402,12 @@ def _killed_then_completed(platform: Platform, path: Path, kill_points: list[int
     assert ledger_ok(platform)
     with platform.sessions() as session:
         batch = session.scalar(select(SubmissionBatch.id))
-        assert ingest.batch_integrity(session, batch) == []
+        assert integrity.batch_integrity(session, batch) == []
         duplicates = session.execute(select(Record.record_key).group_by(Record.unit_code, Record.item_code,
                                                                          Record.record_key)
                                      .having(func.count() > 1)).all()
         assert duplicates == []
-    replay = ingest.import_file(platform, ACTOR, UNIT, path)
+    replay = batches.import_file(platform, ACTOR, UNIT, path)
     assert replay.replayed and replay.accepted == 5_001
 
 
@@ -435,9 +439,9 @@ def test_a_busy_sqlite_writer_answers_retry_later_and_stores_nothing(catalog: Pl
     holder = sqlite3.connect(catalog.engine.url.database, timeout=0, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(ingest.Busy) as busy:
-            ingest.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
-        assert busy.value.status == 503
+        with pytest.raises(Refusal) as busy:
+            batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1)])
+        assert (busy.value.reason, busy.value.status, busy.value.headers) == ("busy", 503, {"Retry-After": "30"})
     finally:
         holder.execute("ROLLBACK")
         holder.close()

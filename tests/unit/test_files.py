@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.aggregation import files
-from xinyong.services.aggregation.files import FileRefused, ReadProblem, neutralise_cell, open_rows
+from xinyong.services.aggregation.files import ReadProblem, neutralise_cell, open_rows
 
 HEADER = "item,record_key,identifier,subject_name,violation_facts\n"
 ROW = "admin_penalty,CF-1,91620100MA0000000X,示范有限公司,未按规定公示年度报告\n"
@@ -41,18 +42,18 @@ def test_csv_in_utf8_with_or_without_bom_and_in_gb18030(tmp_path: Path, encoding
 def test_an_undecodable_file_is_one_clear_refusal(tmp_path: Path) -> None:
     path = tmp_path / "binary.csv"
     path.write_bytes(b"\xff\xfe\x00\x81\x30" * 100)
-    with pytest.raises(FileRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         rows_of(path)
-    assert refused.value.code == "encoding" and "GB18030" in refused.value.message_en
+    assert refused.value.reason == "encoding" and "GB18030" in refused.value.message_en
 
 
 def test_bad_bytes_after_the_sniffed_chunk_refuse_the_file_not_crash(tmp_path: Path) -> None:
     path = tmp_path / "late.csv"
     body = (HEADER + ROW * 2000).encode("utf-8")      # > 64 KiB of clean UTF-8 first
     path.write_bytes(body + b"admin_penalty,\xff\xff\xff,x,y,z\n")
-    with pytest.raises(FileRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         rows_of(path)
-    assert refused.value.code == "encoding"
+    assert refused.value.reason == "encoding"
 
 
 def test_multiline_quoted_cells_and_blank_rows_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
@@ -64,9 +65,9 @@ def test_multiline_quoted_cells_and_blank_rows_keep_spreadsheet_row_numbers(tmp_
 def test_duplicate_column_names_refuse_the_file(tmp_path: Path) -> None:
     path = tmp_path / "dup.csv"
     path.write_text("item,item\na,b\n", encoding="utf-8")
-    with pytest.raises(FileRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         rows_of(path)
-    assert refused.value.code == "duplicate_column"
+    assert refused.value.reason == "duplicate_column"
 
 
 # --- limits ---------------------------------------------------------------------------------------
@@ -159,12 +160,12 @@ def test_archive_bombs_are_refused_before_parsing_quickly_and_in_little_memory(
     path = _zip(tmp_path / "bomb.xlsx", members)
     tracemalloc.start()
     started = time.perf_counter()
-    with pytest.raises(FileRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         rows_of(path)
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert refused.value.code == "archive"
+    assert refused.value.reason == "archive"
     assert why in refused.value.message_en
     assert elapsed < 5
     assert peak < 32 * 1024 * 1024
@@ -173,9 +174,9 @@ def test_archive_bombs_are_refused_before_parsing_quickly_and_in_little_memory(
 def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_bytes(b"this is not a workbook")
-    with pytest.raises(FileRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         rows_of(path)
-    assert refused.value.code == "archive"
+    assert refused.value.reason == "archive"
 
 
 LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -196,9 +197,9 @@ def test_xml_entities_in_a_worksheet_are_refused(tmp_path: Path, sheet: bytes) -
         for info in source.infolist():
             data = sheet if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
             target.writestr(info.filename, data)
-    with pytest.raises(FileRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         rows_of(hostile)
-    assert refused.value.code == "archive" and "unsafe XML" in refused.value.message_en
+    assert refused.value.reason == "archive" and "unsafe XML" in refused.value.message_en
     assert "lol" not in refused.value.message_en and "root:" not in refused.value.message_en
 
 
@@ -211,8 +212,8 @@ def _read_all(path: Path, declared: str) -> None:
             assert isinstance(values, dict | ReadProblem)
             if isinstance(values, dict):
                 assert all(len(v) <= files.MAX_CELL_CHARS for v in values.values() if isinstance(v, str))
-    except FileRefused as refused:
-        assert refused.code and refused.message_zh and refused.message_en
+    except Refusal as refused:
+        assert refused.field == "file" and refused.reason and refused.message_zh and refused.message_en
 
 
 CELLS = st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(

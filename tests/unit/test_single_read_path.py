@@ -6,9 +6,11 @@ the ``records`` or ``record_versions`` tables: by importing the ``Record`` / ``R
 by reaching the tables through the metadata (``Base.metadata.tables["records"]``, ``Table("records")``),
 or by naming them in SQL text.
 
-Allowed: ``services/disclosure/access.py`` (the reads), ``services/aggregation/ingest.py`` (the writes, and the current
-version it must lock to write a correction), the store's models and migrations, and the maintenance
-modules listed in ``MAINTENANCE`` with the reason each may.
+Allowed: ``services/disclosure/access.py`` (the reads), ``services/aggregation/writer.py`` (the record
+writer: the writes, and the current version it must lock to write a correction),
+``services/aggregation/integrity.py`` (a batch's version digests, to check its ledgered Merkle roots), the
+store's models and migrations, and the maintenance modules listed in ``MAINTENANCE`` with the reason each
+may.
 
 Good::
 
@@ -36,7 +38,10 @@ import xinyong
 PACKAGE = Path(xinyong.__file__).resolve().parent
 ALLOWED = {
     "services/disclosure/access.py": "the one access policy: every read of credit records",
-    "services/aggregation/ingest.py": "aggregation writes records and versions (and locks the current version)",
+    "services/aggregation/writer.py": "the record writer: the only code that writes records and versions (and "
+                                      "locks the current version to write a correction)",
+    "services/aggregation/integrity.py": "recomputes a batch's ledgered Merkle roots from its versions' ids and "
+                                         "digests (never a payload)",
 }
 ALLOWED_PREFIXES = ("store/models/", "store/migrations/")
 MAINTENANCE: dict[str, str] = {

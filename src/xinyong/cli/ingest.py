@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 
 app = typer.Typer(help="Submission batches 报送批次: status, error reports, verification.",
                   no_args_is_help=True)
@@ -33,7 +34,7 @@ def _platform():  # type: ignore[no-untyped-def]
     return Platform.from_settings()
 
 
-def _fail(exc: Any, as_json: bool) -> None:
+def _fail(exc: Refusal, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False))
     err.print(f"[red]{escape(exc.message_zh)}[/red]\n{escape(exc.message_en)}")
@@ -71,7 +72,7 @@ def import_file(
     The import is all or nothing: interrupted, it leaves nothing behind and can simply be run again;
     run again after success, it stores nothing new and prints the same summary.
     """
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import batches
     if not file.is_file():
         err.print(f"[red]找不到文件 {file}[/red] / no such file: {file}")
         raise typer.Exit(2)
@@ -88,9 +89,9 @@ def import_file(
             progress.update(task, completed=fraction * 100, rows=rows, rate=rate)
 
         try:
-            summary = ingest.import_file(platform, Actor(Role.operator, "cli", unit), unit, file, key=key,
-                                         file_format=file_format, progress=report).to_dict()
-        except ingest.SubmissionError as exc:
+            summary = batches.import_file(platform, Actor(Role.operator, "cli", unit), unit, file, key=key,
+                                          file_format=file_format, progress=report).to_dict()
+        except Refusal as exc:
             _fail(exc, as_json)
         finally:
             platform.engine.dispose()
@@ -105,12 +106,12 @@ def import_file(
 def show(batch: int = typer.Argument(..., help="The batch number."),
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Status, counts, verification due date and the first errors of a batch."""
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import batches
     platform = _platform()
     with platform.sessions() as session:
         try:
-            summary = ingest.get_batch(session, batch).to_dict()
-        except ingest.SubmissionError as exc:
+            summary = batches.get_batch(session, batch).to_dict()
+        except Refusal as exc:
             _fail(exc, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -125,17 +126,17 @@ def errors(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the report."),
 ) -> None:
     """Write a batch's rejected rows (row, field, reason code, messages) as CSV or XLSX for the unit."""
-    from xinyong.services.aggregation import files, ingest
+    from xinyong.services.aggregation import batches, files
     if fmt not in ("csv", "xlsx"):
         err.print("--format 须为 csv 或 xlsx / --format must be csv or xlsx")
         raise typer.Exit(2)
     platform = _platform()
     with platform.sessions() as session:
         try:
-            rows = ingest.batch_errors(session, batch)
+            rows = batches.batch_errors(session, batch)
             with output.open("wb") as out:
                 count = (files.write_errors_csv if fmt == "csv" else files.write_errors_xlsx)(rows, out)
-        except ingest.SubmissionError as exc:
+        except Refusal as exc:
             output.unlink(missing_ok=True)
             _fail(exc, False)
     console.print(f"{count} errors written to {output}")
@@ -145,10 +146,10 @@ def errors(
 def verify(batch: int = typer.Argument(..., help="The batch number."),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Record that the platform verified a batch (``aggregation.verify``); says whether it was on time."""
-    from xinyong.services.aggregation import ingest
+    from xinyong.services.aggregation import batches
     try:
-        summary = ingest.verify_batch(_platform(), OPERATOR, batch).to_dict()
-    except ingest.SubmissionError as exc:
+        summary = batches.verify_batch(_platform(), OPERATOR, batch).to_dict()
+    except Refusal as exc:
         _fail(exc, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -31,8 +31,9 @@ from xinyong.api.deps import RowId, caller_of, get_platform
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.rules.loader import load_vocabulary
-from xinyong.services.aggregation import files, ingest
+from xinyong.services.aggregation import batches, files, notices
 from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import Platform
 
@@ -82,7 +83,7 @@ class BatchOut(BaseModel):
 
 
 class SubmissionIn(BaseModel):
-    rows: list[dict[str, Any]] = Field(min_length=1, max_length=ingest.MAX_JSON_ROWS,
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=batches.MAX_JSON_ROWS,
                                        description="One object per row: item, record_key, identifier, "
                                                    "subject_name and the item's fields")
 
@@ -114,9 +115,9 @@ class RecordedOut(BaseModel):
     id: int
 
 
-def _http(exc: ingest.SubmissionError | units.UnitError, status: int | None = None) -> HTTPException:
+def _http(exc: units.UnitError, status: int | None = None) -> HTTPException:
     code = status or getattr(exc, "status", 422)
-    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else {"Retry-After": "30"} if code == 503 else None
+    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
     return HTTPException(status_code=code, detail=exc.to_dict(), headers=headers)
 
 
@@ -168,7 +169,7 @@ def _unit_actor(info: units.UnitInfo) -> Actor:
     return Actor(Role.providing_unit, f"credential:{info.credential_id}", info.code)
 
 
-def _answer(summary: ingest.BatchSummary) -> JSONResponse:
+def _answer(summary: batches.BatchSummary) -> JSONResponse:
     body = BatchOut.model_validate(summary.to_dict()).model_dump(mode="json")
     return JSONResponse(status_code=200 if summary.replayed else 201, content=body)
 
@@ -180,10 +181,7 @@ def submit(body: SubmissionIn, platform: Platform = Depends(get_platform),
                                                 description="Retry with the same key: no duplicate"),
            ) -> JSONResponse:
     """Submit rows as one batch. 201 with the batch's answer; 200 with the same answer on a retry."""
-    try:
-        summary = ingest.submit_rows(platform, _unit_actor(unit), unit.code, body.rows, key=idempotency_key)
-    except ingest.SubmissionError as exc:
-        raise _http(exc) from None
+    summary = batches.submit_rows(platform, _unit_actor(unit), unit.code, body.rows, key=idempotency_key)
     return _answer(summary)
 
 
@@ -230,12 +228,8 @@ def submit_file(request: Request,
                                                      "message_zh": "上传内容过大",
                                                      "message_en": "the upload is too large"})
     with _spooled(file, platform) as path:
-        try:
-            summary = ingest.import_file(platform, _unit_actor(unit), unit.code, path, key=idempotency_key,
-                                         file_format=file_format,
-                                         filename=Path(file.filename or "upload").name)
-        except ingest.SubmissionError as exc:
-            raise _http(exc) from None
+        summary = batches.import_file(platform, _unit_actor(unit), unit.code, path, key=idempotency_key,
+                                      file_format=file_format, filename=Path(file.filename or "upload").name)
     return _answer(summary)
 
 
@@ -244,10 +238,7 @@ def show(batch: RowId, platform: Platform = Depends(get_platform),
          unit_code: str | None = Depends(batch_reader)) -> BatchOut:
     """A batch's status, counts, verification due date and first errors."""
     with platform.sessions() as session:
-        try:
-            summary = ingest.get_batch(session, batch, unit_code=unit_code)
-        except ingest.SubmissionError as exc:
-            raise _http(exc) from None
+        summary = batches.get_batch(session, batch, unit_code=unit_code)
     return BatchOut.model_validate(summary.to_dict())
 
 
@@ -258,12 +249,12 @@ def _report(batch: int, platform: Platform, unit_code: str | None, fmt: str) -> 
         path = Path(out.name)
         try:
             with platform.sessions() as session:
-                rows = ingest.batch_errors(session, batch, unit_code=unit_code)
+                rows = batches.batch_errors(session, batch, unit_code=unit_code)
                 (files.write_errors_csv if fmt == "csv" else files.write_errors_xlsx)(rows, out)
-        except ingest.SubmissionError as exc:
+        except Refusal:   # no such batch: the handler answers; the report file goes
             out.close()
             path.unlink(missing_ok=True)
-            raise _http(exc) from None
+            raise
     media = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return FileResponse(path, media_type=media, filename=f"batch-{batch}-errors.{fmt}",
@@ -296,10 +287,7 @@ def verify(batch: RowId, request: Request, platform: Platform = Depends(get_plat
         raise HTTPException(status_code=status, detail={
             "field": None, "reason": "operator_required", "message_zh": "只有平台运营者可以登记核查",
             "message_en": "only the platform operator records a verification"})
-    try:
-        summary = ingest.verify_batch(platform, caller.actor, batch)
-    except ingest.SubmissionError as exc:
-        raise _http(exc) from None
+    summary = batches.verify_batch(platform, caller.actor, batch)
     return BatchOut.model_validate(summary.to_dict())
 
 
@@ -308,13 +296,10 @@ def prior_notice(body: PriorNoticeIn, platform: Platform = Depends(get_platform)
                  unit: units.UnitInfo = Depends(submitting_unit)) -> RecordedOut:
     """Record the written notice served on a subject before its untrustworthiness information is
     delivered (``aggregation.prior_notice``); rows then cite its reference in ``prior_notice_reference``."""
-    try:
-        with platform.unit_of_work(_unit_actor(unit)) as uow:
-            notice = ingest.record_prior_notice(uow, unit_code=unit.code, identifier=body.identifier,
-                                                subject_name=body.subject_name, item_code=body.item,
-                                                reference=body.reference, served_on=body.served_on)
-    except ingest.SubmissionError as exc:
-        raise _http(exc) from None
+    with platform.unit_of_work(_unit_actor(unit)) as uow:
+        notice = notices.record_prior_notice(uow, unit_code=unit.code, identifier=body.identifier,
+                                             subject_name=body.subject_name, item_code=body.item,
+                                             reference=body.reference, served_on=body.served_on)
     return RecordedOut(id=notice)
 
 
@@ -323,14 +308,11 @@ def consent(body: ConsentIn, platform: Platform = Depends(get_platform),
             unit: units.UnitInfo = Depends(submitting_unit)) -> RecordedOut:
     """Record a natural person's written consent to consent-only categories (``data.consent_only``);
     rows then cite its reference in ``consent_reference``."""
-    try:
-        with platform.unit_of_work(_unit_actor(unit)) as uow:
-            consent_id = ingest.record_consent(uow, identifier=body.identifier,
-                                               subject_name=body.subject_name, reference=body.reference,
-                                               categories=[c.value for c in body.categories],
-                                               given_on=body.given_on,
-                                               scope=body.scope)
-    except ingest.SubmissionError as exc:
-        raise _http(exc) from None
+    with platform.unit_of_work(_unit_actor(unit)) as uow:
+        consent_id = notices.record_consent(uow, identifier=body.identifier,
+                                            subject_name=body.subject_name, reference=body.reference,
+                                            categories=[c.value for c in body.categories],
+                                            given_on=body.given_on,
+                                            scope=body.scope)
     return RecordedOut(id=consent_id)
 

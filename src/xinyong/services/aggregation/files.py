@@ -5,7 +5,7 @@ Reading (``open_rows``):
 
 * CSV in UTF-8 (with or without a byte-order mark) or GB18030. The first chunk is decoded as UTF-8
   strictly; if that fails the file is read as GB18030. A file that decodes as neither, at any point,
-  is one clear ``FileRefused`` (``encoding``), never a traceback.
+  is one clear ``Refusal`` (``encoding``), never a traceback.
 * XLSX: ``defusedxml.defuse_stdlib()`` runs before openpyxl is imported (no entity expansion, no DTD,
   no external entity), and *before* anything is parsed the archive's central directory is inspected:
   too many members, a total uncompressed size over ``MAX_XLSX_UNCOMPRESSED``, any member compressed
@@ -17,7 +17,8 @@ Each reader yields ``(row_number, values)`` where ``values`` is a ``dict`` of co
 or a ``ReadProblem`` when that one row cannot be read (a cell over ``MAX_CELL_CHARS``, a line over
 ``MAX_LINE_CHARS``, malformed JSON, too many columns): a row error, and reading goes on. Row numbers
 are the ones a person sees: in CSV and XLSX the header is row 1 and the first data row is row 2; in
-JSONL the row number is the line number. Blank rows are skipped.
+JSONL the row number is the line number. Blank rows are skipped. A file refused as a whole (nothing of
+it is imported) is a ``Refusal`` of the field ``file`` with its reason code (422).
 
 Writing: ``neutralise_cell`` prefixes ``'`` to any text starting with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return, so that a spreadsheet shows it as text instead of evaluating it (CWE-1236);
@@ -38,6 +39,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from xinyong.domain.platform.refusal import Refusal
+
 # Limits. A cell larger than MAX_CELL_CHARS is a row error; the archive limits refuse a whole file.
 MAX_CELL_CHARS = 32 * 1024
 MAX_LINE_CHARS = 1024 * 1024
@@ -53,20 +56,6 @@ FORMATS = ("csv", "xlsx", "jsonl")
 _ZIP_MAGIC = b"PK\x03\x04"
 _NESTED_ARCHIVE_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".jar", ".gz", ".7z", ".rar")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class FileRefused(ValueError):
-    """The whole file is refused (nothing of it is imported): the reason code and both messages."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": "file", "reason": self.code, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +125,8 @@ def detect_format(path: Path, declared: str | None = None) -> str:
         if declared in ("ndjson", "json"):
             declared = "jsonl"
         if declared not in FORMATS:
-            raise FileRefused("format", f"不支持的文件格式：{declared}（支持 CSV、XLSX、JSONL）",
-                              f"unsupported file format: {declared} (CSV, XLSX and JSONL are supported)")
+            raise Refusal("file", "format", f"不支持的文件格式：{declared}（支持 CSV、XLSX、JSONL）",
+                          f"unsupported file format: {declared} (CSV, XLSX and JSONL are supported)")
         return declared
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
@@ -159,7 +148,7 @@ def open_rows(path: str | os.PathLike[str], declared: str | None = None) -> RowS
     """Open a bulk file for streaming. Archive checks run here, before any parsing."""
     path = Path(path)
     if not path.is_file():
-        raise FileRefused("not_found", f"找不到文件：{path.name}", f"no such file: {path.name}")
+        raise Refusal("file", "not_found", f"找不到文件：{path.name}", f"no such file: {path.name}")
     fmt = detect_format(path, declared)
     if fmt == "csv":
         return CsvSource(path)
@@ -188,9 +177,9 @@ def sniff_encoding(head: bytes) -> str:
         raise _undecodable() from None
 
 
-def _undecodable() -> FileRefused:
-    return FileRefused("encoding", "文件编码无法识别：请使用 UTF-8 或 GB18030 编码",
-                       "the file's encoding is not recognised: use UTF-8 or GB18030")
+def _undecodable() -> Refusal:
+    return Refusal("file", "encoding", "文件编码无法识别：请使用 UTF-8 或 GB18030 编码",
+                   "the file's encoding is not recognised: use UTF-8 or GB18030")
 
 
 def _bounded_lines(text: IO[str], flags: dict[str, bool]) -> Iterator[str]:
@@ -224,16 +213,16 @@ def _header(cells: list[str]) -> list[str]:
         if not name:
             name = f"_column_{index}"
         if len(name) > 200:
-            raise FileRefused("header", f"第 {index} 列的列名过长", f"the name of column {index} is too long")
+            raise Refusal("file", "header", f"第 {index} 列的列名过长", f"the name of column {index} is too long")
         if name in seen:
-            raise FileRefused("duplicate_column", f"列名重复：{name}", f"the column {name!r} appears twice")
+            raise Refusal("file", "duplicate_column", f"列名重复：{name}", f"the column {name!r} appears twice")
         seen.add(name)
         names.append(name)
     if len(names) > MAX_COLUMNS:
-        raise FileRefused("header", f"列数过多（{len(names)} 列，上限 {MAX_COLUMNS}）",
-                          f"too many columns ({len(names)}; the limit is {MAX_COLUMNS})")
+        raise Refusal("file", "header", f"列数过多（{len(names)} 列，上限 {MAX_COLUMNS}）",
+                      f"too many columns ({len(names)}; the limit is {MAX_COLUMNS})")
     if not names:
-        raise FileRefused("header", "文件第一行应为列名", "the first row must name the columns")
+        raise Refusal("file", "header", "文件第一行应为列名", "the first row must name the columns")
     return names
 
 
@@ -298,8 +287,8 @@ class CsvSource(RowSource):
                     number += 1
                     flags["overlong"] = False
                     if header is None:
-                        raise FileRefused("header", "无法读取列名行",
-                                          "the header row cannot be read") from exc
+                        raise Refusal("file", "header", "无法读取列名行",
+                                      "the header row cannot be read") from exc
                     yield number, ReadProblem(None, "row_malformed", f"本行格式有误，无法读取（{exc}）",
                                               f"the row is malformed and cannot be read ({exc})")
                     continue
@@ -307,7 +296,7 @@ class CsvSource(RowSource):
                 if flags["overlong"]:
                     flags["overlong"] = False
                     if header is None:
-                        raise FileRefused("header", "列名行过长", "the header row is too long")
+                        raise Refusal("file", "header", "列名行过长", "the header row is too long")
                     yield number, _row_too_long()
                     continue
                 if header is None:
@@ -319,7 +308,7 @@ class CsvSource(RowSource):
                 if values is not None:
                     yield number, values
             if header is None:
-                raise FileRefused("empty", "文件为空或没有列名行", "the file is empty or has no header row")
+                raise Refusal("file", "empty", "文件为空或没有列名行", "the file is empty or has no header row")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -351,8 +340,8 @@ class JsonlSource(RowSource):
             try:
                 codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
             except UnicodeDecodeError:
-                raise FileRefused("encoding", "JSONL 文件必须使用 UTF-8 编码",
-                                  "a JSONL file must be encoded in UTF-8") from None
+                raise Refusal("file", "encoding", "JSONL 文件必须使用 UTF-8 编码",
+                              "a JSONL file must be encoded in UTF-8") from None
             raw.seek(0)
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline=None)
             flags = {"overlong": False}
@@ -386,8 +375,8 @@ class JsonlSource(RowSource):
 # ---------------------------------------------------------------------------------------------------
 
 
-def _archive_refused(zh: str, en: str) -> FileRefused:
-    return FileRefused("archive", f"XLSX 文件被拒绝：{zh}", f"the XLSX file is refused: {en}")
+def _archive_refused(zh: str, en: str) -> Refusal:
+    return Refusal("file", "archive", f"XLSX 文件被拒绝：{zh}", f"the XLSX file is refused: {en}")
 
 
 def inspect_archive(path: Path) -> None:
@@ -432,7 +421,7 @@ def inspect_archive(path: Path) -> None:
                     raise _archive_refused("内含压缩包", f"it contains an archive ({info.filename[:80]!r})")
 
 
-def _unsafe_xml(exc: BaseException) -> FileRefused:
+def _unsafe_xml(exc: BaseException) -> Refusal:
     return _archive_refused("含有不安全的 XML（实体或 DTD）", f"it holds unsafe XML ({type(exc).__name__})")
 
 
@@ -495,7 +484,7 @@ class XlsxSource(RowSource):
         try:
             sheet = workbook.worksheets[0] if workbook.worksheets else None
             if sheet is None:
-                raise FileRefused("empty", "工作簿中没有工作表", "the workbook has no worksheet")
+                raise Refusal("file", "empty", "工作簿中没有工作表", "the workbook has no worksheet")
             try:
                 self._rows_total = int(sheet.max_row or 0)
             except Exception:  # noqa: BLE001 - a missing or absurd dimension only disables the estimate
@@ -525,8 +514,8 @@ class XlsxSource(RowSource):
                 if values is not None:
                     yield number, values
             if header is None:
-                raise FileRefused("empty", "工作表为空或没有列名行",
-                                  "the worksheet is empty or has no header row")
+                raise Refusal("file", "empty", "工作表为空或没有列名行",
+                              "the worksheet is empty or has no header row")
         finally:
             workbook.close()
 

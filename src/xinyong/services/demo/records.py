@@ -20,7 +20,8 @@ from importlib import resources
 from typing import Any
 
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.aggregation import ingest
+from xinyong.domain.platform.refusal import Refusal
+from xinyong.services.aggregation import batches, notices
 from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import Platform
 
@@ -45,17 +46,17 @@ def load_records(platform: Platform) -> dict[str, Any]:
     for identifier, name, reference in NOTICES:
         try:
             with platform.unit_of_work(actor) as uow:
-                ingest.record_prior_notice(uow, unit_code=UNIT, identifier=identifier, subject_name=name,
-                                           item_code="admin_penalty", reference=reference,
-                                           served_on=NOTICES_SERVED_ON)
-        except ingest.SubmissionError as exc:
-            if exc.code != "duplicate":
+                notices.record_prior_notice(uow, unit_code=UNIT, identifier=identifier, subject_name=name,
+                                            item_code="admin_penalty", reference=reference,
+                                            served_on=NOTICES_SERVED_ON)
+        except Refusal as exc:
+            if exc.reason != "duplicate":
                 raise
     summary = {"batches": 0, "records_accepted": 0, "rows_rejected": 0}
     folder = resources.files("xinyong.demo").joinpath("files")
     for name in FILES:
         with resources.as_file(folder.joinpath(name)) as path:
-            batch = ingest.import_file(platform, actor, UNIT, path, filename=name)
+            batch = batches.import_file(platform, actor, UNIT, path, filename=name)
         summary["batches"] += 1
         summary["records_accepted"] += batch.accepted
         summary["rows_rejected"] += batch.rejected

@@ -1,0 +1,79 @@
+"""What the row validator asks storage, for one batch (``BatchLookups``: the catalog item in force and
+granted to the unit, a recorded written consent, a recorded prior notice), and the items a providing
+unit may submit (``granted_items``: an unknown or inactive unit is refused, ``unit_not_found``, 404)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.domain.aggregation.rows import ItemRefusal
+from xinyong.domain.catalog.items import CatalogItemSpec
+from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
+from xinyong.services.catalog.versions import CatalogIndex, CatalogRefusal
+from xinyong.store.models.records import Consent, PriorNotice
+from xinyong.store.models.subjects import SubjectIdentifier
+
+_CATALOG_CODES = {"not_in_catalog": "item_unknown", "not_in_force": "item_not_in_force"}
+
+
+class BatchLookups:
+    """The validator's ``RowLookups`` for one batch: one unit, its granted items, the day of receipt."""
+
+    def __init__(self, session: Session, index: CatalogIndex, unit_code: str, granted: frozenset[str],
+                 on: date) -> None:
+        self.session = session
+        self.index = index
+        self.unit_code = unit_code
+        self.granted = granted
+        self.on = on
+
+    def item(self, code: str) -> CatalogItemSpec | ItemRefusal:
+        try:
+            spec = self.index.item(code, self.on)
+        except CatalogRefusal as refusal:
+            return ItemRefusal(_CATALOG_CODES.get(refusal.code, "item_unknown"), refusal.message_zh,
+                               refusal.message_en)
+        if code not in self.granted:
+            return ItemRefusal("unit_not_granted", f"本单位（{self.unit_code}）未获准报送信息事项 {code}",
+                               f"this unit ({self.unit_code}) may not submit the item {code}")
+        return spec
+
+    def consent_recorded(self, reference: str, identifier: str, categories: frozenset[str]) -> bool:
+        rows = self.session.execute(
+            select(Consent.categories)
+            .join(SubjectIdentifier, SubjectIdentifier.subject_id == Consent.subject_id)
+            .where(SubjectIdentifier.value == identifier, Consent.reference == reference,
+                   Consent.given_on <= self.on, Consent.withdrawn_on.is_(None))
+        ).scalars().all()
+        return any(categories <= set(found) for found in rows)
+
+    def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
+        return self.session.execute(
+            select(PriorNotice.id)
+            .join(SubjectIdentifier, SubjectIdentifier.subject_id == PriorNotice.subject_id)
+            .where(SubjectIdentifier.value == identifier, PriorNotice.reference == reference,
+                   PriorNotice.unit_code == self.unit_code, PriorNotice.item_code == item_code,
+                   PriorNotice.served_on <= self.on).limit(1)
+        ).first() is not None
+
+
+def granted_items(session: Session, unit_code: str) -> frozenset[str]:
+    """The items the active providing unit ``unit_code`` may submit; refused if there is no such unit."""
+    from xinyong.services.identity import units
+    try:
+        view = units.get_unit(session, unit_code)
+    except Refusal as refused:
+        if refused.reason != "unit_not_found":
+            raise
+        raise _unit_unknown(unit_code) from None
+    if not view.active:
+        raise _unit_unknown(unit_code)
+    return frozenset(view.items)
+
+
+def _unit_unknown(unit_code: str) -> Refusal:
+    return Refusal("unit", "unit_not_found", f"没有代码为 {unit_code[:64]} 的在用信息提供单位",
+                   f"there is no active providing unit {unit_code[:64]!r}", status=NOT_FOUND)
