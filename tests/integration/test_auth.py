@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.identity import accounts as auth
 from xinyong.services.identity import institutions
 from xinyong.services.subjects import registry as subjects
@@ -24,18 +25,18 @@ def test_passwords_are_stored_as_argon2_hashes_and_checked(platform):
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
     with platform.unit_of_work(ADMIN) as uow:
         assert auth.check_password(uow, "op1", "correct horse battery").role == "operator"
-    with pytest.raises(auth.AuthError) as caught, platform.unit_of_work(ADMIN) as uow:
+    with pytest.raises(Refusal) as caught, platform.unit_of_work(ADMIN) as uow:
         auth.check_password(uow, "op1", "wrong password!")
     assert caught.value.reason == "bad_credentials"
 
 
 def test_short_passwords_and_duplicate_usernames_are_refused(platform):
-    with pytest.raises(auth.AuthError) as short, platform.unit_of_work(ADMIN) as uow:
+    with pytest.raises(Refusal) as short, platform.unit_of_work(ADMIN) as uow:
         auth.create_user(uow, username="a", role=Role.operator, password="short")
     assert short.value.field == "password"
     with platform.unit_of_work(ADMIN) as uow:
         auth.create_user(uow, username="a", role=Role.operator, password="long enough pw")
-    with pytest.raises(auth.AuthError) as dup, platform.unit_of_work(ADMIN) as uow:
+    with pytest.raises(Refusal) as dup, platform.unit_of_work(ADMIN) as uow:
         auth.create_user(uow, username="a", role=Role.operator, password="long enough pw")
     assert dup.value.reason == "username_taken"
 
@@ -65,9 +66,10 @@ def test_real_name_verification_binds_a_user_to_their_subject(platform):
     with platform.unit_of_work(ADMIN) as uow:
         subjects.register(uow, identifier="11010519491231002X", display_name="张三", kind="natural_person")
         user = auth.create_user(uow, username="zhang", role=Role.public, password="a long password")
-        with pytest.raises(auth.AuthError):
+        with pytest.raises(Refusal) as refused:
             auth.verify_real_name(uow, user, identifier="11010519491231002X", display_name="李四", evidence="demo",
                                   verifier=auth.DemoVerifier())
+        assert refused.value.reason == "realname_failed"
         subject = auth.verify_real_name(uow, user, identifier="11010519491231002X", display_name="张三",
                                         evidence="demo", verifier=auth.DemoVerifier())
         assert user.subject_id == subject.id and user.role == "subject"
@@ -76,9 +78,10 @@ def test_real_name_verification_binds_a_user_to_their_subject(platform):
 def test_an_institution_needs_a_filing_and_an_agreement_in_force(platform):
     today = date(2026, 3, 18)
     with platform.unit_of_work(ADMIN) as uow:
-        with pytest.raises(institutions.InstitutionError):
+        with pytest.raises(Refusal) as refused:
             institutions.add_agreement(uow, "91500000MA5U0AB10L", number="A1", scope=["x"], purposes=["loan"],
                                        valid_from=today, valid_until=today)
+        assert (refused.value.field, refused.value.reason) == ("institution", "unknown")
         institutions.register(uow, code="91500000MA5U0AB10L", name="示范征信有限公司", filing_kind="filing",
                               filing_number="备-001", filed_with="competent department", filed_on=date(2025, 1, 1))
         institutions.add_agreement(uow, "91500000MA5U0AB10L", number="A1", scope=["admin_penalty"],
@@ -108,8 +111,9 @@ def test_a_refused_sign_in_is_in_the_audit_ledger_without_the_username(platform)
     from xinyong.services.audit import ledger
     with platform.unit_of_work(ADMIN) as uow:
         auth.create_user(uow, username="op2", role=Role.operator, password="correct horse battery")
-    with pytest.raises(auth.AuthError):
+    with pytest.raises(Refusal) as refused:
         auth.sign_in(platform, ADMIN, "op2", "not the password")
+    assert (refused.value.reason, refused.value.status) == ("bad_credentials", 401)
     user, secret = auth.sign_in(platform, ADMIN, "op2", "correct horse battery")
     assert user.username == "op2" and secret
     with platform.sessions() as session:

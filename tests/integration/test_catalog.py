@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from xinyong.domain.catalog.items import AssessmentGround, CatalogError, VersionState
 from xinyong.domain.identity.actors import Actor
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.audit import ledger
 from xinyong.services.catalog import versions as catalog
 from xinyong.services.demo import catalog as demo_catalog
@@ -379,22 +380,23 @@ def test_revoked_unknown_and_expired_tokens_are_refused(platform, clock):
         units.revoke_token(uow, revoked.credential.id)
     with platform.sessions() as session:
         assert units.authenticate(session, kept.token, now=clock.now()).code == "market-regulation"
-        with pytest.raises(units.UnitAuthError) as refused:
+        with pytest.raises(Refusal) as refused:
             units.authenticate(session, revoked.token, now=clock.now())
         assert refused.value.reason == "token_revoked"
-        with pytest.raises(units.UnitAuthError) as refused:
+        with pytest.raises(Refusal) as refused:
             units.authenticate(session, kept.token[:-2] + "xx", now=clock.now())
         assert refused.value.reason == "token_invalid"
-        with pytest.raises(units.UnitAuthError):
+        with pytest.raises(Refusal) as refused:
             units.authenticate(session, "", now=clock.now())
+        assert (refused.value.reason, refused.value.status) == ("token_invalid", 401)
         assert units.authenticate(session, expiring.token, now=clock.now()).code == "market-regulation"
-        with pytest.raises(units.UnitAuthError) as refused:
+        with pytest.raises(Refusal) as refused:
             units.authenticate(session, expiring.token, now=datetime(2026, 3, 19, 1, tzinfo=UTC))
         assert refused.value.reason == "token_expired"
     with platform.unit_of_work(ACTOR) as uow:
         units.set_active(uow, "market-regulation", False)
     with platform.sessions() as session:
-        with pytest.raises(units.UnitAuthError) as refused:
+        with pytest.raises(Refusal) as refused:
             units.authenticate(session, kept.token, now=clock.now())
         assert refused.value.reason == "unit_inactive"
         assert not units.may_submit(session, "market-regulation", "admin_penalty")
@@ -407,7 +409,7 @@ def test_grants_decide_what_a_unit_may_submit(platform):
         assert not units.may_submit(session, "market-regulation", "commendation")
         assert not units.may_submit(session, "nobody", "admin_penalty")
         assert catalog.providing_units_by_item(session)["admin_penalty"][0].code == "market-regulation"
-    with pytest.raises(units.UnitError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         units.grant_item(uow, "market-regulation", "horoscope", jurisdiction=CQ)
     assert refused.value.reason == "not_in_catalog"
     with platform.unit_of_work(ACTOR) as uow:
@@ -427,7 +429,7 @@ def test_grants_decide_what_a_unit_may_submit(platform):
 ])
 def test_bad_unit_registrations_are_refused(platform, changes, reason):
     data = {"code": "tax-bureau", "name_zh": "税务局", "kind": "administrative_organ", **changes}
-    with pytest.raises(units.UnitError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         units.register_unit(uow, **data)
     assert refused.value.reason == reason and refused.value.message_zh
 
@@ -435,7 +437,7 @@ def test_bad_unit_registrations_are_refused(platform, changes, reason):
 def test_a_unit_code_is_taken_once(platform):
     with platform.unit_of_work(ACTOR) as uow:
         units.register_unit(uow, code="tax-bureau", name_zh="税务局", kind="administrative_organ")
-    with pytest.raises(units.UnitError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         units.register_unit(uow, code="tax-bureau", name_zh="另一个", kind="administrative_organ")
     assert refused.value.reason == "unit_exists"
 
@@ -542,7 +544,8 @@ def test_the_command_line_lists_shows_and_manages_units(cli_env, platform):
     with platform.sessions() as session:
         assert units.authenticate(session, issued["token"], now=platform.clock.now()).code == "court-2"
     assert runner.invoke(app, ["units", "token", "revoke", str(issued["id"])]).exit_code == 0
-    with platform.sessions() as session, pytest.raises(units.UnitAuthError):
+    with platform.sessions() as session, pytest.raises(Refusal) as refused:
         units.authenticate(session, issued["token"], now=platform.clock.now())
+    assert refused.value.reason == "token_revoked"
     listed_units = json.loads(runner.invoke(app, ["units", "list", "--json"]).stdout)["units"]
     assert "court-2" in {u["code"] for u in listed_units}

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from access_seed import citizen_id
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.identity import accounts as auth
 from xinyong.services.subjects import registry as subjects
 from xinyong.settings import reset_settings
@@ -87,7 +88,7 @@ def test_a_binding_that_loses_the_race_to_the_index_is_the_same_refusal(platform
     users(platform, "early", "late")
     verify(platform, "early")
     monkeypatch.setattr(auth, "_bound_elsewhere", lambda *_args: None)     # the check saw nothing yet
-    with pytest.raises(auth.AuthError) as refused:
+    with pytest.raises(Refusal) as refused:
         verify(platform, "late")
     assert (refused.value.reason, refused.value.status, refused.value.field) == \
         ("subject_already_bound", 409, "identifier")
@@ -101,8 +102,9 @@ def test_the_operator_unbinds_a_disputed_account_and_the_ledger_says_why(env, pl
     subject_id = person(platform)
     users(platform, "impostor", "rightful")
     verify(platform, "impostor")
-    with pytest.raises(auth.AuthError):
+    with pytest.raises(Refusal) as refused:
         verify(platform, "rightful")
+    assert refused.value.reason == "subject_already_bound"
     # a reason with personal content is refused: the ledger holds none
     for bad in (f"本人 {PERSON[0]} 到柜台核实", f"{PERSON[1]}本人申诉", "电话 13812345678 联系", "  "):
         refused = cli("users", "unbind", "impostor", "--reason", bad)
@@ -146,7 +148,7 @@ def test_issue_token_refuses_an_expiry_at_or_before_the_platforms_now(platform, 
     with platform.unit_of_work(ADMIN) as uow:
         user = uow.session.scalar(select(User).where(User.username == "svc"))
         for when in (clock.now(), clock.now().replace(year=2025)):
-            with pytest.raises(auth.AuthError) as refused:
+            with pytest.raises(Refusal) as refused:
                 auth.issue_token(uow, user, expires_at=when)
             assert (refused.value.field, refused.value.reason) == ("expires_at", "expires_at_past")
         assert auth.issue_token(uow, user, expires_at=clock.now().replace(year=2027))

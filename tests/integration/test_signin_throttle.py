@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.identity import accounts as auth
 from xinyong.services.identity.throttle import for_platform
 from xinyong.services.platform.bootstrap import Platform
@@ -63,7 +64,7 @@ def attempt(platform: Platform, username: str, password: str, address: str | Non
     """``ok``, or the reason the sign-in was refused."""
     try:
         auth.sign_in(platform, ACTOR, username, password, address)
-    except auth.AuthError as exc:
+    except Refusal as exc:
         return exc.reason
     return "ok"
 
@@ -77,10 +78,12 @@ def auth_entries(platform: Platform) -> int:
 def test_after_n_failures_even_the_right_password_is_throttled(small, hasher) -> None:  # type: ignore[no-untyped-def]
     assert [attempt(small, "alice", "wrong") for _ in range(PER_ACCOUNT)] == ["bad_credentials"] * PER_ACCOUNT
     calls = hasher.calls
-    with pytest.raises(auth.SignInThrottled) as refused:
+    with pytest.raises(Refusal) as refused:
         auth.sign_in(small, ACTOR, "alice", PASSWORD, HERE)
     assert refused.value.reason == "sign_in_throttled" and refused.value.message_zh and refused.value.message_en
-    assert 0 < refused.value.retry_after <= WINDOW * 60
+    retry_after = refused.value.extra["retry_after"]
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == str(retry_after)
+    assert 0 < retry_after <= WINDOW * 60
     assert hasher.calls == calls                                # refused before any password hash
     assert attempt(small, "alice", PASSWORD, THERE) == "sign_in_throttled"       # per account, any address
 
@@ -100,9 +103,10 @@ def test_another_account_and_another_address_are_unaffected(small) -> None:  # t
 def test_after_the_window_it_works_again(small, clock) -> None:  # type: ignore[no-untyped-def]
     for _ in range(PER_ACCOUNT):
         attempt(small, "alice", "wrong")
-    with pytest.raises(auth.SignInThrottled) as refused:
+    with pytest.raises(Refusal) as refused:
         auth.sign_in(small, ACTOR, "alice", PASSWORD, HERE)
-    clock.advance(seconds=refused.value.retry_after - 1)
+    assert refused.value.reason == "sign_in_throttled"
+    clock.advance(seconds=refused.value.extra["retry_after"] - 1)
     assert attempt(small, "alice", PASSWORD) == "sign_in_throttled"          # not quite yet
     clock.advance(seconds=1)
     assert attempt(small, "alice", PASSWORD) == "ok"

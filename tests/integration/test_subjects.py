@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from xinyong.domain.identity.actors import Actor
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.audit import ledger
 from xinyong.services.subjects import registry as subjects
 from xinyong.store.models import ResponsiblePerson, Subject
@@ -31,7 +32,7 @@ def test_registering_the_same_identifier_twice_names_the_same_subject(platform):
 
 @pytest.mark.parametrize("bad", ["11010519491231002Y", "110105194902300021", "91500000MA5U0AB10I", "123"])
 def test_a_bad_identifier_is_refused_with_its_reason_and_stores_nothing(platform, bad):
-    with pytest.raises(subjects.InvalidIdentifier) as caught, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as caught, platform.unit_of_work(ACTOR) as uow:
         subjects.register(uow, identifier=bad, display_name="x")
     assert caught.value.field == "identifier"
     assert caught.value.message_zh and caught.value.message_en
@@ -41,7 +42,7 @@ def test_a_bad_identifier_is_refused_with_its_reason_and_stores_nothing(platform
 
 
 def test_a_citizen_id_cannot_register_a_company(platform):
-    with pytest.raises(subjects.SubjectError) as caught, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as caught, platform.unit_of_work(ACTOR) as uow:
         subjects.register(uow, identifier=PERSON, display_name="x", kind="legal_person")
     assert caught.value.field == "kind"
 
@@ -63,8 +64,9 @@ def test_organisations_record_their_responsible_persons(platform):
         subjects.link_responsible_person(uow, org, person, "legal_representative")
         subjects.link_responsible_person(uow, org, person, "actual_controller")
         subjects.link_responsible_person(uow, org, person, "legal_representative")  # idempotent
-        with pytest.raises(subjects.SubjectError):
+        with pytest.raises(Refusal) as refused:
             subjects.link_responsible_person(uow, person, org, "legal_representative")
+        assert refused.value.reason == "not_organisation"
     with platform.sessions() as session:
         roles = sorted(session.scalars(select(ResponsiblePerson.role)).all())
     assert roles == ["actual_controller", "legal_representative"]

@@ -1,4 +1,4 @@
-"""``/api/v1/rules`` on a tiny app that includes only the rules router."""
+"""``/api/v1/rules`` on a tiny app that includes only the rules router (and the error handlers)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from xinyong.api.errors import install_error_handlers
 from xinyong.api.routers.rules import router
 
 
@@ -19,6 +20,7 @@ def client(monkeypatch: pytest.MonkeyPatch, tmp_path) -> TestClient:  # type: ig
     reset_settings()
     app = FastAPI()
     app.include_router(router)
+    install_error_handlers(app)         # the app's own: a refusal (bad date, duty, pause) in the error shape
     yield TestClient(app)
     reset_settings()
 

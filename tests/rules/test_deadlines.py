@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import Pause, UnknownYearError, WorkingDayCalendar
 from xinyong.rules import NoValueInForce, RuleNotProvided, UnknownJurisdiction, load_rulebook
 from xinyong.services.rulebook.calendars import load_calendar
-from xinyong.services.rulebook.rules import InputError, UnknownDuty, compute_deadline, parse_pause, parse_received
+from xinyong.services.rulebook.rules import compute_deadline, parse_pause, parse_received
 
 
 @pytest.fixture(scope="module")
@@ -280,9 +281,10 @@ def test_a_duty_the_jurisdiction_lacks_is_an_error_listing_its_duties(rulebook, 
     "duty", ["objection.decid", "inquiry_log.retention", "objection.disclosure_continues"]
 )
 def test_a_key_that_is_not_a_duty_is_refused(rulebook, calendar, duty: str) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(UnknownDuty) as caught:
+    with pytest.raises(Refusal) as caught:
         compute_deadline(rulebook, calendar, "chongqing-2021", duty, date(2024, 6, 3))
-    assert "objection.decide" in str(caught.value)
+    assert (caught.value.field, caught.value.reason, caught.value.status) == ("duty", "unknown_duty", 422)
+    assert "objection.decide" in str(caught.value) and "objection.decide" in caught.value.extra["available"]
     assert caught.value.message_zh != caught.value.message_en
 
 
@@ -293,7 +295,7 @@ def test_unknown_jurisdiction(rulebook, calendar) -> None:  # type: ignore[no-un
 
 @pytest.mark.parametrize("text", ["2024-02-30", "tomorrow", "", "2024/06/03"])
 def test_bad_received_dates_are_refused(text: str) -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(Refusal) as caught:
         parse_received(text)
     assert caught.value.field == "received"
 
@@ -302,6 +304,6 @@ def test_bad_received_dates_are_refused(text: str) -> None:
     "text", ["2024-06-05", "2024-06-05:2024-06-04:backwards", "2024-06-05:2024-06-06:", "x:y:z"]
 )
 def test_bad_pauses_are_refused(text: str) -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(Refusal) as caught:
         parse_pause(text)
     assert caught.value.field == "pause"

@@ -16,11 +16,13 @@ from fastapi.testclient import TestClient
 from rule_files import RuleDir
 from typer.testing import CliRunner
 
+from xinyong.api.errors import install_error_handlers
 from xinyong.api.routers.rules import router
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import Pause, WorkingDayCalendar
 from xinyong.rules import RuleFileError, RuleNotProvided, load_rulebook
 from xinyong.rules.loader import PACKAGE_DIR
-from xinyong.services.rulebook.rules import PauseNotAllowed, compute_deadline, diff_rulesets
+from xinyong.services.rulebook.rules import compute_deadline, diff_rulesets
 
 app = importlib.import_module("xinyong.cli.rules").app
 runner = CliRunner()
@@ -45,6 +47,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ig
 def client() -> TestClient:
     api = FastAPI()
     api.include_router(router)
+    install_error_handlers(api)          # the app's own: a refused pause in the error shape
     return TestClient(api)
 
 
@@ -182,7 +185,7 @@ def test_the_done_when_check_a_pause_on_a_shanghai_duty_is_refused_with_the_reas
 def test_a_pause_is_refused_where_no_rule_excludes_time(rulebook, calendar, jurisdiction: str, duty: str) -> None:  # type: ignore[no-untyped-def]
     received = date(2026, 4, 1) if duty.startswith("restoration") else date(2024, 6, 3)
     pause = Pause(received, received, "expert review")
-    with pytest.raises(PauseNotAllowed) as caught:
+    with pytest.raises(Refusal) as caught:
         compute_deadline(rulebook, calendar, jurisdiction, duty, received, [pause])
     assert caught.value.field == "pause" and caught.value.reason == "pause_not_allowed"
     assert caught.value.message_zh != caught.value.message_en
@@ -191,7 +194,7 @@ def test_a_pause_is_refused_where_no_rule_excludes_time(rulebook, calendar, juri
 
 
 def test_a_chongqing_refusal_names_the_article_that_allows_pauses(rulebook, calendar) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(PauseNotAllowed) as caught:
+    with pytest.raises(Refusal) as caught:
         compute_deadline(rulebook, calendar, "chongqing-2021", "objection.label", date(2024, 6, 3),
                          [Pause(date(2024, 6, 4), date(2024, 6, 5), "expert review")])
     assert "CQ Art. 41(2)" in caught.value.message_en and "CQ Art. 40(2)" in caught.value.message_en

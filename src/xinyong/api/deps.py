@@ -17,7 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.disclosure.access import Who
+from xinyong.domain.platform.refusal import Refusal
+from xinyong.services.disclosure.writer import Who
 from xinyong.services.platform.bootstrap import Platform
 
 SESSION_COOKIE = "xy_session"
@@ -129,8 +130,10 @@ def _unit_for_token(session, token: str, now: datetime) -> str | None:  # type: 
         return None
     try:
         info = units.authenticate(session, token, now=now, touch=False)
-    except units.UnitAuthError:     # unknown, revoked, expired, unit suspended: not a unit token
-        return None                 # (a database error is no refusal: it goes up, and is a 503)
+    except Refusal as refused:      # 401: unknown, revoked, expired, unit suspended: not a unit token
+        if refused.status != 401:   # (a database error is no refusal: it goes up, and is a 503)
+            raise
+        return None
     return info.code if info is not None else None
 
 

@@ -38,8 +38,6 @@ def error_response(status: int, field: str | None, reason: str, zh: str, en: str
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    from xinyong.services.subjects.registry import SubjectError
-
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = []
@@ -50,10 +48,6 @@ def install_error_handlers(app: FastAPI) -> None:
                             "message_zh": f"字段 {field or '请求'} 无效：{error.get('msg', '')}",
                             "message_en": f"field {field or 'request'} is invalid: {error.get('msg', '')}"})
         return JSONResponse(status_code=422, content={"detail": details})
-
-    @app.exception_handler(SubjectError)
-    async def _subject(_request: Request, exc: SubjectError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": exc.to_dict()})
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, exc: Refusal) -> Response:

@@ -20,11 +20,11 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from xinyong.domain.platform.clock import business_tz
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import CalendarDataError, UnknownYearError
 from xinyong.rules import RuleError, RuleFileError, RuleValue, describe
 from xinyong.services.rulebook.rules import (
     DeadlineAnswer,
-    InputError,
     compute_deadline,
     default_calendar,
     default_rulebook,
@@ -79,7 +79,7 @@ def _guarded(as_json: bool, action: Callable[[], Any]) -> Any:
     """Run ``action``; turn the errors people can cause into a bilingual message and an exit code."""
     try:
         return action()
-    except InputError as exc:
+    except Refusal as exc:        # bad input: a date, a pause, a duty that is not one (exit 2, bad usage)
         _fail(2, exc.reason, exc.message_en, exc.message_zh, as_json, exc.field)
     except UnknownYearError as exc:
         _fail(
@@ -103,7 +103,6 @@ def _field_of(exc: RuleError) -> str | None:
     name = type(exc).__name__
     return {
         "UnknownJurisdiction": "jurisdiction",
-        "UnknownDuty": "duty",
         "RuleNotProvided": "duty",
         "NoValueInForce": "received",
         "UnknownRuleKey": "key",
@@ -115,9 +114,7 @@ def _date_option(text: str | None, field: str) -> date | None:
         return None
     value = parse_received(text, field)
     if not isinstance(value, date) or hasattr(value, "hour"):
-        raise InputError(
-            field, "bad_date", f"{field}: give a date YYYY-MM-DD", f"{field}：请给出日期 YYYY-MM-DD"
-        )
+        raise Refusal(field, "bad_date", f"{field}：请给出日期 YYYY-MM-DD", f"{field}: give a date YYYY-MM-DD")
     return value
 
 

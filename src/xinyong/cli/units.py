@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.domain.identity.actors import Actor
+from xinyong.domain.platform.refusal import Refusal
 
 app = typer.Typer(help="Providing units 信息提供单位: register, grant catalog items, issue and revoke "
                        "tokens.",
@@ -30,7 +31,8 @@ def _platform():  # type: ignore[no-untyped-def]
     return Platform.from_settings()
 
 
-def _fail(exc: Any) -> None:
+def _fail(exc: Refusal) -> None:
+    """A refused unit command: both messages, exit 2 (bad usage)."""
     typer.echo(f"{exc.message_zh} / {exc.message_en}", err=True)
     raise typer.Exit(2)
 
@@ -77,7 +79,7 @@ def add(
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             view = units.register_unit(uow, code=code, name_zh=name, name_en=name_en, kind=kind,
                                        origin=origin, uscc=uscc)
-    except units.UnitError as exc:
+    except Refusal as exc:
         _fail(exc)
     if as_json:
         _echo_json(view.to_dict())
@@ -99,7 +101,7 @@ def grant(
             view = None
             for item in items:
                 view = (units.revoke_grant if revoke else units.grant_item)(uow, code, item)
-    except units.UnitError as exc:
+    except Refusal as exc:
         _fail(exc)
     assert view is not None
     if as_json:
@@ -121,7 +123,7 @@ def token_issue(
     try:
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             issued = units.issue_token(uow, code, label=label, scopes=scopes or None)
-    except units.UnitError as exc:
+    except Refusal as exc:
         _fail(exc)
     if as_json:
         _echo_json(issued.to_dict())
@@ -140,7 +142,7 @@ def token_revoke(
     try:
         with _platform().unit_of_work(CLI_ACTOR) as uow:
             view = units.revoke_token(uow, credential_id)
-    except units.UnitError as exc:
+    except Refusal as exc:
         _fail(exc)
     if as_json:
         _echo_json(view.to_dict())

@@ -10,6 +10,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 
 app = typer.Typer(help="Accounts 用户: create users with a role, issue and revoke API tokens, resolve a disputed "
                   "real-name binding.", no_args_is_help=True)
@@ -25,8 +26,9 @@ def _platform():  # type: ignore[no-untyped-def]
     return Platform.from_settings()
 
 
-def _fail(exc) -> None:  # type: ignore[no-untyped-def]
-    field = f"{exc.field}: " if getattr(exc, "field", None) else ""
+def _fail(exc: Refusal) -> None:
+    """A refused account or institution command: the field and both messages, exit 2 (bad usage)."""
+    field = f"{exc.field}: " if exc.field else ""
     typer.echo(f"{field}{exc.message_zh} / {exc.message_en}", err=True)
     raise typer.Exit(2)
 
@@ -46,7 +48,7 @@ def add(
         with _platform().unit_of_work(ADMIN) as uow:
             user = auth.create_user(uow, username=username, role=role, password=password, organisation=organisation)
             out = {"id": user.id, "username": user.username, "role": user.role}
-    except auth.AuthError as exc:
+    except Refusal as exc:
         _fail(exc)
     typer.echo(json.dumps(out, ensure_ascii=False)) if as_json else console.print(f"created {out}")
 
@@ -66,8 +68,9 @@ def token(username: str = typer.Argument(...), label: str = typer.Option("", hel
         try:
             expires_at = datetime.fromisoformat(expires)
         except ValueError:
-            _fail(auth.AuthError("expires_at_invalid", "到期时间须为 ISO 8601 格式，例如 2026-12-31T18:00:00+08:00",
-                                 "the expiry time must be ISO 8601, e.g. 2026-12-31T18:00:00+08:00", "expires_at"))
+            _fail(Refusal("expires_at", "expires_at_invalid",
+                          "到期时间须为 ISO 8601 格式，例如 2026-12-31T18:00:00+08:00",
+                          "the expiry time must be ISO 8601, e.g. 2026-12-31T18:00:00+08:00"))
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             user = uow.session.scalar(select(User).where(User.username == username))
@@ -75,7 +78,7 @@ def token(username: str = typer.Argument(...), label: str = typer.Option("", hel
                 typer.echo(f"没有该用户 / no such user: {username}", err=True)
                 raise typer.Exit(2)
             secret = auth.issue_token(uow, user, label=label, expires_at=expires_at)
-    except auth.AuthError as exc:
+    except Refusal as exc:
         _fail(exc)
     typer.echo(json.dumps({"token": secret}) if as_json else secret)
 
@@ -87,7 +90,7 @@ def revoke_token(token_id: int = typer.Argument(..., help="The token's id.")) ->
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             auth.revoke_token(uow, token_id)
-    except auth.AuthError as exc:
+    except Refusal as exc:
         _fail(exc)
     console.print("revoked 已撤销")
 
@@ -105,7 +108,7 @@ def unbind(username: str = typer.Argument(..., help="The account whose real-name
     try:
         with _platform().unit_of_work(ADMIN) as uow:
             done = auth.unbind(uow, username, reason=reason)
-    except auth.AuthError as exc:
+    except Refusal as exc:
         _fail(exc)
     out = {"user_id": done.user_id, "subject_id": done.subject_id, "unbound": True}
     typer.echo(json.dumps(out)) if as_json else console.print(f"unbound 已解除绑定 {out}")
@@ -128,7 +131,7 @@ def institution_add(
                                         filing_number=filing_number, filed_with=filed_with,
                                         filed_on=date.fromisoformat(filed_on))
             console.print(f"registered {row.code} {row.name}")
-    except institutions.InstitutionError as exc:
+    except Refusal as exc:
         _fail(exc)
 
 
@@ -149,5 +152,5 @@ def institution_agreement(
                                              valid_from=date.fromisoformat(valid_from),
                                              valid_until=date.fromisoformat(valid_until))
             console.print(f"agreement {row.id} recorded")
-    except institutions.InstitutionError as exc:
+    except Refusal as exc:
         _fail(exc)

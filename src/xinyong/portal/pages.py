@@ -4,7 +4,7 @@ Signed-in subject (portal session cookie, see ``services.auth``):
 
 - ``/login``, ``/logout`` (POST): sign in with a username and password, sign out;
 - ``/me``: who you are; real-name verification through the configured verifier; once verified, your
-  credit record (a self inquiry through ``services.access``, logged like any other), withholding
+  credit record (a self inquiry through ``services.disclosure.inquiry``, logged like any other), withholding
   positive information where the regulation gives the right (``disclosure.positive_withholdable``);
 - ``/me/inquiries``: who looked at your information, when, in which mode and why (newest first);
 - ``/me/authorizations``: grant and revoke written authorizations.
@@ -22,7 +22,7 @@ Every form carries a per-session CSRF token in a hidden field, checked before an
 session secret; before signing in, of a random pre-session cookie. Cookies are ``SameSite=Lax`` and
 ``HttpOnly``, and ``Secure`` outside ``XINYONG_ENV=local``. Bad input re-renders the form with every
 problem (the field and the reason) and changes nothing. The portal never reads credit records
-itself: only through ``services.access``.
+itself: only through ``services.disclosure.inquiry``.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from xinyong.domain.catalog.items import (
 from xinyong.domain.disclosure.policy import Mode
 from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Role
 from xinyong.domain.platform.clock import business_tz
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
@@ -61,7 +62,9 @@ from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError
 from xinyong.rules.model import UNIT_WORDS, Span
 from xinyong.services.catalog import versions as catalog_service
-from xinyong.services.disclosure import access, authorizations, inquiry_log, public
+from xinyong.services.disclosure import authorizations, inquiry, inquiry_log, marks, public
+from xinyong.services.disclosure.results import NOT_LOGGED, ServedRecord
+from xinyong.services.disclosure.rules_in_force import policy_rules
 from xinyong.services.identity import accounts as auth
 from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
@@ -292,7 +295,7 @@ def _field_value(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _record_views(platform: Platform, records: Sequence[access.ServedRecord], lang: str) -> list[dict[str, Any]]:
+def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str) -> list[dict[str, Any]]:
     specs = _item_specs(platform, {r.item_code for r in records})
     names = _unit_names(platform)
     out = []
@@ -352,17 +355,15 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
         try:
             _user, secret = auth.sign_in(platform, PORTAL_AUTH, username, password,
                                          request.client.host if request.client else None)
-        except auth.SignInThrottled as exc:
-            errors, status, retry_after = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], 429, \
-                exc.retry_after
-        except auth.AuthError as exc:
-            errors, status = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], 401
+        except Refusal as exc:           # bad_credentials (401), sign_in_throttled (429, Retry-After)
+            errors, status = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], exc.status
+            retry_after = exc.headers.get("Retry-After")
     if errors:
         page = _render(request, "login.html", {"next": target, "errors": errors,
                                                "form": {"username": username[:64]}},
                        visitor=visitor, status_code=status, private=True)
         if retry_after is not None:
-            page.headers["Retry-After"] = str(retry_after)
+            page.headers["Retry-After"] = retry_after
         return page
     response = _redirect(request, target)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
@@ -401,15 +402,15 @@ def _me(request: Request, platform: Platform, visitor: Visitor, *, errors: Seque
                                "may_verify": visitor.role in VERIFIABLE_ROLES and not visitor.organisation}
     if visitor.verified:
         try:
-            result = access.inquire(platform, visitor.actor, subject_ref=visitor.subject_id or 0, mode=Mode.self,
-                                    channel="portal")
-        except access.InquiryNotLogged:
-            context["unavailable"] = True
-            return _render(request, "me.html", context, visitor=visitor, status_code=503)
-        except access.AccessError as exc:
-            context["errors"] = [*context["errors"], _from_service(exc)]
+            result = inquiry.inquire(platform, visitor.actor, subject_ref=visitor.subject_id or 0, mode=Mode.self,
+                                     channel="portal")
+        except Refusal as exc:
+            if exc.reason == NOT_LOGGED:
+                context["unavailable"] = True
+            else:
+                context["errors"] = [*context["errors"], _from_service(exc)]
             return _render(request, "me.html", context, visitor=visitor, status_code=exc.status)
-        rules = access.policy_rules(platform, platform.clock.today())
+        rules = policy_rules(platform, platform.clock.today())
         context.update(result=result, subject=result.subject, refused=result.refused,
                        records=_record_views(platform, result.records, lang),
                        withhold_rule=rules.positive_withholdable if rules.positive_withholdable
@@ -449,7 +450,7 @@ def verify(request: Request, identifier: str = Form(""), display_name: str = For
             if not errors:
                 auth.verify_real_name(uow, user, identifier=form["identifier"], display_name=form["display_name"],
                                       evidence=evidence, verifier=auth.configured_verifier(platform))
-    except auth.AuthError as exc:
+    except Refusal as exc:
         errors, status = [FormError(exc.field, exc.reason, exc.message_zh, exc.message_en)], exc.status
     if errors:
         shown = {"identifier": form["identifier"][:64], "display_name": form["display_name"][:200]}
@@ -470,10 +471,10 @@ def _withheld_change(request: Request, platform: Platform, visitor: Visitor | No
     try:
         with platform.unit_of_work(visitor.actor) as uow:
             if withhold:
-                access.withhold_positive(uow, subject_id=visitor.subject_id, record_id=record_id)
+                marks.withhold_positive(uow, subject_id=visitor.subject_id, record_id=record_id)
             else:
-                access.release_positive(uow, subject_id=visitor.subject_id, record_id=record_id)
-    except access.AccessError as exc:
+                marks.release_positive(uow, subject_id=visitor.subject_id, record_id=record_id)
+    except Refusal as exc:
         return _me(request, platform, visitor, errors=[_from_service(exc)], status_code=exc.status)
     return _redirect(request, "/me", done="withheld" if withhold else "released")
 
@@ -517,7 +518,7 @@ def my_inquiries(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE),
     try:
         total, views = inquiry_log.my_inquiries(platform, visitor.actor, limit=PAGE_SIZE,
                                                 offset=(page - 1) * PAGE_SIZE)
-    except inquiry_log.InquiryLogError:
+    except Refusal:                 # not_verified
         return _render(request, "me_inquiries.html", {"not_verified": True}, visitor=visitor, status_code=403)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     return _render(request, "me_inquiries.html", {
@@ -609,7 +610,7 @@ def grant_authorization(request: Request, grantee: str = Form(""), purpose: str 
                 authorizations.grant(uow, subject_id=visitor.subject_id, grantee=form["grantee"],
                                      purpose=form["purpose"], scope=chosen, valid_from=start, valid_until=until,
                                      document_ref=form["document_ref"])
-        except authorizations.AuthorizationError as exc:
+        except Refusal as exc:
             errors = [_from_service(exc)]
     if errors:
         shown = {**{k: v[:200] for k, v in form.items()}, "scope": chosen}
@@ -630,7 +631,7 @@ def revoke_authorization(request: Request, authorization_id: int = PathParam(...
     try:
         with platform.unit_of_work(visitor.actor) as uow:
             authorizations.revoke(uow, subject_id=visitor.subject_id, authorization_id=authorization_id)
-    except authorizations.AuthorizationError as exc:
+    except Refusal as exc:
         return _authorizations(request, platform, visitor, errors=[_from_service(exc)], status_code=exc.status)
     return _redirect(request, "/me/authorizations", done="revoked")
 
@@ -672,9 +673,9 @@ def organisations(request: Request, q: str | None = Query(None, max_length=200),
     context.update(q=shown, personal=personal)
     try:
         context["hits"] = [] if personal else public.find_organisations(platform, q)
-    except public.PublicQueryError as exc:
+    except Refusal as exc:
         context["errors"] = [_from_service(exc)]
-        return _render(request, "organisations.html", context, visitor=visitor, status_code=422)
+        return _render(request, "organisations.html", context, visitor=visitor, status_code=exc.status)
     return _render(request, "organisations.html", context, visitor=visitor)
 
 
@@ -685,11 +686,9 @@ def organisation(request: Request, ref: str = PathParam(..., min_length=1, max_l
     lang = language(request)
     try:
         result = public.organisation_records(platform, ref.strip(), _public_actor(visitor))
-    except access.AccessError as exc:
-        return _render(request, "organisation.html", {"errors": [_from_service(exc)]}, visitor=visitor,
-                       status_code=exc.status)
-    except access.InquiryNotLogged:
-        return _render(request, "organisation.html", {"unavailable": True}, visitor=visitor, status_code=503)
+    except Refusal as exc:
+        shown = {"unavailable": True} if exc.reason == NOT_LOGGED else {"errors": [_from_service(exc)]}
+        return _render(request, "organisation.html", shown, visitor=visitor, status_code=exc.status)
     subject = result.subject
     if result.refused is not None or subject is None:
         return _render(request, "organisation.html", {"refused": result.refused}, visitor=visitor,
@@ -712,12 +711,12 @@ def double_publicity(request: Request, kind: str | None = Query(None, max_length
     try:
         entries = public.double_publicity(platform, kind=kind, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                           actor=_public_actor(visitor))
-    except public.PublicQueryError as exc:
-        context.update(kind=None, errors=[_from_service(exc)])
-        return _render(request, "double_publicity.html", context, visitor=visitor, status_code=422)
-    except access.InquiryNotLogged:
-        context["unavailable"] = True
-        return _render(request, "double_publicity.html", context, visitor=visitor, status_code=503)
+    except Refusal as exc:
+        if exc.reason == NOT_LOGGED:
+            context["unavailable"] = True
+        else:
+            context.update(kind=None, errors=[_from_service(exc)])
+        return _render(request, "double_publicity.html", context, visitor=visitor, status_code=exc.status)
     views = _record_views(platform, [e.record for e in entries], lang)
     rows = []
     for entry, view in zip(entries, views, strict=True):

@@ -7,8 +7,8 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from xinyong.api.deps import SESSION_COOKIE, Caller, current_caller, get_platform
 from xinyong.api.errors import ErrorBody
-from xinyong.api.responses import JSONResponse
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.identity import accounts as auth
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.auth import User
@@ -54,8 +54,8 @@ class RealNameIn(BaseModel):
     evidence: str = Field(min_length=1, max_length=4096, description="What the configured verifier checks")
 
 
-def _error(exc: auth.AuthError, status: int) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": exc.to_dict()})
+def _sign_in_required() -> Refusal:
+    return Refusal(None, "sign_in_required", "请先登录", "sign in first", status=401)
 
 
 @router.post("/session", response_model=WhoAmI, responses={**ERRORS, 429: {"model": ErrorBody}})
@@ -63,16 +63,10 @@ def login(body: LoginIn, request: Request, response: Response,  # type: ignore[n
           platform: Platform = Depends(get_platform)):
     """Sign in with a username and password; sets the portal session cookie. Too many failed sign-ins
     for the account or from the address in the window: 429 with ``Retry-After``, no password checked."""
-    try:
-        user, secret = auth.sign_in(platform, Actor.system("auth"), body.username, body.password,
-                                    request.client.host if request.client else None)
-        who = WhoAmI(role=user.role, principal=f"user:{user.id}", organisation=user.organisation,
-                     subject_id=user.subject_id)
-    except auth.SignInThrottled as exc:
-        return JSONResponse(status_code=429, content={"detail": exc.to_dict()},
-                            headers={"Retry-After": str(exc.retry_after)})
-    except auth.AuthError as exc:
-        return _error(exc, 401)
+    user, secret = auth.sign_in(platform, Actor.system("auth"), body.username, body.password,
+                                request.client.host if request.client else None)
+    who = WhoAmI(role=user.role, principal=f"user:{user.id}", organisation=user.organisation,
+                 subject_id=user.subject_id)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600,
                         secure=not platform.settings.local)    # HTTPS only, outside a developer's machine
     return who
@@ -90,13 +84,10 @@ def create_token(body: TokenIn, caller: Caller = Depends(current_caller),
                  platform: Platform = Depends(get_platform)):  # type: ignore[no-untyped-def]
     """Issue a personal API token for the signed-in user (shown once)."""
     if caller.user_id is None:
-        return _error(auth.AuthError("sign_in_required", "请先登录", "sign in first"), 401)
-    try:
-        with platform.unit_of_work(caller.actor) as uow:
-            user = uow.session.get(User, caller.user_id)
-            token = auth.issue_token(uow, user, label=body.label, scopes=body.scopes, expires_at=body.expires_at)
-    except auth.AuthError as exc:
-        return _error(exc, exc.status)
+        raise _sign_in_required()
+    with platform.unit_of_work(caller.actor) as uow:
+        user = uow.session.get(User, caller.user_id)
+        token = auth.issue_token(uow, user, label=body.label, scopes=body.scopes, expires_at=body.expires_at)
     return TokenOut(token=token, label=body.label)
 
 
@@ -108,14 +99,11 @@ def real_name(body: RealNameIn, caller: Caller = Depends(current_caller),
     and only if no other account is bound to that person (409 otherwise; the operator resolves a
     dispute). A person with no records yet is registered as a subject."""
     if caller.user_id is None:
-        return _error(auth.AuthError("sign_in_required", "请先登录", "sign in first"), 401)
-    try:
-        with platform.unit_of_work(caller.actor) as uow:
-            user = uow.session.get(User, caller.user_id)
-            subject = auth.verify_real_name(uow, user, identifier=body.identifier, display_name=body.display_name,
-                                            evidence=body.evidence, verifier=auth.configured_verifier(platform))
-            who = WhoAmI(role=Role.subject.value, principal=f"user:{user.id}", organisation=None,
-                         subject_id=subject.id)
-    except auth.AuthError as exc:
-        return _error(exc, exc.status)
+        raise _sign_in_required()
+    with platform.unit_of_work(caller.actor) as uow:
+        user = uow.session.get(User, caller.user_id)
+        subject = auth.verify_real_name(uow, user, identifier=body.identifier, display_name=body.display_name,
+                                        evidence=body.evidence, verifier=auth.configured_verifier(platform))
+        who = WhoAmI(role=Role.subject.value, principal=f"user:{user.id}", organisation=None,
+                     subject_id=subject.id)
     return who

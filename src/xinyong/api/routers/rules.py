@@ -23,8 +23,6 @@ from xinyong.rules import (
     UnknownJurisdiction,
 )
 from xinyong.services.rulebook.rules import (
-    InputError,
-    UnknownDuty,
     compute_deadline,
     default_calendar,
     default_rulebook,
@@ -204,12 +202,8 @@ def _summary(ruleset: Any, deployed: str | None) -> dict[str, Any]:
 
 
 def _refuse(exc: Exception) -> JSONResponse:
-    if isinstance(exc, InputError):
-        return error_response(422, exc.field, exc.reason, exc.message_zh, exc.message_en)
     if isinstance(exc, UnknownJurisdiction):
         return error_response(404, "jurisdiction", "unknown_jurisdiction", exc.message_zh, exc.message_en)
-    if isinstance(exc, UnknownDuty):
-        return error_response(422, "duty", "unknown_duty", exc.message_zh, exc.message_en)
     if isinstance(exc, RuleNotProvided):
         return error_response(422, "duty", "not_provided", exc.message_zh, exc.message_en)
     if isinstance(exc, NoValueInForce):
@@ -300,7 +294,7 @@ def deadline(
         moment = parse_received(received, "received")
         pauses = [parse_pause(p, "pause") for p in (pause or [])]
         answer = compute_deadline(rulebook, _calendar(request), jurisdiction, duty, moment, pauses)
-    except (InputError, RuleError, UnknownYearError) as exc:
+    except (RuleError, UnknownYearError) as exc:     # a bad date, duty or pause: a Refusal, answered by the handler
         return _refuse(exc)
     except CalendarDataError as exc:
         return error_response(500, None, "calendar_file", f"日历文件有误：{exc}", str(exc))

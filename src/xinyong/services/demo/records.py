@@ -40,7 +40,9 @@ def load_records(platform: Platform) -> dict[str, Any]:
     with platform.sessions() as session:
         try:
             units.get_unit(session, UNIT)
-        except units.UnitNotFound:
+        except Refusal as refused:
+            if refused.reason != "unit_not_found":
+                raise
             return {"records_note": f"no demo unit {UNIT}: no demo submissions"}
     actor = Actor(Role.providing_unit, "demo", UNIT)
     for identifier, name, reference in NOTICES:

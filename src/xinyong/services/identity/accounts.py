@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, SubjectKind, check_identifier
 from xinyong.services.identity import throttle as signin_throttle
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
@@ -29,21 +30,6 @@ from xinyong.store.models.subjects import Subject, SubjectIdentifier
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "xyu_"  # noqa: S105 - a public prefix, not a secret
 SESSION_HOURS = 8
-
-
-class AuthError(Exception):
-    """A refusal with the field, a reason code and the message in both languages; ``status`` is the HTTP
-    status an interface answers it with (422 unless the refusal says otherwise)."""
-
-    def __init__(self, reason: str, message_zh: str, message_en: str, field: str | None = None, *,
-                 status: int = 422) -> None:
-        super().__init__(message_en)
-        self.reason, self.message_zh, self.message_en, self.field = reason, message_zh, message_en, field
-        self.status = status
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 def digest(secret: str) -> str:
@@ -58,13 +44,12 @@ def create_user(uow: UnitOfWork, *, username: str, role: Role | str, password: s
                 organisation: str | None = None, subject_id: int | None = None) -> User:
     role = Role(role)
     if not username or len(username) > 64:
-        raise AuthError("username_invalid", "用户名须为 1 至 64 个字符", "username must be 1 to 64 characters",
-                        "username")
+        raise Refusal("username", "username_invalid", "用户名须为 1 至 64 个字符",
+                      "username must be 1 to 64 characters")
     if password is not None and len(password) < 10:
-        raise AuthError("password_too_short", "密码至少 10 个字符", "password must be at least 10 characters",
-                        "password")
+        raise Refusal("password", "password_too_short", "密码至少 10 个字符", "password must be at least 10 characters")
     if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AuthError("username_taken", "用户名已存在", "username already exists", "username")
+        raise Refusal("username", "username_taken", "用户名已存在", "username already exists")
     user = User(username=username, role=role.value, organisation=organisation, subject_id=subject_id,
                 password_hash=_hasher.hash(password) if password else None, created_at=uow.platform.clock.now())
     uow.session.add(user)
@@ -80,11 +65,12 @@ def check_password(uow: UnitOfWork, username: str, password: str) -> User:
     dummy hash. The answer is the same as for a wrong password; only its timing differs."""
     user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None or not user.password_hash:
-        raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password")
+        raise Refusal(None, "bad_credentials", "用户名或密码错误", "wrong username or password", status=401)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password") from None
+        raise Refusal(None, "bad_credentials", "用户名或密码错误", "wrong username or password",
+                      status=401) from None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
@@ -94,12 +80,11 @@ def issue_token(uow: UnitOfWork, user: User, *, label: str = "", scopes: list[st
                 expires_at: datetime | None = None) -> str:
     now = uow.platform.clock.now()
     if expires_at is not None and (expires_at.tzinfo is None or expires_at.utcoffset() is None):
-        raise AuthError("expires_at_naive", "到期时间须带时区（例如 +08:00）",
-                        "the expiry time needs a time zone offset (e.g. +08:00)", "expires_at")
+        raise Refusal("expires_at", "expires_at_naive", "到期时间须带时区（例如 +08:00）",
+                      "the expiry time needs a time zone offset (e.g. +08:00)")
     if expires_at is not None and expires_at <= now:
-        raise AuthError("expires_at_past", "到期时间必须晚于现在：不能签发已过期的令牌",
-                        "the expiry time must be later than now: a token cannot be issued already expired",
-                        "expires_at")
+        raise Refusal("expires_at", "expires_at_past", "到期时间必须晚于现在：不能签发已过期的令牌",
+                      "the expiry time must be later than now: a token cannot be issued already expired")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, token_sha256=digest(token), label=label, scopes=scopes or [],
                    created_at=now, expires_at=expires_at)
@@ -112,7 +97,7 @@ def issue_token(uow: UnitOfWork, user: User, *, label: str = "", scopes: list[st
 def revoke_token(uow: UnitOfWork, token_id: int) -> None:
     row = uow.session.get(ApiToken, token_id)
     if row is None:
-        raise AuthError("token_unknown", "令牌不存在", "no such token", "token_id")
+        raise Refusal("token_id", "token_unknown", "令牌不存在", "no such token")
     if row.revoked_at is None:
         row.revoked_at = uow.platform.clock.now()
         uow.record("token.revoked", "api_token", row.id, {"user_id": row.user_id})
@@ -175,24 +160,24 @@ def resolve_token(uow: UnitOfWork, token: str) -> tuple[User, ApiToken] | None:
     return user, row
 
 
-class SignInThrottled(AuthError):
-    """Too many failed sign-ins for this account or from this address in the window: refused before
-    any password is checked; ``retry_after`` is the whole seconds until an attempt is counted again."""
-
-    def __init__(self, retry_after: int, window_minutes: int) -> None:
-        minutes = max(1, -(-retry_after // 60))
-        super().__init__("sign_in_throttled",
-                         f"登录失败次数过多（每 {window_minutes} 分钟有限制），请 {minutes} 分钟后再试",
-                         f"too many failed sign-ins (limited per {window_minutes} minutes): try again in "
-                         f"{minutes} minute{'s' if minutes != 1 else ''}")
-        self.retry_after = retry_after
+def throttled(retry_after: int, window_minutes: int) -> Refusal:
+    """Too many failed sign-ins for this account or from this address in the window, refused before
+    any password is checked: 429 with ``Retry-After``, the whole seconds until an attempt is counted
+    again (also ``extra["retry_after"]``)."""
+    minutes = max(1, -(-retry_after // 60))
+    return Refusal(None, "sign_in_throttled",
+                   f"登录失败次数过多（每 {window_minutes} 分钟有限制），请 {minutes} 分钟后再试",
+                   f"too many failed sign-ins (limited per {window_minutes} minutes): try again in "
+                   f"{minutes} minute{'s' if minutes != 1 else ''}",
+                   status=429, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
 def sign_in(platform: Platform, actor: Actor, username: str, password: str,
             address: str | None = None) -> tuple[User, str]:
     """Check the password and start a portal session (one transaction), unless the sign-in throttle
-    refuses the attempt first (``SignInThrottled``: failures per account and per client ``address``,
-    ``XINYONG_SIGNIN_*``), before any password hash is computed.
+    refuses the attempt first (:func:`throttled`, reason ``sign_in_throttled``: failures per account and
+    per client ``address``, ``XINYONG_SIGNIN_*``), before any password hash is computed. A wrong
+    password or unknown account is the refusal ``bad_credentials`` (401).
 
     A failed sign-in is written to the audit ledger in a transaction of its own, since the attempt's
     own transaction rolls back; a throttled one only when it is the first refusal of its account or
@@ -206,12 +191,12 @@ def sign_in(platform: Platform, actor: Actor, username: str, password: str,
             with platform.unit_of_work(actor) as uow:
                 uow.record("auth.throttled", "user", None, {"username_sha256": digest(username), "by": refused.by,
                                                             "window_minutes": throttle.window_minutes})
-        raise SignInThrottled(refused.retry_after, throttle.window_minutes)
+        raise throttled(refused.retry_after, throttle.window_minutes)
     try:
         with platform.unit_of_work(actor) as uow:
             user = check_password(uow, username, password)
             secret = start_session(uow, user)
-    except AuthError:
+    except Refusal:                     # bad_credentials, 401
         with platform.unit_of_work(actor) as uow:
             uow.record("auth.failed", "user", None, {"username_sha256": digest(username)})
         raise
@@ -267,25 +252,27 @@ class DemoVerifier:
         return evidence == "demo" and check_identifier(identifier).valid and bool(display_name)
 
 
-def binding_refusal(user: User) -> AuthError | None:
+def binding_refusal(user: User) -> Refusal | None:
     """Why ``user`` may not be bound to a credit subject by real-name verification, or None when it may:
     only a natural person's own account (a citizen role, no organisation) that is neither bound nor
     verified yet. The one test the portal and the API both apply (through :func:`verify_real_name`)."""
     if Role(user.role) not in CITIZEN_ROLES or user.organisation:
-        return AuthError("role_not_allowed", "机构账户不能进行信用主体实名核验，请使用个人账户",
-                         "an organisation's account cannot be verified as a credit subject: use a personal account",
-                         "account", status=403)
+        return Refusal("account", "role_not_allowed", "机构账户不能进行信用主体实名核验，请使用个人账户",
+                       "an organisation's account cannot be verified as a credit subject: use a personal account",
+                       status=403)
     if user.subject_id is not None or user.real_name_verified_at is not None:
-        return AuthError("already_verified", "该账户已完成实名核验，不能再绑定其他身份；如有错误，请联系平台运营机构",
-                         "this account is already real-name verified and cannot be bound to another identity; "
-                         "if the binding is wrong, ask the platform operator", "account", status=409)
+        return Refusal("account", "already_verified",
+                       "该账户已完成实名核验，不能再绑定其他身份；如有错误，请联系平台运营机构",
+                       "this account is already real-name verified and cannot be bound to another identity; "
+                       "if the binding is wrong, ask the platform operator", status=409)
     return None
 
 
-def _subject_taken() -> AuthError:
-    return AuthError("subject_already_bound", "该身份已绑定另一个账户；如非本人所为，请联系平台运营机构处理",
-                     "this identity is already bound to another account; if that was not you, ask the platform "
-                     "operator to resolve it", "identifier", status=409)
+def _subject_taken() -> Refusal:
+    return Refusal("identifier", "subject_already_bound",
+                   "该身份已绑定另一个账户；如非本人所为，请联系平台运营机构处理",
+                   "this identity is already bound to another account; if that was not you, ask the platform "
+                   "operator to resolve it", status=409)
 
 
 def _bound_elsewhere(uow: UnitOfWork, subject_id: int, user_id: int) -> int | None:
@@ -298,7 +285,7 @@ def verify_real_name(uow: UnitOfWork, user: User, *, identifier: str, display_na
     """Bind ``user`` to the natural person ``identifier`` after the verifier confirms the person: the one
     binding path of the portal and the API.
 
-    Refused (``AuthError`` with the field, the reason and its HTTP status), changing nothing: an
+    Refused (a ``Refusal`` with the field, the reason and its HTTP status), changing nothing: an
     account that is not a citizen's own or is already verified (:func:`binding_refusal`); a value that
     is not a valid citizen identity number (an organisation's credit code cannot be bound); a name that
     is not the one registered, or a verifier that does not confirm; a person already bound to another
@@ -310,11 +297,12 @@ def verify_real_name(uow: UnitOfWork, user: User, *, identifier: str, display_na
         raise refusal
     check = check_identifier(identifier, today=uow.platform.clock.today())
     if not check.valid:
-        raise AuthError("identifier_invalid", check.message_zh, check.message_en, "identifier")
+        raise Refusal("identifier", "identifier_invalid", check.message_zh, check.message_en)
     if check.kind is not IdentifierKind.citizen_id:
-        raise AuthError("not_citizen_id", "实名核验只接受公民身份号码：机构的统一社会信用代码等不能绑定个人账户",
-                        "real-name verification takes a citizen identity number: an organisation's credit code "
-                        "or another document cannot be bound to a personal account", "identifier")
+        raise Refusal("identifier", "not_citizen_id",
+                      "实名核验只接受公民身份号码：机构的统一社会信用代码等不能绑定个人账户",
+                      "real-name verification takes a citizen identity number: an organisation's credit code "
+                      "or another document cannot be bound to a personal account")
     name = display_name.strip()
     subject = uow.session.scalar(select(Subject).join(SubjectIdentifier).where(
         SubjectIdentifier.kind == IdentifierKind.citizen_id.value, SubjectIdentifier.value == check.identifier))
@@ -323,7 +311,7 @@ def verify_real_name(uow: UnitOfWork, user: User, *, identifier: str, display_na
     if known_mismatch or not name or not verifier.verify(identifier=check.identifier, display_name=name,
                                                          evidence=evidence):
         uow.record("realname.failed", "user", user.id, {"method": verifier.name})
-        raise AuthError("realname_failed", "实名核验未通过", "real-name verification failed")
+        raise Refusal(None, "realname_failed", "实名核验未通过", "real-name verification failed")
     registered = subject is None
     if subject is None:
         from xinyong.services.subjects import registry as subjects
@@ -362,21 +350,21 @@ def unbind(uow: UnitOfWork, username: str, *, reason: str) -> Unbound:
     case or ticket number)."""
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500:
-        raise AuthError("reason_required", "须写明解除绑定的理由（1 至 500 个字符）",
-                        "give the reason for unbinding (1 to 500 characters)", "reason")
+        raise Refusal("reason", "reason_required", "须写明解除绑定的理由（1 至 500 个字符）",
+                      "give the reason for unbinding (1 to 500 characters)")
     row = uow.session.execute(select(User.id, User.subject_id, User.real_name_method)
                               .where(User.username == username)).first()
     if row is None:
-        raise AuthError("user_unknown", f"没有该用户：{username}", f"no such user: {username}", "username",
-                        status=404)
+        raise Refusal("username", "user_unknown", f"没有该用户：{username}", f"no such user: {username}", status=404)
     if row.subject_id is None:
-        raise AuthError("not_bound", "该账户未绑定任何信用主体", "this account is not bound to a credit subject",
-                        "username", status=409)
+        raise Refusal("username", "not_bound", "该账户未绑定任何信用主体",
+                      "this account is not bound to a credit subject", status=409)
     name = uow.session.scalar(select(Subject.display_name).where(Subject.id == row.subject_id)) or ""
     if any(pattern.search(reason) for pattern in _PERSONAL_IN_TEXT) or (name and name in reason):
-        raise AuthError("reason_personal", "理由会写入审计账本，不能含有姓名、证件号码或电话号码：请写明决定人和工单号",
-                        "the reason goes into the audit ledger and may not hold a name, an identity or phone "
-                        "number: say who decided and the case number", "reason")
+        raise Refusal("reason", "reason_personal",
+                      "理由会写入审计账本，不能含有姓名、证件号码或电话号码：请写明决定人和工单号",
+                      "the reason goes into the audit ledger and may not hold a name, an identity or phone "
+                      "number: say who decided and the case number")
     uow.session.execute(update(User).where(User.id == row.id).values(
         subject_id=None, role=Role.public.value, real_name_verified_at=None, real_name_method=None))
     uow.record("realname.unbound", "user", row.id,
@@ -389,4 +377,4 @@ def configured_verifier(platform) -> RealNameVerifier:  # type: ignore[no-untype
     name = platform.settings.real_name_verifier
     if name == "demo":
         return DemoVerifier()
-    raise AuthError("verifier_unavailable", f"未配置实名核验服务：{name}", f"no real-name verifier named {name}")
+    raise Refusal(None, "verifier_unavailable", f"未配置实名核验服务：{name}", f"no real-name verifier named {name}")

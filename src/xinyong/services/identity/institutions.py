@@ -9,33 +9,24 @@ from datetime import date
 
 from sqlalchemy import select
 
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models.auth import InstitutionAgreement, ServiceInstitution
-
-
-class InstitutionError(ValueError):
-    def __init__(self, field: str, reason: str, zh: str, en: str) -> None:
-        super().__init__(f"{field}: {en}")
-        self.field, self.reason, self.message_zh, self.message_en = field, reason, zh, en
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 def register(uow: UnitOfWork, *, code: str, name: str, filing_kind: str, filing_number: str, filed_with: str,
              filed_on: date) -> ServiceInstitution:
     check = check_identifier(code, hint=IdentifierKind.uscc)
     if not check.valid or check.kind is not IdentifierKind.uscc:
-        raise InstitutionError("code", "identifier_invalid", check.message_zh or "须为统一社会信用代码",
-                               check.message_en or "must be a Unified Social Credit Code")
+        raise Refusal("code", "identifier_invalid", check.message_zh or "须为统一社会信用代码",
+                      check.message_en or "must be a Unified Social Credit Code")
     if filing_kind not in ("permit", "filing"):
-        raise InstitutionError("filing_kind", "invalid", "须为 permit（许可）或 filing（备案）",
-                               "must be permit or filing")
+        raise Refusal("filing_kind", "invalid", "须为 permit（许可）或 filing（备案）",
+                      "must be permit or filing")
     if not filing_number.strip():
-        raise InstitutionError("filing_number", "required", "须填写许可或备案编号",
-                               "the permit or filing number is required")
+        raise Refusal("filing_number", "required", "须填写许可或备案编号",
+                      "the permit or filing number is required")
     existing = uow.session.scalar(select(ServiceInstitution).where(ServiceInstitution.code == check.identifier))
     if existing is not None:
         return existing
@@ -53,13 +44,13 @@ def add_agreement(uow: UnitOfWork, institution_code: str, *, number: str, scope:
                   valid_from: date, valid_until: date) -> InstitutionAgreement:
     inst = uow.session.scalar(select(ServiceInstitution).where(ServiceInstitution.code == institution_code))
     if inst is None:
-        raise InstitutionError("institution", "unknown", "未登记的信用服务机构（须先许可或备案）",
-                               "unknown credit service institution (it must be permitted or filed first)")
+        raise Refusal("institution", "unknown", "未登记的信用服务机构（须先许可或备案）",
+                      "unknown credit service institution (it must be permitted or filed first)")
     if valid_until < valid_from:
-        raise InstitutionError("valid_until", "term", "协议终止日期早于起始日期", "the agreement ends before it starts")
+        raise Refusal("valid_until", "term", "协议终止日期早于起始日期", "the agreement ends before it starts")
     if not scope or not purposes:
-        raise InstitutionError("scope" if not scope else "purposes", "required", "协议须写明范围和用途",
-                               "an agreement must state its scope and purposes")
+        raise Refusal("scope" if not scope else "purposes", "required", "协议须写明范围和用途",
+                      "an agreement must state its scope and purposes")
     row = InstitutionAgreement(institution_id=inst.id, number=number, scope=list(scope), purposes=list(purposes),
                                valid_from=valid_from, valid_until=valid_until, created_at=uow.platform.clock.now())
     uow.session.add(row)
@@ -73,7 +64,7 @@ def add_agreement(uow: UnitOfWork, institution_code: str, *, number: str, scope:
 def terminate_agreement(uow: UnitOfWork, agreement_id: int, on: date) -> None:
     row = uow.session.get(InstitutionAgreement, agreement_id)
     if row is None:
-        raise InstitutionError("agreement", "unknown", "协议不存在", "no such agreement")
+        raise Refusal("agreement", "unknown", "协议不存在", "no such agreement")
     row.terminated_on = on
     uow.record("institution.agreement_terminated", "service_institution", row.institution_id,
                {"agreement_id": row.id, "on": on.isoformat()})

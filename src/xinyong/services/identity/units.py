@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models.catalog import (
     UNIT_KINDS,
@@ -41,29 +42,13 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 LAST_USED_GRANULARITY = timedelta(minutes=1)   # bookkeeping only; not a legal period
 
 
-class UnitError(ValueError):
-    """A refused unit operation, with the field and the reason in Chinese and English."""
-
-    def __init__(self, reason: str, message_zh: str, message_en: str, field: str | None = None) -> None:
-        super().__init__(f"{reason}: {message_en}")
-        self.reason = reason
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.field = field
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
+_BEARER = {"WWW-Authenticate": "Bearer"}
+"""The header of a token that does not authenticate (status 401): unknown, revoked, expired, unit inactive."""
 
 
-class UnitNotFound(UnitError):
-    def __init__(self, code: str) -> None:
-        super().__init__("unit_not_found", f"没有代码为 {code} 的信息提供单位",
-                         f"there is no providing unit {code}", "unit")
-
-
-class UnitAuthError(UnitError):
-    """A token that does not authenticate: unknown, revoked, expired, or its unit inactive."""
+def unit_not_found(code: str) -> Refusal:
+    """No providing unit has the code ``code`` (reason ``unit_not_found``)."""
+    return Refusal("unit", "unit_not_found", f"没有代码为 {code} 的信息提供单位", f"there is no providing unit {code}")
 
 
 @dataclass(frozen=True)
@@ -160,7 +145,7 @@ def _unit_view(unit: ProvidingUnit) -> UnitView:
 def _load(session: Session, code: str) -> ProvidingUnit:
     unit = session.scalars(select(ProvidingUnit).where(ProvidingUnit.code == code)).first()
     if unit is None:
-        raise UnitNotFound(code)
+        raise unit_not_found(code)
     return unit
 
 
@@ -173,22 +158,21 @@ def register_unit(uow: UnitOfWork, *, code: str, name_zh: str, kind: str, name_e
     """Register a providing unit; refused if the code is taken."""
     code = (code or "").strip()
     if not CODE_PATTERN.match(code):
-        raise UnitError("bad_code", "单位代码须为 2-64 位小写字母、数字、点、下划线或连字符",
-                        "the unit code must be 2-64 lower-case letters, digits, dots, underscores or hyphens",
-                        "code")
+        raise Refusal("code", "bad_code", "单位代码须为 2-64 位小写字母、数字、点、下划线或连字符",
+                      "the unit code must be 2-64 lower-case letters, digits, dots, underscores or hyphens")
     if not (name_zh or "").strip():
-        raise UnitError("required", "单位名称不能为空", "the unit's name is required", "name_zh")
+        raise Refusal("name_zh", "required", "单位名称不能为空", "the unit's name is required")
     if kind not in UNIT_KINDS:
-        raise UnitError("unknown_kind", f"未知的单位类型：{kind}",
-                        f"unknown unit kind: {kind} (one of {', '.join(UNIT_KINDS)})", "kind")
+        raise Refusal("kind", "unknown_kind", f"未知的单位类型：{kind}",
+                      f"unknown unit kind: {kind} (one of {', '.join(UNIT_KINDS)})")
     if origin not in ("public", "market"):
-        raise UnitError("unknown_origin", f"未知的信息来源：{origin}", f"unknown origin: {origin}", "origin")
+        raise Refusal("origin", "unknown_origin", f"未知的信息来源：{origin}", f"unknown origin: {origin}")
     if uscc is not None:
         from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 
         check = check_identifier(uscc, hint=IdentifierKind.uscc)
         if not check.valid:
-            raise UnitError("bad_uscc", check.message_zh, check.message_en, "uscc")
+            raise Refusal("uscc", "bad_uscc", check.message_zh, check.message_en)
         uscc = check.identifier
     unit = ProvidingUnit(code=code, name_zh=name_zh.strip(), name_en=(name_en or "").strip(), kind=kind,
                          origin=origin, uscc=uscc, active=True, created_at=uow.platform.clock.now())
@@ -197,8 +181,7 @@ def register_unit(uow: UnitOfWork, *, code: str, name_zh: str, kind: str, name_e
             uow.session.add(unit)
             uow.session.flush()
     except IntegrityError:
-        raise UnitError("unit_exists", f"单位代码 {code} 已被使用", f"the unit code {code} is taken",
-                        "code") from None
+        raise Refusal("code", "unit_exists", f"单位代码 {code} 已被使用", f"the unit code {code} is taken") from None
     uow.record("unit.registered", "providing_unit", unit.id, {"code": code, "kind": kind, "origin": origin})
     return _unit_view(unit)
 
@@ -240,8 +223,8 @@ def grant_item(uow: UnitOfWork, unit_code: str, item_code: str, *,
     unit = _load(uow.session, unit_code)
     jurisdiction = jurisdiction or uow.platform.jurisdiction
     if not _item_known(uow.session, jurisdiction, item_code):
-        raise UnitError("not_in_catalog", f"目录中没有信息事项 {item_code}",
-                        f"no catalog of {jurisdiction} has the item {item_code}", "item_code")
+        raise Refusal("item_code", "not_in_catalog", f"目录中没有信息事项 {item_code}",
+                      f"no catalog of {jurisdiction} has the item {item_code}")
     grant = next((g for g in unit.grants if g.item_code == item_code), None)
     now = uow.platform.clock.now()
     if grant is not None and grant.revoked_at is None:
@@ -259,8 +242,8 @@ def revoke_grant(uow: UnitOfWork, unit_code: str, item_code: str) -> UnitView:
     unit = _load(uow.session, unit_code)
     grant = next((g for g in unit.grants if g.item_code == item_code and g.revoked_at is None), None)
     if grant is None:
-        raise UnitError("not_granted", f"单位 {unit_code} 未获准报送 {item_code}",
-                        f"unit {unit_code} has no grant for {item_code}", "item_code")
+        raise Refusal("item_code", "not_granted", f"单位 {unit_code} 未获准报送 {item_code}",
+                      f"unit {unit_code} has no grant for {item_code}")
     grant.revoked_at = uow.platform.clock.now()
     uow.session.flush()
     uow.record("unit.item_revoked", "providing_unit", unit.id, {"code": unit_code, "item": item_code})
@@ -285,16 +268,15 @@ def issue_token(uow: UnitOfWork, unit_code: str, *, label: str = "", scopes: Ite
     """A new token for the unit, returned in clear this once; only its SHA-256 digest is stored."""
     unit = _load(uow.session, unit_code)
     if not unit.active:
-        raise UnitError("unit_inactive", f"单位 {unit_code} 已停用", f"unit {unit_code} is suspended", "unit")
+        raise Refusal("unit", "unit_inactive", f"单位 {unit_code} 已停用", f"unit {unit_code} is suspended")
     wanted = tuple(dict.fromkeys(scopes if scopes is not None else DEFAULT_SCOPES))
     unknown = [s for s in wanted if s not in SCOPES]
     if unknown or not wanted:
-        raise UnitError("bad_scope", f"未知或空的权限范围：{', '.join(unknown) or '-'}",
-                        f"unknown or empty scopes: {', '.join(unknown) or '-'} (one of {', '.join(SCOPES)})",
-                        "scopes")
+        raise Refusal("scopes", "bad_scope", f"未知或空的权限范围：{', '.join(unknown) or '-'}",
+                      f"unknown or empty scopes: {', '.join(unknown) or '-'} (one of {', '.join(SCOPES)})")
     now = uow.platform.clock.now()
     if expires_at is not None and expires_at <= now:
-        raise UnitError("expired", "到期时间已过", "the expiry time is in the past", "expires_at")
+        raise Refusal("expires_at", "expired", "到期时间已过", "the expiry time is in the past")
     token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     row = UnitCredential(token_sha256=token_digest(token), hint=token[:10], label=(label or "").strip()[:100],
                          scopes=list(wanted), created_at=now, expires_at=expires_at)
@@ -310,8 +292,7 @@ def revoke_token(uow: UnitOfWork, credential_id: int, *, unit_code: str | None =
     """Revoke a credential (idempotent); with ``unit_code``, only if it belongs to that unit."""
     row = uow.session.get(UnitCredential, credential_id)
     if row is None or (unit_code is not None and row.unit.code != unit_code):
-        raise UnitError("token_unknown", "没有该令牌", f"there is no credential {credential_id}",
-                        "credential_id")
+        raise Refusal("credential_id", "token_unknown", "没有该令牌", f"there is no credential {credential_id}")
     if row.revoked_at is None:
         row.revoked_at = uow.platform.clock.now()
         uow.session.flush()
@@ -320,13 +301,15 @@ def revoke_token(uow: UnitOfWork, credential_id: int, *, unit_code: str | None =
 
 
 def authenticate(session: Session, token: str, *, now: datetime, touch: bool = True) -> UnitInfo:
-    """The unit a token speaks for, with its granted items; ``UnitAuthError`` otherwise.
+    """The unit a token speaks for, with its granted items; otherwise a refusal with status 401 and
+    ``WWW-Authenticate: Bearer`` (reasons ``token_invalid``, ``token_revoked``, ``token_expired``,
+    ``unit_inactive``, field ``token``).
 
     Pass the platform clock's ``now``: expiry is judged by it, and (unless ``touch`` is false, for a
     lookup that writes nothing) the credential's ``last_used_at`` is updated in ``session`` (at most once
     a minute); the caller's transaction commits it.
     """
-    refused = UnitAuthError("token_invalid", "令牌无效", "the token is not valid", "token")
+    refused = Refusal("token", "token_invalid", "令牌无效", "the token is not valid", status=401, headers=_BEARER)
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         raise refused
     digest = token_digest(token)
@@ -334,12 +317,14 @@ def authenticate(session: Session, token: str, *, now: datetime, touch: bool = T
     if row is None or not hmac.compare_digest(row.token_sha256, digest):
         raise refused
     if row.revoked_at is not None:
-        raise UnitAuthError("token_revoked", "令牌已被撤销", "the token has been revoked", "token")
+        raise Refusal("token", "token_revoked", "令牌已被撤销", "the token has been revoked", status=401,
+                      headers=_BEARER)
     if row.expires_at is not None and row.expires_at <= now:
-        raise UnitAuthError("token_expired", "令牌已过期", "the token has expired", "token")
+        raise Refusal("token", "token_expired", "令牌已过期", "the token has expired", status=401, headers=_BEARER)
     unit = row.unit
     if not unit.active:
-        raise UnitAuthError("unit_inactive", "信息提供单位已停用", "the providing unit is suspended", "token")
+        raise Refusal("token", "unit_inactive", "信息提供单位已停用", "the providing unit is suspended", status=401,
+                      headers=_BEARER)
     if touch and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY):
         row.last_used_at = now
         session.flush()
@@ -348,7 +333,7 @@ def authenticate(session: Session, token: str, *, now: datetime, touch: bool = T
 
 
 __all__ = [
-    "DEFAULT_SCOPES", "SCOPES", "TOKEN_PREFIX", "CredentialView", "IssuedToken", "UnitAuthError", "UnitError",
-    "UnitInfo", "UnitNotFound", "UnitView", "authenticate", "get_unit", "grant_item", "issue_token",
-    "list_units", "may_submit", "register_unit", "revoke_grant", "revoke_token", "set_active", "token_digest",
+    "DEFAULT_SCOPES", "SCOPES", "TOKEN_PREFIX", "CredentialView", "IssuedToken", "UnitInfo", "UnitView",
+    "authenticate", "get_unit", "grant_item", "issue_token", "list_units", "may_submit", "register_unit",
+    "revoke_grant", "revoke_token", "set_active", "token_digest", "unit_not_found",
 ]

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from xinyong.domain.platform.clock import business_date, business_tz
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import CalendarSource, DayInfo, Pause, WorkingDayCalendar
 from xinyong.rules import (
     Deferral,
@@ -24,7 +25,6 @@ from xinyong.rules import (
     Purpose,
     Rule,
     Rulebook,
-    RuleLookupError,
     RuleNotProvided,
     RuleSet,
     RuleValue,
@@ -39,10 +39,7 @@ from xinyong.settings import get_settings
 __all__ = [
     "DeadlineAnswer",
     "DiffRow",
-    "InputError",
-    "PauseNotAllowed",
     "RulesetDiff",
-    "UnknownDuty",
     "compute_deadline",
     "default_calendar",
     "default_rulebook",
@@ -52,52 +49,29 @@ __all__ = [
     "parse_received",
     "ruleset_rows",
     "rows_in_force",
+    "unknown_duty",
 ]
 
 
 # --------------------------------------------------------------------------------------------------
-# Errors
+# Refusals
 # --------------------------------------------------------------------------------------------------
 
 
-class UnknownDuty(RuleLookupError):
-    """The key is not a duty with a time limit (see ``duty: true`` in rules/keys.yaml)."""
-
-    def __init__(self, duty: str, jurisdiction: str, available: Iterable[str]) -> None:
-        self.duty = duty
-        self.jurisdiction = jurisdiction
-        self.available = tuple(available)
-        listing = ", ".join(self.available) or "(none)"
-        super().__init__(
-            f"{duty!r} is not a duty with a time limit; {jurisdiction} has these duties: {listing}",
-            f"{duty!r} 不是有期限的义务；{jurisdiction} 规定的有期限义务：{listing}",
-        )
+# Bad input from a person or a script is a ``Refusal`` (422) naming the field: ``bad_date``,
+# ``bad_pause``, ``naive_datetime`` (a date-time without an offset), ``unknown_duty`` (a key that is
+# not a duty with a time limit) and ``pause_not_allowed`` (a pause asked for a duty whose regulation
+# excludes no time from it).
 
 
-class InputError(ValueError):
-    """Bad input from a person or a script: names the field, in English and Chinese."""
-
-    def __init__(self, field: str, reason: str, message_en: str, message_zh: str) -> None:
-        super().__init__(message_en)
-        self.field = field
-        self.reason = reason
-        self.message_en = message_en
-        self.message_zh = message_zh
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "field": self.field,
-            "reason": self.reason,
-            "message_zh": self.message_zh,
-            "message_en": self.message_en,
-        }
-
-
-class PauseNotAllowed(InputError):
-    """A pause (time not counted) asked for a duty whose regulation excludes no time from it."""
-
-    def __init__(self, message_en: str, message_zh: str) -> None:
-        super().__init__("pause", "pause_not_allowed", message_en, message_zh)
+def unknown_duty(duty: str, jurisdiction: str, available: Iterable[str]) -> Refusal:
+    """The key is not a duty with a time limit (see ``duty: true`` in rules/keys.yaml); the duties the
+    jurisdiction has are named, and kept in ``extra["available"]``."""
+    listed = tuple(available)
+    listing = ", ".join(listed) or "(none)"
+    return Refusal("duty", "unknown_duty", f"{duty!r} 不是有期限的义务；{jurisdiction} 规定的有期限义务：{listing}",
+                   f"{duty!r} is not a duty with a time limit; {jurisdiction} has these duties: {listing}",
+                   available=listed)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -143,12 +117,9 @@ def parse_received(text: str, field: str = "received") -> date | datetime:
             return moment
     except ValueError:
         pass
-    raise InputError(
-        field,
-        "bad_date",
-        f"{field}: {text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[+08:00])",
-        f"{field}：{text!r} 不是有效的日期（YYYY-MM-DD）或日期时间（YYYY-MM-DDTHH:MM[+08:00]）",
-    )
+    raise Refusal(field, "bad_date",
+                  f"{field}：{text!r} 不是有效的日期（YYYY-MM-DD）或日期时间（YYYY-MM-DDTHH:MM[+08:00]）",
+                  f"{field}: {text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[+08:00])")
 
 
 def parse_pause(text: str, field: str = "pause") -> Pause:
@@ -164,14 +135,11 @@ def parse_pause(text: str, field: str = "pause") -> Pause:
                 return Pause(date.fromisoformat(start_text), end, reason)
         except ValueError as exc:
             detail = str(exc)
-    raise InputError(
-        field,
-        "bad_pause",
-        f"{field}: {text!r} is not a pause FIRST:LAST:REASON "
-        f"(the first and last day not counted, YYYY-MM-DD; LAST empty while it runs): {detail}",
-        f"{field}：{text!r} 不是有效的暂停区间 FIRST:LAST:REASON"
-        f"（不计入期限的第一日和最后一日，YYYY-MM-DD；尚未结束时 LAST 留空）：{detail}",
-    )
+    raise Refusal(field, "bad_pause",
+                  f"{field}：{text!r} 不是有效的暂停区间 FIRST:LAST:REASON"
+                  f"（不计入期限的第一日和最后一日，YYYY-MM-DD；尚未结束时 LAST 留空）：{detail}",
+                  f"{field}: {text!r} is not a pause FIRST:LAST:REASON "
+                  f"(the first and last day not counted, YYYY-MM-DD; LAST empty while it runs): {detail}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,12 +224,8 @@ def _business_day(received: date | datetime) -> date:
         try:
             return business_date(received)
         except ValueError as exc:
-            raise InputError(
-                "received",
-                "naive_datetime",
-                str(exc),
-                f"received：{received.isoformat()} 没有时区，请注明（例如 +08:00）",
-            ) from None
+            raise Refusal("received", "naive_datetime",
+                          f"received：{received.isoformat()} 没有时区，请注明（例如 +08:00）", str(exc)) from None
     if isinstance(received, date):
         return received
     raise TypeError(f"received must be a date or an aware datetime, not {type(received).__name__}")
@@ -278,14 +242,15 @@ def compute_deadline(
     """The due date of ``duty`` under ``jurisdiction``'s rule file for a matter received on ``received``.
 
     The rule value in force on the received (business) date applies. Errors: ``UnknownJurisdiction``,
-    ``UnknownDuty`` (not a duty key), ``RuleNotProvided`` (the regulation lacks it; lists those it has),
-    ``NoValueInForce`` (nothing in force on that date), ``UnknownYearError`` (from the calendar),
-    ``PauseNotAllowed`` (pauses given, but no rule of the file excludes time from this duty).
+    ``RuleNotProvided`` (the regulation lacks it; lists those it has), ``NoValueInForce`` (nothing in
+    force on that date), ``UnknownYearError`` (from the calendar); refused (``Refusal``): ``unknown_duty``
+    (not a duty key), ``naive_datetime``, ``pause_not_allowed`` (pauses given, but no rule of the file
+    excludes time from this duty).
     """
     ruleset = rulebook.get(jurisdiction)
     spec = rulebook.keys.get(duty)
     if spec is None or not spec.duty:
-        raise UnknownDuty(duty, jurisdiction, ruleset.duties())
+        raise unknown_duty(duty, jurisdiction, ruleset.duties())
     if not ruleset.has(duty):
         raise RuleNotProvided(
             jurisdiction,
@@ -336,8 +301,8 @@ def compute_deadline(
 
 
 def _pause_basis(ruleset: RuleSet, duty: str, value: RuleValue, on: date) -> RuleValue:
-    """The rule in force on ``on`` that lets ``duty``'s period be paused; else ``PauseNotAllowed``
-    naming the duty's own article and what the file does allow."""
+    """The rule in force on ``on`` that lets ``duty``'s period be paused; else refused
+    (``pause_not_allowed``), naming the duty's own article and what the file does allow."""
     allowing = ruleset.pause_rules(on)
     for rule_value in allowing:
         if duty in rule_value.value:
@@ -345,18 +310,16 @@ def _pause_basis(ruleset: RuleSet, duty: str, value: RuleValue, on: date) -> Rul
     limit = describe(value.value, value.unit)
     if allowing:
         listed_en = "; ".join(f"{v.citation}: {', '.join(v.value)}" for v in allowing)
-        raise PauseNotAllowed(
-            f"pause: {ruleset.id} excludes time only from the duties its article lists ({listed_en}); "
-            f"{duty} ({limit}, {value.citation}) is counted without a pause",
-            f"pause：{ruleset.id} 仅规定下列义务的期限不计入相关时间（{listed_en}）；"
-            f"{duty}（{limit}，{value.citation}）的期限不得暂停计算",
-        )
-    raise PauseNotAllowed(
-        f"pause: no article of {ruleset.id} excludes any time from a time limit, so {duty} "
-        f"({limit}, {value.citation}) is counted without a pause",
-        f"pause：{ruleset.id} 没有规定任何期限可以扣除相关时间，{duty}（{limit}，{value.citation}）"
-        "的期限不得暂停计算",
-    )
+        raise Refusal("pause", "pause_not_allowed",
+                      f"pause：{ruleset.id} 仅规定下列义务的期限不计入相关时间（{listed_en}）；"
+                      f"{duty}（{limit}，{value.citation}）的期限不得暂停计算",
+                      f"pause: {ruleset.id} excludes time only from the duties its article lists ({listed_en}); "
+                      f"{duty} ({limit}, {value.citation}) is counted without a pause")
+    raise Refusal("pause", "pause_not_allowed",
+                  f"pause：{ruleset.id} 没有规定任何期限可以扣除相关时间，{duty}（{limit}，{value.citation}）"
+                  "的期限不得暂停计算",
+                  f"pause: no article of {ruleset.id} excludes any time from a time limit, so {duty} "
+                  f"({limit}, {value.citation}) is counted without a pause")
 
 
 # --------------------------------------------------------------------------------------------------

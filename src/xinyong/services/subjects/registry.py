@@ -1,8 +1,9 @@
 """Credit subjects: register, find, link responsible persons.
 
-Identifiers are validated by ``domain.identifiers`` before anything is stored; a bad identifier
-raises ``InvalidIdentifier`` (with the field and the reason in Chinese and English) and stores
-nothing. The same identifier registered twice names the same subject (a unique constraint, not luck).
+Identifiers are validated by ``domain.subjects.identifiers`` before anything is stored; a bad identifier
+is refused (:func:`invalid_identifier`: the field, the check's reason, the message in Chinese and
+English) and stores nothing. The same identifier registered twice names the same subject (a unique
+constraint, not luck).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierCheck, IdentifierKind, SubjectKind, check_identifier
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models import ResponsiblePerson, Subject, SubjectIdentifier
@@ -20,26 +22,11 @@ from xinyong.store.models import ResponsiblePerson, Subject, SubjectIdentifier
 RESPONSIBLE_ROLES = ("legal_representative", "principal_responsible", "actual_controller", "directly_responsible")
 
 
-class SubjectError(ValueError):
-    """A refused subject operation, with the field and reason in both languages."""
-
-    def __init__(self, field: str, reason: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{field}: {message_en}")
-        self.field = field
-        self.reason = reason
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
-
-
-class InvalidIdentifier(SubjectError):
-    def __init__(self, field: str, check: IdentifierCheck) -> None:
-        super().__init__(field, str(check.reason.value if check.reason else "invalid"),
-                         check.message_zh, check.message_en)
-        self.check = check
+def invalid_identifier(field: str, check: IdentifierCheck) -> Refusal:
+    """The refusal of an identifier that fails its check: the check's reason (``checksum``, ``length``,
+    ...) and messages; the check itself in ``extra["check"]``."""
+    return Refusal(field, str(check.reason.value if check.reason else "invalid"), check.message_zh,
+                   check.message_en, check=check)
 
 
 def identifier_digest(kind: str, value: str) -> str:
@@ -73,19 +60,19 @@ def register(uow: UnitOfWork, *, identifier: str, display_name: str, kind: Subje
     """Register a subject by its key identifier, or return the one already registered under it."""
     check = check_identifier(identifier, hint=hint)
     if not check.valid:
-        raise InvalidIdentifier(field, check)
+        raise invalid_identifier(field, check)
     if not display_name or not display_name.strip():
-        raise SubjectError("display_name", "required", "名称不能为空", "display name is required")
+        raise Refusal("display_name", "required", "名称不能为空", "display name is required")
     wanted = SubjectKind(kind) if kind else None
     if wanted is None:
         if len(check.subject_kinds) != 1:
-            raise SubjectError("kind", "ambiguous", "无法从代码确定主体类型，请指明类型",
-                               "the subject kind cannot be told from this code: give the kind")
+            raise Refusal("kind", "ambiguous", "无法从代码确定主体类型，请指明类型",
+                          "the subject kind cannot be told from this code: give the kind")
         wanted = check.subject_kinds[0]
     elif wanted not in check.subject_kinds:
-        raise SubjectError("kind", "kind_mismatch",
-                           f"该代码不能标识类型为 {wanted.value} 的主体",
-                           f"this identifier cannot identify a subject of kind {wanted.value}")
+        raise Refusal("kind", "kind_mismatch",
+                      f"该代码不能标识类型为 {wanted.value} 的主体",
+                      f"this identifier cannot identify a subject of kind {wanted.value}")
     assert check.kind is not None
     existing = uow.session.scalars(
         select(Subject).join(SubjectIdentifier)
@@ -116,14 +103,14 @@ def register(uow: UnitOfWork, *, identifier: str, display_name: str, kind: Subje
 def link_responsible_person(uow: UnitOfWork, organisation: Subject, person: Subject, role: str) -> ResponsiblePerson:
     """Record a legal representative, principal, actual controller or directly responsible person."""
     if role not in RESPONSIBLE_ROLES:
-        raise SubjectError("role", "unknown_role", f"未知的责任人类型：{role}",
-                           f"unknown responsible-person role: {role}")
+        raise Refusal("role", "unknown_role", f"未知的责任人类型：{role}",
+                      f"unknown responsible-person role: {role}")
     if organisation.kind == SubjectKind.natural_person.value:
-        raise SubjectError("organisation", "not_organisation", "自然人不能有责任人",
-                           "a natural person has no responsible persons")
+        raise Refusal("organisation", "not_organisation", "自然人不能有责任人",
+                      "a natural person has no responsible persons")
     if person.kind != SubjectKind.natural_person.value:
-        raise SubjectError("person", "not_natural_person", "责任人必须是自然人",
-                           "a responsible person must be a natural person")
+        raise Refusal("person", "not_natural_person", "责任人必须是自然人",
+                      "a responsible person must be a natural person")
     existing = uow.session.scalars(
         select(ResponsiblePerson).where(ResponsiblePerson.organisation_id == organisation.id,
                                         ResponsiblePerson.person_id == person.id,
