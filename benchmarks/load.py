@@ -120,7 +120,7 @@ def seed(url: str, data_dir: Path, jurisdiction: str, subjects: int, records: in
 
     from xinyong.domain.aggregation.rows import content_digest
     from xinyong.domain.identity.actors import Actor, Role
-    from xinyong.services.catalog import versions as catalog
+    from xinyong.services import catalog
     from xinyong.services.demo.catalog import load_catalog
     from xinyong.services.disclosure.access import policy_rules
     from xinyong.services.identity import accounts as auth
@@ -385,7 +385,7 @@ def histogram_summary(response_times: dict[str, int]) -> dict[str, Any]:
 def audit(url: str, data_dir: Path, jurisdiction: str, before: dict[str, int]) -> dict[str, Any]:
     from sqlalchemy import func, select
 
-    from xinyong.services.audit import ledger
+    from xinyong.services.audit import keys, ledger, verification
     from xinyong.services.platform.bootstrap import Platform
     from xinyong.settings import Settings
     from xinyong.store.models.access import InquiryLog
@@ -397,7 +397,7 @@ def audit(url: str, data_dir: Path, jurisdiction: str, before: dict[str, int]) -
                    "ledger_inquiry_refused": ledger.count(session, "inquiry.refused"),
                    "inquiry_log_rows": session.scalar(select(func.count()).select_from(InquiryLog)) or 0}
         numbers = {k: v - before.get(k, 0) for k, v in numbers.items()}
-        report = ledger.verify(session, ledger.load_public_keys(data_dir / "keys"))
+        report = verification.verify(session, keys.load_public_keys(data_dir / "keys"))
         numbers["ledger_entries"] = report.entries
         numbers["ledger_verifies"] = bool(report.ok)
     platform.engine.dispose()

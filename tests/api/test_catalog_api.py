@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from xinyong.domain.catalog.items import AssessmentGround, item_to_dict
+from xinyong.domain.catalog.items import item_to_dict
+from xinyong.domain.catalog.law import AssessmentGround
 from xinyong.domain.identity.actors import Actor
-from xinyong.services.catalog import versions as catalog
+from xinyong.services import catalog
 from xinyong.services.demo import catalog as demo_catalog
 from xinyong.services.identity import accounts as auth
 

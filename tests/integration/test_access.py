@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 
 from access_seed import Seed, uscc
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.audit import ledger
+from xinyong.services.audit import ledger, verification
 from xinyong.services.disclosure import access, authorizations, inquiry_log, public
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
@@ -516,7 +516,7 @@ def test_concurrent_inquiries_are_each_logged_and_one_failure_spoils_no_other(pl
     duty_rows = [r for r in rows if r.mode == "duty"]
     assert len(ledger_actions(platform)) == len(duty_rows)
     with platform.sessions() as session:
-        report = ledger.verify(session, None)
+        report = verification.verify(session, None)
     assert report.ok, report.to_dict()
 
 
@@ -587,7 +587,7 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
     assert len(entries) == len([r for r in rows if r.mode == "duty"])
     assert {e.entity_id for e in entries} == {str(r.id) for r in rows if r.mode == "duty"}
     with platform.sessions() as session:
-        assert ledger.verify(session, None).ok
+        assert verification.verify(session, None).ok
 
 
 def test_the_writer_ends_when_idle_and_the_next_inquiry_starts_another(platform, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from xinyong.domain.catalog.items import AssessmentGround, CatalogError, VersionState
+from xinyong.domain.catalog.law import AssessmentGround
+from xinyong.domain.catalog.lifecycle import VersionState
 from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import Refusal
+from xinyong.services import catalog
 from xinyong.services.audit import ledger
-from xinyong.services.catalog import versions as catalog
 from xinyong.services.demo import catalog as demo_catalog
 from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import Platform
@@ -106,7 +107,7 @@ def test_full_lifecycle_records_comments_and_refuses_approval_without_the_assess
 
     with platform.sessions() as session:
         entries_before = ledger.count(session)
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.approve(uow, vid, approved_by="市人民政府", approved_on=date(2023, 12, 20))
     assert refused.value.reason == "assessment_required"
     assert "BJ Art. 10(2)" in refused.value.message_en and "评估" in refused.value.message_zh
@@ -153,7 +154,7 @@ def test_each_regulation_requires_the_assessment_it_names_citing_its_own_article
     assert get(platform, vid).grounds == grounds
     with platform.unit_of_work(ACTOR) as uow:
         if grounds:
-            with pytest.raises(CatalogError) as refused:
+            with pytest.raises(Refusal) as refused:
                 catalog.approve(uow, vid, approved_by="批准机关", approved_on=date(2023, 12, 20))
             assert refused.value.reason == "assessment_required"
             assert cite in refused.value.message_en and cite in refused.value.message_zh
@@ -171,15 +172,15 @@ def test_reasons_and_comment_rest_on_the_article_or_the_labelled_baseline(platfo
     for them, labelled as such. A draft is approved only after comment: CQ Art. 17(2)."""
     for jurisdiction, expected in ((SH, "SH Art. 10(1)"), (CQ, "Xinyong platform baseline")):
         vid = draft(platform, jurisdiction=jurisdiction, reason="")
-        with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+        with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
             catalog.open_comment(uow, vid, opened_on=date(2023, 11, 1))
         assert refused.value.reason == "reason_required" and expected in refused.value.message_en
     vid = draft(platform)
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.approve(uow, vid, approved_by="市人民政府", approved_on=date(2023, 12, 20))
     assert refused.value.reason == "comment_required" and "CQ Art. 17(2)" in refused.value.message_en
     open_for_comment(platform, vid)
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.approve(uow, vid, approved_by=" ", approved_on=date(2023, 12, 20))
     assert "the municipal people's government, CQ Art. 17(2)" in refused.value.message_en
 
@@ -198,22 +199,22 @@ def test_the_ledger_holds_digests_not_the_text_of_comments(platform):
 
 def test_only_a_draft_changes_and_comments_only_while_open(platform):
     vid = draft(platform)
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.record_comment(uow, vid, received_on=date(2023, 11, 3), commenter_kind="public",
                                stance="support", body="x")
     assert refused.value.reason == "not_open_for_comment"
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.add_item(uow, vid, item("admin_penalty"))
     assert refused.value.reason == "item_exists"
     open_for_comment(platform, vid)
     for change in (lambda uow: catalog.add_item(uow, vid, item("tax_arrears")),
                    lambda uow: catalog.replace_item(uow, vid, item("commendation")),
                    lambda uow: catalog.remove_item(uow, vid, "commendation")):
-        with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+        with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
             change(uow)
         assert refused.value.reason == "not_draft"
     assert get(platform, vid).item_count == 2
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.record_comment(uow, vid, received_on=date(2023, 12, 2), commenter_kind="public",
                                stance="support", body="late")
     assert refused.value.reason == "comment_period_closed"
@@ -221,11 +222,11 @@ def test_only_a_draft_changes_and_comments_only_while_open(platform):
 
 def test_a_draft_without_reasons_or_items_is_not_published_for_comment(platform):
     vid = draft(platform, reason="")
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.open_comment(uow, vid, opened_on=date(2023, 11, 1))
     assert refused.value.reason == "reason_required"
     empty = draft(platform, codes=())
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.open_comment(uow, empty, opened_on=date(2023, 11, 1))
     assert refused.value.reason == "empty_version"
 
@@ -254,15 +255,15 @@ def test_the_version_in_force_on_a_date_governs(platform):
         assert before.allowed_by == "Art. 18(1)(2)"
         assert after.allowed_by == "Art. 18(1)(2); Art. 21(1)(2)"
         assert catalog.item_in_force(session, CQ, "tax_arrears", date(2025, 6, 1)).code == "tax_arrears"
-        with pytest.raises(catalog.CatalogRefusal) as refused:
+        with pytest.raises(Refusal) as refused:
             catalog.item_in_force(session, CQ, "tax_arrears", date(2025, 5, 31))
-        assert refused.value.code == "not_in_force" and "version 1" in refused.value.message_en
-        with pytest.raises(catalog.CatalogRefusal) as refused:
+        assert refused.value.reason == "not_in_force" and "version 1" in refused.value.message_en
+        with pytest.raises(Refusal) as refused:
             catalog.item_in_force(session, CQ, "admin_penalty", date(2023, 12, 31))
-        assert refused.value.code == "not_in_force"
-        with pytest.raises(catalog.CatalogRefusal) as refused:
+        assert refused.value.reason == "not_in_force"
+        with pytest.raises(Refusal) as refused:
             catalog.item_in_force(session, CQ, "horoscope", date(2025, 6, 1))
-        assert refused.value.code == "not_in_catalog" and refused.value.message_zh
+        assert refused.value.reason == "not_in_catalog" and refused.value.message_zh
         assert catalog.published_catalog(session, CQ, date(2025, 5, 31)).version.number == 1
         assert catalog.published_catalog(session, CQ, date(2025, 6, 1)).version.number == 2
         assert [v.number for v, _ in catalog.item_history(session, CQ, "admin_penalty")] == [1, 2]
@@ -273,9 +274,9 @@ def test_the_version_in_force_on_a_date_governs(platform):
     for code, day, reason in (("tax_arrears", date(2025, 5, 31), "not_in_force"),
                               ("admin_penalty", date(2023, 1, 1), "not_in_force"),
                               ("horoscope", date(2025, 6, 1), "not_in_catalog")):
-        with pytest.raises(catalog.CatalogRefusal) as refused:
+        with pytest.raises(Refusal) as refused:
             index.item(code, day)
-        assert refused.value.code == reason
+        assert refused.value.reason == reason
     assert "catalog.superseded" in actions(platform, v1)
 
 
@@ -288,7 +289,7 @@ def test_a_new_version_takes_effect_after_the_current_one(platform):
     open_for_comment(platform, v2, opened=date(2024, 3, 1))
     # Adding only positive information needs no assessment: approved straight from public comment.
     assert get(platform, v2).grounds == ()
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.approve(uow, v2, approved_by="市人民政府", approved_on=date(2024, 4, 1))
         catalog.set_in_force(uow, v2, date(2024, 1, 1))
     assert refused.value.reason == "in_force_not_after_current"
@@ -302,7 +303,7 @@ def test_withdraw_a_version_that_never_took_effect(platform):
     with platform.unit_of_work(ACTOR) as uow:
         view = catalog.withdraw(uow, vid, reason="合并到下一版")
     assert view.state is VersionState.withdrawn
-    with pytest.raises(CatalogError), platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal), platform.unit_of_work(ACTOR) as uow:
         catalog.open_comment(uow, vid)
 
 
@@ -322,7 +323,7 @@ def _item_rows(platform) -> int:
 ])
 def test_items_are_checked_against_the_regulation(platform, jurisdiction, spec, reason):
     vid = draft(platform, codes=(), jurisdiction=jurisdiction)
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.add_item(uow, vid, spec())
     assert refused.value.reason == reason
     assert refused.value.message_zh and refused.value.message_en
@@ -330,7 +331,7 @@ def test_items_are_checked_against_the_regulation(platform, jurisdiction, spec, 
 
 
 def test_unknown_jurisdiction_is_refused(platform):
-    with pytest.raises(CatalogError) as refused, platform.unit_of_work(ACTOR) as uow:
+    with pytest.raises(Refusal) as refused, platform.unit_of_work(ACTOR) as uow:
         catalog.create_version(uow, jurisdiction="atlantis-2030", title_zh="目录", title_en="Catalog")
     assert refused.value.reason == "unknown_jurisdiction"
     with platform.sessions() as session:
@@ -482,9 +483,9 @@ def test_each_demo_catalog_loads_with_its_history(platform_for, jurisdiction):
         gov = next(i.spec for i in published.items if i.spec.code == "gov_pledge_broken")
         assert gov.subject_kinds == ("state_organ",)
         # volunteer service arrived with version 2: a record dated before it is refused.
-        with pytest.raises(catalog.CatalogRefusal) as refused:
+        with pytest.raises(Refusal) as refused:
             catalog.item_in_force(session, jurisdiction, "volunteer_service", date(2024, 6, 1))
-        assert refused.value.code == "not_in_force"
+        assert refused.value.reason == "not_in_force"
         assert units.may_submit(session, "tax-bureau", "tax_arrears")
         assert ledger.count(session, action_prefix="catalog") > 20
 

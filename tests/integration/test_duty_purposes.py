@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from access_seed import Seed
 from xinyong.domain.disclosure.policy import BASELINE
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.audit import ledger
+from xinyong.services.audit import verification
 from xinyong.services.disclosure import access, duty_purposes
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
@@ -222,7 +222,7 @@ def test_registering_twice_is_refused_and_both_changes_are_ledgered(platform) ->
     with platform.sessions() as session:
         entries = list(session.scalars(select(LedgerEntry).where(LedgerEntry.action.like("duty_purpose.%"))
                                        .order_by(LedgerEntry.seq)))
-        assert ledger.verify(session, None).ok
+        assert verification.verify(session, None).ok
     assert [(e.action, e.entity_id) for e in entries] == [("duty_purpose.registered", str(first.id)),
                                                           ("duty_purpose.withdrawn", str(first.id))]
     facts = entries[0].facts_dict()

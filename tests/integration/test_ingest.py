@@ -22,7 +22,7 @@ from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc_check_character
 from xinyong.services.aggregation import batches, integrity, notices
-from xinyong.services.audit import ledger
+from xinyong.services.audit import keys, ledger, verification
 from xinyong.services.demo.catalog import load_catalog
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.records import Record, RecordVersion, RowRejection, SubmissionBatch
@@ -86,8 +86,8 @@ def counts(platform: Platform) -> dict[str, int]:
 
 def ledger_ok(platform: Platform) -> bool:
     with platform.sessions() as session:
-        keys = ledger.load_public_keys(platform.settings.data_dir / "keys")
-        return ledger.verify(session, keys).ok
+        public = keys.load_public_keys(platform.settings.data_dir / "keys")
+        return verification.verify(session, public).ok
 
 
 # --- accepted and rejected rows -------------------------------------------------------------------

@@ -7,19 +7,21 @@ from datetime import date
 
 import pytest
 
-from xinyong.domain.catalog import items as dc
+from xinyong.domain.catalog import items as dc_items
+from xinyong.domain.catalog import law as dc_law
+from xinyong.domain.catalog import lifecycle as dc_life
 from xinyong.domain.catalog.items import (
     LEGAL_DOCUMENT_FIELDS,
-    AssessmentGround,
-    CatalogError,
     CatalogItemSpec,
     Category,
     DisclosureClass,
     FieldSpec,
     FieldType,
     Origin,
-    VersionState,
 )
+from xinyong.domain.catalog.law import AssessmentGround
+from xinyong.domain.catalog.lifecycle import VersionState
+from xinyong.domain.platform.refusal import Refusal
 
 DOC_FIELDS = (
     FieldSpec("document_kind", FieldType.enum, True, "法律文书类型", "kind of legal document",
@@ -65,7 +67,7 @@ def commendation(**changes) -> CatalogItemSpec:
 
 
 def reasons(spec: CatalogItemSpec, **known) -> set[str]:
-    return {p.reason for p in dc.item_problems(spec, **known)}
+    return {p.reason for p in dc_items.item_problems(spec, **known)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,30 +75,30 @@ def reasons(spec: CatalogItemSpec, **known) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 def test_well_formed_items_have_no_problems():
-    assert dc.item_problems(penalty()) == []
-    assert dc.item_problems(commendation()) == []
+    assert dc_items.item_problems(penalty()) == []
+    assert dc_items.item_problems(commendation()) == []
 
 
 def test_dict_round_trip_keeps_every_element():
     for spec in (penalty(), commendation(consent_categories=("income",))):
-        assert dc.item_from_dict(dc.item_to_dict(spec)) == spec
+        assert dc_items.item_from_dict(dc_items.item_to_dict(spec)) == spec
 
 
 def test_unknown_keys_and_bad_enums_are_refused_with_both_languages():
-    data = dc.item_to_dict(penalty())
+    data = dc_items.item_to_dict(penalty())
     data["colour"] = "red"
-    with pytest.raises(CatalogError) as info:
-        dc.item_from_dict(data)
+    with pytest.raises(Refusal) as info:
+        dc_items.item_from_dict(data)
     assert info.value.reason == "unknown_key" and "colour" in info.value.message_en and info.value.message_zh
-    data = dc.item_to_dict(penalty())
+    data = dc_items.item_to_dict(penalty())
     data["category"] = "bad"
-    with pytest.raises(CatalogError) as info:
-        dc.item_from_dict(data)
+    with pytest.raises(Refusal) as info:
+        dc_items.item_from_dict(data)
     assert info.value.reason == "invalid"
-    data = dc.item_to_dict(penalty())
+    data = dc_items.item_to_dict(penalty())
     del data["allowed_by"]
-    with pytest.raises(CatalogError) as info:
-        dc.item_from_dict(data)
+    with pytest.raises(Refusal) as info:
+        dc_items.item_from_dict(data)
     assert info.value.reason == "required"
 
 
@@ -109,19 +111,19 @@ def test_untrustworthiness_rests_on_a_legal_document():
 
 def test_penalty_items_carry_the_exclusion_flags_where_an_exclusion_is_in_force():
     no_flag = penalty(fields=tuple(f for f in penalty().fields if f.name != "simplified_procedure"))
-    law = dc.CatalogLaw(exclude_simplified_procedure="GS Art. 14(1)(2)")
-    problems = dc.item_problems(no_flag, law=law)
+    law = dc_law.CatalogLaw(exclude_simplified_procedure="GS Art. 14(1)(2)")
+    problems = dc_items.item_problems(no_flag, law=law)
     assert [p.reason for p in problems] == ["penalty_flag_field"]
     assert "GS Art. 14(1)(2)" in problems[0].message_en
     assert "penalty_flag_field" not in reasons(no_flag)      # no exclusion in force: the flags decide nothing
 
 
 def test_the_legal_document_cites_the_regulation_or_the_labelled_baseline():
-    law = dc.CatalogLaw(legal_effect_document="CQ Art. 21")
-    cited = dc.item_problems(penalty(legal_document_required=False), law=law)[0]
+    law = dc_law.CatalogLaw(legal_effect_document="CQ Art. 21")
+    cited = dc_items.item_problems(penalty(legal_document_required=False), law=law)[0]
     assert cited.reason == "legal_document_required" and "CQ Art. 21" in cited.message_zh
-    baseline = dc.item_problems(penalty(legal_document_required=False))[0]
-    assert dc.PLATFORM_BASELINE in baseline.message_en and dc.PLATFORM_BASELINE in baseline.message_zh
+    baseline = dc_items.item_problems(penalty(legal_document_required=False))[0]
+    assert dc_law.PLATFORM_BASELINE in baseline.message_en and dc_law.PLATFORM_BASELINE in baseline.message_zh
 
 
 def test_display_rule_needs_a_date_field_and_a_known_key():
@@ -141,20 +143,20 @@ def test_other_element_checks():
     assert "unknown_consent_category" in reasons(commendation(consent_categories=("hobbies",)),
                                                  known_vocabulary=["income"])
     assert "bad_code" in reasons(commendation(code="Bad Code"))
-    with pytest.raises(CatalogError):
-        dc.check_item(commendation(code="X"))
+    with pytest.raises(Refusal):
+        dc_items.check_item(commendation(code="X"))
 
 
 def test_display_rule_resolves_per_subject_and_tier():
     spec = penalty()
-    assert dc.display_rule_for(spec, "natural_person") == "display.untrustworthy.natural_person"
-    assert dc.display_rule_for(spec, "legal_person") == "display.untrustworthy.organisation"
+    assert dc_items.display_rule_for(spec, "natural_person") == "display.untrustworthy.natural_person"
+    assert dc_items.display_rule_for(spec, "legal_person") == "display.untrustworthy.organisation"
     national = penalty(display_rule="display.penalty.general", counts_from_field="document_date")
-    assert dc.display_rule_for(national, "legal_person", {"severity": "serious"}) == "display.penalty.serious"
-    assert dc.display_rule_for(national, "legal_person", {}) == "display.penalty.general"
-    assert dc.display_rules(national) == {"display.penalty.minor", "display.penalty.general",
+    assert dc_items.display_rule_for(national, "legal_person", {"severity": "serious"}) == "display.penalty.serious"
+    assert dc_items.display_rule_for(national, "legal_person", {}) == "display.penalty.general"
+    assert dc_items.display_rules(national) == {"display.penalty.minor", "display.penalty.general",
                                           "display.penalty.serious"}
-    assert dc.display_rule_for(commendation(), "natural_person") is None
+    assert dc_items.display_rule_for(commendation(), "natural_person") is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,39 +164,39 @@ def test_display_rule_resolves_per_subject_and_tier():
 # ---------------------------------------------------------------------------------------------
 
 def test_new_untrustworthiness_item_reduces_rights():
-    assert dc.assessment_grounds([penalty(), commendation()]) == (AssessmentGround.rights_reduced,)
-    assert dc.burdening_items([penalty(), commendation()]) == ("admin_penalty",)
+    assert dc_life.assessment_grounds([penalty(), commendation()]) == (AssessmentGround.rights_reduced,)
+    assert dc_life.burdening_items([penalty(), commendation()]) == ("admin_penalty",)
 
 
 def test_adding_only_positive_information_needs_no_assessment():
     previous = {"admin_penalty": penalty()}
-    assert dc.assessment_grounds([penalty(), commendation()], previous) == ()
+    assert dc_life.assessment_grounds([penalty(), commendation()], previous) == ()
 
 
 def test_changes_that_burden_subjects():
     previous = {"commendation": commendation(), "admin_penalty": penalty()}
     wider = commendation(disclosure_class=DisclosureClass.public)
-    assert not dc.burdens_subjects(wider, previous["commendation"])
+    assert not dc_life.burdens_subjects(wider, previous["commendation"])
     narrower_before = commendation(disclosure_class=DisclosureClass.authorized)
-    assert dc.burdens_subjects(commendation(), narrower_before)
-    assert dc.burdens_subjects(commendation(subject_kinds=("natural_person", "legal_person")),
+    assert dc_life.burdens_subjects(commendation(), narrower_before)
+    assert dc_life.burdens_subjects(commendation(subject_kinds=("natural_person", "legal_person")),
                                previous["commendation"])
-    assert dc.burdens_subjects(penalty(allowed_by="Art. 9(2)"), previous["admin_penalty"])
-    assert dc.burdens_subjects(commendation(consent_categories=("income",)), None)
+    assert dc_life.burdens_subjects(penalty(allowed_by="Art. 9(2)"), previous["admin_penalty"])
+    assert dc_life.burdens_subjects(commendation(consent_categories=("income",)), None)
 
 
 def test_diverging_comments_and_significant_impact():
-    grounds = dc.assessment_grounds([commendation()], {"commendation": commendation()},
+    grounds = dc_life.assessment_grounds([commendation()], {"commendation": commendation()},
                                     stances=["support", "oppose"], significant_impact=True)
     assert grounds == (AssessmentGround.opinions_diverge, AssessmentGround.significant_impact)
-    assert not dc.diverging(["support", "neutral"])
-    assert dc.diverging(["amend"])
+    assert not dc_life.diverging(["support", "neutral"])
+    assert dc_life.diverging(["amend"])
 
 
 def test_the_law_decides_which_grounds_require_an_assessment():
     facts = (AssessmentGround.rights_reduced, AssessmentGround.opinions_diverge)
-    assert dc.CatalogLaw().required(facts) == ()
-    law = dc.CatalogLaw(assessment={AssessmentGround.rights_reduced: "BJ Art. 10(2)"})
+    assert dc_law.CatalogLaw().required(facts) == ()
+    law = dc_law.CatalogLaw(assessment={AssessmentGround.rights_reduced: "BJ Art. 10(2)"})
     assert law.required(facts) == (AssessmentGround.rights_reduced,)
 
 
@@ -203,43 +205,43 @@ def test_the_law_decides_which_grounds_require_an_assessment():
 # ---------------------------------------------------------------------------------------------
 
 def test_a_draft_goes_to_comment_with_items_and_reasons():
-    dc.check_open_comment(VersionState.draft, item_count=3, reason="why")
-    with pytest.raises(CatalogError) as info:
-        dc.check_open_comment(VersionState.draft, item_count=0, reason="why")
+    dc_life.check_open_comment(VersionState.draft, item_count=3, reason="why")
+    with pytest.raises(Refusal) as info:
+        dc_life.check_open_comment(VersionState.draft, item_count=0, reason="why")
     assert info.value.reason == "empty_version"
-    with pytest.raises(CatalogError) as info:
-        dc.check_open_comment(VersionState.draft, item_count=3, reason=" ",
-                              law=dc.CatalogLaw(reasons_required="SH Art. 10(1)"))
+    with pytest.raises(Refusal) as info:
+        dc_life.check_open_comment(VersionState.draft, item_count=3, reason=" ",
+                              law=dc_law.CatalogLaw(reasons_required="SH Art. 10(1)"))
     assert info.value.reason == "reason_required" and "SH Art. 10(1)" in info.value.message_en
-    with pytest.raises(CatalogError) as info:          # a regulation without the rule: the baseline, labelled
-        dc.check_open_comment(VersionState.draft, item_count=3, reason=" ")
-    assert info.value.reason == "reason_required" and dc.PLATFORM_BASELINE in info.value.message_en
-    with pytest.raises(CatalogError) as info:
-        dc.check_open_comment(VersionState.approved, item_count=3, reason="why")
+    with pytest.raises(Refusal) as info:          # a regulation without the rule: the baseline, labelled
+        dc_life.check_open_comment(VersionState.draft, item_count=3, reason=" ")
+    assert info.value.reason == "reason_required" and dc_law.PLATFORM_BASELINE in info.value.message_en
+    with pytest.raises(Refusal) as info:
+        dc_life.check_open_comment(VersionState.approved, item_count=3, reason="why")
     assert info.value.reason == "bad_transition"
 
 
 def test_only_a_draft_is_edited():
-    dc.check_editable(VersionState.draft)
+    dc_life.check_editable(VersionState.draft)
     for state in VersionState:
         if state is not VersionState.draft:
-            with pytest.raises(CatalogError) as info:
-                dc.check_editable(state)
+            with pytest.raises(Refusal) as info:
+                dc_life.check_editable(state)
             assert info.value.reason == "not_draft"
 
 
 def test_approval_needs_comment_first():
-    with pytest.raises(CatalogError) as info:
-        dc.check_approve(VersionState.draft, grounds=(), assessed=False)
+    with pytest.raises(Refusal) as info:
+        dc_life.check_approve(VersionState.draft, grounds=(), assessed=False)
     assert info.value.reason == "comment_required"
     assert "公开征求意见" in info.value.message_zh
 
 
 def test_approval_refused_without_a_required_assessment_naming_the_reason():
-    law = dc.CatalogLaw(assessment={AssessmentGround.rights_reduced: "XY Art. 10(2)",
+    law = dc_law.CatalogLaw(assessment={AssessmentGround.rights_reduced: "XY Art. 10(2)",
                                     AssessmentGround.opinions_diverge: "XY Art. 10(1)"})
-    with pytest.raises(CatalogError) as info:
-        dc.check_approve(VersionState.public_comment,
+    with pytest.raises(Refusal) as info:
+        dc_life.check_approve(VersionState.public_comment,
                          grounds=(AssessmentGround.rights_reduced, AssessmentGround.opinions_diverge),
                          assessed=False, law=law)
     err = info.value
@@ -247,70 +249,70 @@ def test_approval_refused_without_a_required_assessment_naming_the_reason():
     assert "XY Art. 10(2)" in err.message_en and "XY Art. 10(1)" in err.message_en
     assert "XY Art. 10(2)" in err.message_zh and "意见分歧" in err.message_zh
     assert err.to_dict()["field"] == "assessments"
-    dc.check_approve(VersionState.expert_assessment, grounds=(AssessmentGround.rights_reduced,),
+    dc_life.check_approve(VersionState.expert_assessment, grounds=(AssessmentGround.rights_reduced,),
                      assessed=True)
-    dc.check_approve(VersionState.public_comment, grounds=(), assessed=False)
+    dc_life.check_approve(VersionState.public_comment, grounds=(), assessed=False)
 
 
 def test_comments_only_while_open_and_within_the_period():
-    dc.check_comment(VersionState.public_comment, received=date(2024, 1, 5), comment_opened=date(2024, 1, 1),
+    dc_life.check_comment(VersionState.public_comment, received=date(2024, 1, 5), comment_opened=date(2024, 1, 1),
                      comment_closes=date(2024, 1, 31))
-    with pytest.raises(CatalogError) as info:
-        dc.check_comment(VersionState.draft, received=date(2024, 1, 5), comment_opened=None)
+    with pytest.raises(Refusal) as info:
+        dc_life.check_comment(VersionState.draft, received=date(2024, 1, 5), comment_opened=None)
     assert info.value.reason == "not_open_for_comment"
-    with pytest.raises(CatalogError) as info:
-        dc.check_comment(VersionState.public_comment, received=date(2024, 2, 1),
+    with pytest.raises(Refusal) as info:
+        dc_life.check_comment(VersionState.public_comment, received=date(2024, 2, 1),
                          comment_opened=date(2024, 1, 1), comment_closes=date(2024, 1, 31))
     assert info.value.reason == "comment_period_closed"
-    with pytest.raises(CatalogError) as info:
-        dc.check_comment(VersionState.public_comment, received=date(2023, 12, 31),
+    with pytest.raises(Refusal) as info:
+        dc_life.check_comment(VersionState.public_comment, received=date(2023, 12, 31),
                          comment_opened=date(2024, 1, 1))
     assert info.value.reason == "comment_before_opening"
 
 
 def test_assessment_after_comment_and_before_approval():
-    dc.check_assessment(VersionState.public_comment)
-    dc.check_assessment(VersionState.expert_assessment)
+    dc_life.check_assessment(VersionState.public_comment)
+    dc_life.check_assessment(VersionState.expert_assessment)
     for state in (VersionState.draft, VersionState.approved, VersionState.in_force):
-        with pytest.raises(CatalogError):
-            dc.check_assessment(state)
+        with pytest.raises(Refusal):
+            dc_life.check_assessment(state)
 
 
 def test_in_force_only_after_approval_and_after_the_current_version():
-    dc.check_in_force(VersionState.approved, in_force_from=date(2025, 1, 1), current_from=date(2024, 1, 1))
-    with pytest.raises(CatalogError) as info:
-        dc.check_in_force(VersionState.approved, in_force_from=date(2024, 1, 1),
+    dc_life.check_in_force(VersionState.approved, in_force_from=date(2025, 1, 1), current_from=date(2024, 1, 1))
+    with pytest.raises(Refusal) as info:
+        dc_life.check_in_force(VersionState.approved, in_force_from=date(2024, 1, 1),
                           current_from=date(2024, 1, 1))
     assert info.value.reason == "in_force_not_after_current"
-    with pytest.raises(CatalogError) as info:
-        dc.check_in_force(VersionState.public_comment, in_force_from=date(2025, 1, 1), current_from=None)
+    with pytest.raises(Refusal) as info:
+        dc_life.check_in_force(VersionState.public_comment, in_force_from=date(2025, 1, 1), current_from=None)
     assert info.value.reason == "bad_transition"
 
 
 def test_terminal_states():
     for target in VersionState:
         for terminal in (VersionState.superseded, VersionState.withdrawn):
-            with pytest.raises(CatalogError):
-                dc.check_transition(terminal, target)
-    with pytest.raises(CatalogError):
-        dc.check_withdraw(VersionState.in_force)
-    dc.check_withdraw(VersionState.approved)
+            with pytest.raises(Refusal):
+                dc_life.check_transition(terminal, target)
+    with pytest.raises(Refusal):
+        dc_life.check_withdraw(VersionState.in_force)
+    dc_life.check_withdraw(VersionState.approved)
 
 
 def test_the_version_in_force_on_a_date_governs():
     periods = [("v1", date(2024, 1, 1), date(2025, 6, 1)), ("v2", date(2025, 6, 1), None),
                ("draft", None, None)]
-    assert dc.governing(periods, date(2023, 12, 31)) is None
-    assert dc.governing(periods, date(2024, 1, 1)) == "v1"
-    assert dc.governing(periods, date(2025, 5, 31)) == "v1"
-    assert dc.governing(periods, date(2025, 6, 1)) == "v2"
-    assert dc.governing(periods, date(2030, 1, 1)) == "v2"
+    assert dc_life.governing(periods, date(2023, 12, 31)) is None
+    assert dc_life.governing(periods, date(2024, 1, 1)) == "v1"
+    assert dc_life.governing(periods, date(2025, 5, 31)) == "v1"
+    assert dc_life.governing(periods, date(2025, 6, 1)) == "v2"
+    assert dc_life.governing(periods, date(2030, 1, 1)) == "v2"
 
 
 def test_every_state_and_ground_has_labels_in_both_languages():
     for state in VersionState:
-        zh, en = dc.STATE_LABELS[state]
+        zh, en = dc_life.STATE_LABELS[state]
         assert zh and en
     for ground in AssessmentGround:
-        zh, en = dc.GROUND_LABELS[ground]
+        zh, en = dc_law.GROUND_LABELS[ground]
         assert zh and en

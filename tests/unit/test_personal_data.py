@@ -14,8 +14,9 @@ from test_validation import GANSU, TODAY, USCC, Lookups, _item, penalty_row
 
 from xinyong.domain.aggregation.rows import RowError, ValidRecord
 from xinyong.domain.aggregation.validation import RowValidator
-from xinyong.domain.catalog.items import CatalogError, PersonalData, check_item, field_from_dict, field_to_dict
+from xinyong.domain.catalog.items import PersonalData, check_item, field_from_dict, field_to_dict
 from xinyong.domain.disclosure.policy import mask_payload, personal_fields
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import citizen_id_check_character
 from xinyong.domain.subjects.personal_data import Found, find, holds, mask_text
 
@@ -118,7 +119,7 @@ def test_a_field_declares_how_personal_data_is_handled_and_the_default_is_left_o
     masked = field_from_dict({"name": "facts", "type": "text", "label_zh": "事实", "label_en": "facts",
                               "personal_data": "mask"})
     assert field_to_dict(masked)["personal_data"] == "mask"
-    with pytest.raises(CatalogError):
+    with pytest.raises(Refusal):
         field_from_dict({"name": "facts", "type": "text", "label_zh": "事实", "label_en": "facts",
                          "personal_data": "publish"})
 
@@ -127,7 +128,7 @@ def test_only_text_fields_declare_personal_data_handling() -> None:
     item = _item("bad_item", fields=[{"name": "fine", "type": "decimal", "label_zh": "罚款", "label_en": "fine",
                                       "personal_data": "name"}], category="other",
                  legal_document_required=False, penalty_item=False)
-    with pytest.raises(CatalogError) as caught:
+    with pytest.raises(Refusal) as caught:
         check_item(item)
     assert caught.value.reason == "bad_personal_data"
 

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.domain.catalog import items as dc
+from xinyong.domain.catalog import law as dc_law
+from xinyong.domain.catalog import lifecycle as dc_life
 
 app = typer.Typer(help="Catalog 信用信息目录: the items in force, versions and their history.",
                   no_args_is_help=True)
@@ -25,11 +27,6 @@ def _platform():  # type: ignore[no-untyped-def]
     from xinyong.services.platform.bootstrap import Platform
 
     return Platform.from_settings()
-
-
-def _fail(exc: Any, code: int = 2) -> None:
-    typer.echo(f"{exc.message_zh} / {exc.message_en}", err=True)
-    raise typer.Exit(code)
 
 
 def _on(value: str | None, platform: Any) -> date:
@@ -47,7 +44,7 @@ def _echo_json(data: Any) -> None:
 
 
 def _version_line(v: Any) -> str:
-    zh, en = dc.STATE_LABELS[v.state]
+    zh, en = dc_life.STATE_LABELS[v.state]
     if v.in_force_from is None:
         period = "-"
     elif v.superseded_from is None:
@@ -64,15 +61,12 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The catalog in force on a date: each item with its category, disclosure, article and units."""
-    from xinyong.services.catalog import versions as catalog
+    from xinyong.services import catalog
     platform = _platform()
     jurisdiction = jurisdiction or platform.jurisdiction
     day = _on(on, platform)
     with platform.sessions() as session:
-        try:
-            published = catalog.published_catalog(session, jurisdiction, day)
-        except catalog.CatalogRefusal as exc:
-            _fail(exc, 1)
+        published = catalog.published_catalog(session, jurisdiction, day)
     if as_json:
         _echo_json(published.to_dict())
         return
@@ -96,26 +90,23 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """One catalog version in full (items, comments, assessments), or one item of it."""
-    from xinyong.services.catalog import versions as catalog
+    from xinyong.services import catalog
     platform = _platform()
     jurisdiction = jurisdiction or platform.jurisdiction
     with platform.sessions() as session:
-        try:
-            if version is not None:
-                view = catalog.get_version_by_number(session, jurisdiction, version)
-            else:
-                day = _on(on, platform)
-                found = catalog.version_in_force(session, jurisdiction, day)
-                if found is None:
-                    typer.echo(f"{day.isoformat()} 没有施行中的目录版本 / no catalog version is in force on "
-                               f"{day.isoformat()}", err=True)
-                    raise typer.Exit(1)
-                view = found
-            items = catalog.version_items(session, view.id)
-            comments = catalog.version_comments(session, view.id)
-            assessments = catalog.version_assessments(session, view.id)
-        except dc.CatalogError as exc:
-            _fail(exc, 1)
+        if version is not None:
+            view = catalog.get_version_by_number(session, jurisdiction, version)
+        else:
+            day = _on(on, platform)
+            found = catalog.version_in_force(session, jurisdiction, day)
+            if found is None:
+                typer.echo(f"{day.isoformat()} 没有施行中的目录版本 / no catalog version is in force on "
+                           f"{day.isoformat()}", err=True)
+                raise typer.Exit(1)
+            view = found
+        items = catalog.version_items(session, view.id)
+        comments = catalog.version_comments(session, view.id)
+        assessments = catalog.version_assessments(session, view.id)
     if item_code:
         spec = next((i for i in items if i.code == item_code), None)
         if spec is None:
@@ -146,7 +137,7 @@ def show(
         console.print(f"  approved {view.approved_on} by {view.approved_by} "
                       f"({view.approval_document or '-'})")
     if view.grounds:
-        console.print("  assessment grounds: " + "; ".join(dc.GROUND_LABELS[g][1] for g in view.grounds))
+        console.print("  assessment grounds: " + "; ".join(dc_law.GROUND_LABELS[g][1] for g in view.grounds))
     table = Table("code", "名称 name", "类别", "legal doc", "依据 allowed by")
     for spec in items:
         table.add_row(spec.code, spec.name_zh, spec.category.value,
@@ -167,7 +158,7 @@ def history(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Every catalog version, oldest first, with its state and the dates it was in force."""
-    from xinyong.services.catalog import versions as catalog
+    from xinyong.services import catalog
     platform = _platform()
     jurisdiction = jurisdiction or platform.jurisdiction
     with platform.sessions() as session:

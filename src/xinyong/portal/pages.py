@@ -61,7 +61,7 @@ from xinyong.portal.i18n import language, translator
 from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError
 from xinyong.rules.model import UNIT_WORDS, Span
-from xinyong.services.catalog import versions as catalog_service
+from xinyong.services import catalog as catalog_service
 from xinyong.services.disclosure import authorizations, inquiry, inquiry_log, marks, public
 from xinyong.services.disclosure.results import NOT_LOGGED, ServedRecord
 from xinyong.services.disclosure.rules_in_force import policy_rules
@@ -273,7 +273,9 @@ def _item_specs(platform: Platform, codes: Iterable[str]) -> dict[str, CatalogIt
         try:
             published = catalog_service.published_catalog(session, platform.jurisdiction, platform.clock.today())
             out = {i.spec.code: i.spec for i in published.items if i.spec.code in wanted}
-        except catalog_service.CatalogRefusal:
+        except Refusal as refused:
+            if refused.reason != "not_in_force":
+                raise
             out = {}
         for code in wanted - set(out):
             history = catalog_service.item_history(session, platform.jurisdiction, code)
@@ -536,7 +538,9 @@ def _scope_items(platform: Platform) -> list[CatalogItemSpec]:
     with platform.sessions() as session:
         try:
             published = catalog_service.published_catalog(session, platform.jurisdiction, platform.clock.today())
-        except catalog_service.CatalogRefusal:
+        except Refusal as refused:
+            if refused.reason != "not_in_force":
+                raise
             return []
     return [i.spec for i in published.items]
 
@@ -790,7 +794,9 @@ def catalog_page(request: Request, visitor: Visitor | None = Depends(current_vis
     with platform.sessions() as session:
         try:
             published = catalog_service.published_catalog(session, platform.jurisdiction, today)
-        except catalog_service.CatalogRefusal:
+        except Refusal as refused:
+            if refused.reason != "not_in_force":
+                raise
             published = None
     context: dict[str, Any] = {"published": published, "today": today, "abbrev": ruleset.abbrev,
                                "regulation": ruleset.title.zh if lang == "zh" else ruleset.title.en}

@@ -17,32 +17,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from xinyong.api.deps import Caller, RowId, current_caller, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
-from xinyong.domain.catalog.items import (
-    CatalogError,
-    Category,
-    CommentStance,
-    DisclosureClass,
-    FieldType,
-    Origin,
-    PersonalData,
-    VersionState,
-    item_to_dict,
-)
+from xinyong.domain.catalog.items import Category, DisclosureClass, FieldType, Origin, PersonalData, item_to_dict
+from xinyong.domain.catalog.lifecycle import CommentStance, VersionState
 from xinyong.domain.identity.actors import Role
-from xinyong.services.catalog import versions as catalog
+from xinyong.domain.platform.refusal import Refusal
+from xinyong.services import catalog
 from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
-NOT_FOUND = {"version_not_found"}
-CONFLICT = {"bad_transition", "not_draft", "not_open_for_comment", "not_assessable", "comment_required",
-            "assessment_required", "in_force_not_after_current", "item_exists", "empty_version",
-            "comment_period_closed"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown version, or item not in the catalog in force"},
     409: {"model": ErrorBody, "description": "The version's state does not allow this step"},
@@ -53,13 +41,6 @@ OPERATOR_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Sign in as an operator"},
     403: {"model": ErrorBody, "description": "Only an operator may do this"},
 }
-
-
-def _http(exc: CatalogError | catalog.CatalogRefusal) -> HTTPException:
-    if isinstance(exc, catalog.CatalogRefusal):
-        return HTTPException(status_code=404, detail=exc.to_dict())
-    status = 404 if exc.reason in NOT_FOUND else 409 if exc.reason in CONFLICT else 422
-    return HTTPException(status_code=status, detail=exc.to_dict())
 
 
 def _is_operator(caller: Caller) -> bool:
@@ -172,11 +153,8 @@ def published(on: date | None = Query(None, description="The date; default today
     """The catalog in force on a date: every item with its elements and providing units."""
     day = on or platform.clock.today()
     with platform.sessions() as session:
-        try:
-            return {"jurisdiction": platform.jurisdiction,
-                    **catalog.published_catalog(session, platform.jurisdiction, day).to_dict()}
-        except catalog.CatalogRefusal as exc:
-            raise _http(exc) from None
+        return {"jurisdiction": platform.jurisdiction,
+                **catalog.published_catalog(session, platform.jurisdiction, day).to_dict()}
 
 
 def _visible(view: catalog.VersionView, caller: Caller) -> bool:
@@ -198,15 +176,12 @@ def version(version_id: RowId, platform: Platform = Depends(get_platform),
             caller: Caller = Depends(current_caller)) -> dict[str, Any]:
     """One version in full: items, comments received (commenters named only to operators), assessments."""
     with platform.sessions() as session:
-        try:
-            view = catalog.get_version(session, version_id)
-            if view.jurisdiction != platform.jurisdiction or not _visible(view, caller):
-                raise catalog.VersionNotFound(version_id)
-            items = catalog.version_items(session, version_id)
-            comments = catalog.version_comments(session, version_id)
-            assessments = catalog.version_assessments(session, version_id)
-        except CatalogError as exc:
-            raise _http(exc) from None
+        view = catalog.get_version(session, version_id)
+        if view.jurisdiction != platform.jurisdiction or not _visible(view, caller):
+            raise catalog.version_not_found(version_id)
+        items = catalog.version_items(session, version_id)
+        comments = catalog.version_comments(session, version_id)
+        assessments = catalog.version_assessments(session, version_id)
     operator = _is_operator(caller)
     shown_comments = []
     for c in comments:
@@ -225,12 +200,9 @@ def item(code: str, on: date | None = Query(None, description="The date; default
     ``not_in_force`` otherwise)."""
     day = on or platform.clock.today()
     with platform.sessions() as session:
-        try:
-            spec = catalog.item_in_force(session, platform.jurisdiction, code, day)
-            governing = catalog.version_in_force(session, platform.jurisdiction, day)
-            units = catalog.providing_units_by_item(session, [code]).get(code, [])
-        except catalog.CatalogRefusal as exc:
-            raise _http(exc) from None
+        spec = catalog.item_in_force(session, platform.jurisdiction, code, day)
+        governing = catalog.version_in_force(session, platform.jurisdiction, day)
+        units = catalog.providing_units_by_item(session, [code]).get(code, [])
     assert governing is not None
     return {"on": day.isoformat(), "version": governing.to_dict(),
             "item": catalog.PublishedItem(spec, tuple(units)).to_dict()}
@@ -241,17 +213,14 @@ def item(code: str, on: date | None = Query(None, description="The date; default
 # ---------------------------------------------------------------------------------------------
 
 def _run(platform: Platform, caller: Caller, work):  # type: ignore[no-untyped-def]
-    try:
-        with platform.unit_of_work(caller.actor) as uow:
-            return work(uow)
-    except (CatalogError, catalog.CatalogRefusal) as exc:
-        raise _http(exc) from None
+    with platform.unit_of_work(caller.actor) as uow:
+        return work(uow)
 
 
 def _own(uow, version_id: int) -> None:  # type: ignore[no-untyped-def]
     view = catalog.get_version(uow.session, version_id)
     if view.jurisdiction != uow.platform.jurisdiction:
-        raise catalog.VersionNotFound(version_id)
+        raise catalog.version_not_found(version_id)
 
 
 @router.post("/versions", status_code=201, responses=OPERATOR_ERRORS)
@@ -280,9 +249,8 @@ def replace_item(version_id: RowId, code: str, body: ItemIn, platform: Platform 
                  caller: Caller = Depends(require_operator)) -> dict[str, Any]:
     """Replace an item of a draft."""
     if body.code != code:
-        raise HTTPException(status_code=422, detail={
-            "field": "code", "reason": "code_mismatch", "message_zh": "路径中的事项代码与请求体不一致",
-            "message_en": "the item code in the path differs from the body's"})
+        raise Refusal("code", "code_mismatch", "路径中的事项代码与请求体不一致",
+                      "the item code in the path differs from the body's")
 
     def work(uow):  # type: ignore[no-untyped-def]
         _own(uow, version_id)

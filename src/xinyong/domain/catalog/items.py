@@ -1,4 +1,4 @@
-"""The public credit information catalog (信用信息目录): items, versions and their lifecycle.
+"""The public credit information catalog (信用信息目录): its items.
 
 Information not in the catalog in force must not be aggregated (rule key ``aggregation.catalog_required``).
 An item carries the elements the regulations list for a catalog item: name, providing units (kept by
@@ -6,39 +6,24 @@ the unit registry), category (basic, untrustworthiness, other), origin, subject 
 legal-effect document (``aggregation.legal_effect_document``), disclosure class, display period rule,
 sharing category, usage authorization, data format, update period, and the article that allows the item.
 
-A catalog version moves through a lifecycle:
+Which catalog rules a regulation imposes, and the article that does, is data (``law.CatalogLaw``,
+read from the rule files by ``services.catalog``).
 
-    draft → public_comment → [expert_assessment] → approved → in_force (from a date) → superseded
-    (draft / public_comment / expert_assessment / approved) → withdrawn
-
-- the proposer gives reasons (``catalog.reasons_required``); the draft is published for comment
-  (``catalog.public_comment``);
-- an assessment with experts and the groups concerned is required on the grounds the regulation in
-  force names (``catalog.assessment.rights_reduced``, ``.opinions_diverge``, ``.significant_impact``);
-  a version that needs one cannot be approved without one;
-- approval by the body the regulation names (``catalog.approval``); in force from a date; the
-  version it replaces is superseded from that date and kept ("dynamic management").
-
-Which of these rules a regulation imposes, and the article that does, is data: ``CatalogLaw`` holds
-the citations in force (``services.catalog`` reads them from the rule files). Where a regulation has
-no such rule, reasons and public comment are still asked as the platform's baseline, labelled
-``PLATFORM_BASELINE`` in every message (asking them decides nothing about a subject and costs the
-rule maker a sentence and a publication); an expert assessment and the penalty exclusion fields are
-not required at all (they would impose what the law does not); the legal-effect document of an
-untrustworthiness item stays required as the baseline (the database keeps that invariant).
-
-Plain Python: no I/O, no ORM. Every refusal is a ``CatalogError`` naming the reason in Chinese and
-English, and the citation or the baseline label it rests on.
+Plain Python: no I/O, no ORM. An item's problems (:func:`item_problems`) are ``Refusal``s naming the
+field, the reason in Chinese and English, and the citation or the baseline label it rests on
+(``law``); the version lifecycle is ``lifecycle``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
+
+from xinyong.domain.catalog.law import CatalogLaw, basis
+from xinyong.domain.platform.refusal import Refusal
 
 SUBJECT_KINDS = ("natural_person", "legal_person", "unincorporated_org", "state_organ")
 """The values of ``xinyong.domain.subjects.identifiers.SubjectKind`` (kept here so the catalog stands alone)."""
@@ -167,143 +152,18 @@ class CatalogItemSpec:
         return tuple(f.name for f in self.fields if f.required)
 
 
-class VersionState(StrEnum):
-    draft = "draft"
-    public_comment = "public_comment"
-    expert_assessment = "expert_assessment"
-    approved = "approved"
-    in_force = "in_force"
-    superseded = "superseded"
-    withdrawn = "withdrawn"
-
-
-STATE_LABELS = {
-    VersionState.draft: ("草案", "draft"),
-    VersionState.public_comment: ("公开征求意见", "public comment"),
-    VersionState.expert_assessment: ("专家评估", "expert assessment"),
-    VersionState.approved: ("已批准", "approved"),
-    VersionState.in_force: ("施行中", "in force"),
-    VersionState.superseded: ("已被替代", "superseded"),
-    VersionState.withdrawn: ("已撤回", "withdrawn"),
-}
-
-TRANSITIONS: dict[VersionState, frozenset[VersionState]] = {
-    VersionState.draft: frozenset({VersionState.public_comment, VersionState.withdrawn}),
-    VersionState.public_comment: frozenset({VersionState.expert_assessment, VersionState.approved,
-                                            VersionState.withdrawn}),
-    VersionState.expert_assessment: frozenset({VersionState.approved, VersionState.withdrawn}),
-    VersionState.approved: frozenset({VersionState.in_force, VersionState.withdrawn}),
-    VersionState.in_force: frozenset({VersionState.superseded}),
-    VersionState.superseded: frozenset(),
-    VersionState.withdrawn: frozenset(),
-}
-
-EDITABLE_STATES = frozenset({VersionState.draft})
-COMMENTABLE_STATES = frozenset({VersionState.public_comment})
-ASSESSABLE_STATES = frozenset({VersionState.public_comment, VersionState.expert_assessment})
-
-
-class CommentStance(StrEnum):
-    support = "support"
-    oppose = "oppose"
-    amend = "amend"        # agrees in principle, asks for changes
-    neutral = "neutral"
-
-
-class AssessmentGround(StrEnum):
-    """Why a version needs an assessment before approval."""
-
-    rights_reduced = "rights_reduced"            # rights reduced or obligations increased
-    opinions_diverge = "opinions_diverge"        # opinions on the proposed items diverge
-    significant_impact = "significant_impact"    # the items may cause significant social impact
-
-
-GROUND_KEYS = {ground: f"catalog.assessment.{ground.value}" for ground in AssessmentGround}
-"""The rule key that makes each ground require an assessment (absent from a regulation: no assessment)."""
-
-GROUND_LABELS = {
-    AssessmentGround.rights_reduced: ("目录事项可能减损信用主体权利或者增加其义务",
-                                      "an item may reduce subjects' rights or increase their obligations"),
-    AssessmentGround.opinions_diverge: ("对拟纳入事项意见分歧", "opinions on the proposed items diverge"),
-    AssessmentGround.significant_impact: ("可能造成重大社会影响", "the items may cause significant social impact"),
-}
-
-PLATFORM_BASELINE = "Xinyong platform baseline"
-"""The label of a requirement the platform applies where the regulation in force sets none."""
-
-CATALOG_RULE_KEYS = {
-    "reasons_required": "catalog.reasons_required",
-    "public_comment": "catalog.public_comment",
-    "legal_effect_document": "aggregation.legal_effect_document",
-    "exclude_simplified_procedure": "aggregation.exclude_simplified_procedure",
-    "exclude_slight_or_remedied": "aggregation.exclude_slight_or_remedied",
-}
-"""The ``CatalogLaw`` attribute each flag rule key fills (the grounds: ``GROUND_KEYS``)."""
-
-
-@dataclass(frozen=True)
-class CatalogLaw:
-    """The catalog rules of one regulation in force on one date, as plain data: each is the citation
-    of the article that imposes it (e.g. ``"BJ Art. 10(2)"``), or None where the regulation provides
-    none (or none is in force on that date). ``CatalogLaw()`` is a regulation silent on all of them."""
-
-    reasons_required: str | None = None
-    public_comment: str | None = None
-    assessment: Mapping[AssessmentGround, str] = field(default_factory=dict)   # ground -> citation
-    legal_effect_document: str | None = None
-    exclude_simplified_procedure: str | None = None
-    exclude_slight_or_remedied: str | None = None
-    approval: tuple[str, str, str] | None = None     # (body zh, body en, citation): catalog.approval
-
-    def required(self, grounds: Iterable[AssessmentGround | str]) -> tuple[AssessmentGround, ...]:
-        """Of the grounds the facts give, those on which this regulation requires an assessment."""
-        return tuple(g for g in (AssessmentGround(g) for g in grounds) if g in self.assessment)
-
-    @property
-    def penalty_exclusions(self) -> str | None:
-        """The citations of the penalty exclusions in force, or None where there are none."""
-        cites = dict.fromkeys(c for c in (self.exclude_simplified_procedure, self.exclude_slight_or_remedied) if c)
-        return "; ".join(cites) or None
-
-
-def basis(cite: str | None) -> tuple[str, str]:
-    """What a requirement rests on, for a message in zh and en: its citation, or the baseline label."""
-    if cite:
-        return cite, cite
-    return f"{PLATFORM_BASELINE}：法规未作规定", f"{PLATFORM_BASELINE}: the regulation sets none"
-
-
-class CatalogError(ValueError):
-    """A refused catalog operation: a reason code, the field concerned, and the message in zh and en."""
-
-    def __init__(self, reason: str, message_zh: str, message_en: str, field: str | None = None) -> None:
-        super().__init__(f"{reason}: {message_en}")
-        self.reason = reason
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.field = field
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
-
-
-# ---------------------------------------------------------------------------------------------
-# Items
-# ---------------------------------------------------------------------------------------------
-
 def item_problems(item: CatalogItemSpec, *, known_rule_keys: Iterable[str] | None = None,
                   known_vocabulary: Iterable[str] | None = None,
-                  law: CatalogLaw | None = None) -> list[CatalogError]:
+                  law: CatalogLaw | None = None) -> list[Refusal]:
     """Every reason an item spec is not fit for a catalog (empty when it is), under ``law`` (the
     catalog rules in force; None: a regulation silent on all of them)."""
     law = law or CatalogLaw()
-    problems: list[CatalogError] = []
+    problems: list[Refusal] = []
     where = f"items.{item.code}"
 
     def bad(reason: str, zh: str, en: str, at: str = "") -> None:
-        problems.append(CatalogError(reason, f"目录事项 {item.code}：{zh}", f"catalog item {item.code}: {en}",
-                                     f"{where}.{at}" if at else where))
+        problems.append(Refusal(f"{where}.{at}" if at else where, reason, f"目录事项 {item.code}：{zh}",
+                                f"catalog item {item.code}: {en}"))
 
     if not CODE_PATTERN.match(item.code or ""):
         bad("bad_code", "代码须为小写字母开头的字母、数字、下划线（2-64位）",
@@ -450,176 +310,6 @@ def display_rules(item: CatalogItemSpec) -> frozenset[str]:
     return frozenset(k for k in keys if k)
 
 
-def burdens_subjects(item: CatalogItemSpec, previous: CatalogItemSpec | None) -> bool:
-    """Whether adding or changing ``item`` may reduce subjects' rights or increase their obligations
-    (the ground of ``catalog.assessment.rights_reduced``).
-
-    A new untrustworthiness item, or a change to one; a wider disclosure class; more subject kinds;
-    a new consent-only category; a change of display rule or of the field that starts it.
-    """
-    if previous is None:
-        return item.category is Category.untrustworthiness or bool(item.consent_categories)
-    if item == previous:
-        return False
-    if item.category is Category.untrustworthiness:
-        return True
-    order = [DisclosureClass.authorized, DisclosureClass.shared, DisclosureClass.public]
-    if order.index(item.disclosure_class) > order.index(previous.disclosure_class):
-        return True
-    if set(item.subject_kinds) - set(previous.subject_kinds):
-        return True
-    if set(item.consent_categories) - set(previous.consent_categories):
-        return True
-    return (item.display_rule, item.counts_from_field) != (previous.display_rule, previous.counts_from_field)
-
-
-def diverging(stances: Iterable[CommentStance | str]) -> bool:
-    """Opinions diverge (``catalog.assessment.opinions_diverge``) when any comment opposes or asks for
-    changes to the draft."""
-    return any(CommentStance(s) in (CommentStance.oppose, CommentStance.amend) for s in stances)
-
-
-def assessment_grounds(items: Iterable[CatalogItemSpec],
-                       previous: Mapping[str, CatalogItemSpec] | None = None, *,
-                       stances: Iterable[CommentStance | str] = (),
-                       significant_impact: bool = False) -> tuple[AssessmentGround, ...]:
-    """The grounds the facts give for an assessment before approval (empty: none). Which of them the
-    regulation in force requires is ``CatalogLaw.required``.
-
-    ``previous`` is the version in force (item code → spec); items are compared with it.
-    """
-    previous = previous or {}
-    grounds: list[AssessmentGround] = []
-    if any(burdens_subjects(item, previous.get(item.code)) for item in items):
-        grounds.append(AssessmentGround.rights_reduced)
-    if diverging(stances):
-        grounds.append(AssessmentGround.opinions_diverge)
-    if significant_impact:
-        grounds.append(AssessmentGround.significant_impact)
-    return tuple(grounds)
-
-
-def burdening_items(items: Iterable[CatalogItemSpec],
-                    previous: Mapping[str, CatalogItemSpec] | None = None) -> tuple[str, ...]:
-    previous = previous or {}
-    return tuple(item.code for item in items if burdens_subjects(item, previous.get(item.code)))
-
-
-# ---------------------------------------------------------------------------------------------
-# Lifecycle
-# ---------------------------------------------------------------------------------------------
-
-def _state_error(reason: str, state: VersionState, zh_action: str, en_action: str) -> CatalogError:
-    zh_state, en_state = STATE_LABELS[state]
-    return CatalogError(reason, f"目录版本处于“{zh_state}”状态，不能{zh_action}",
-                        f"the catalog version is {en_state}: it cannot {en_action}", "state")
-
-
-def check_transition(current: VersionState | str, target: VersionState | str) -> None:
-    current, target = VersionState(current), VersionState(target)
-    if target not in TRANSITIONS[current]:
-        zh_target, en_target = STATE_LABELS[target]
-        raise _state_error("bad_transition", current, f"转为“{zh_target}”", f"become {en_target}")
-
-
-def check_editable(state: VersionState | str) -> None:
-    """Items are added or replaced only while the version is a draft."""
-    if VersionState(state) not in EDITABLE_STATES:
-        raise _state_error("not_draft", VersionState(state), "修改目录事项（只有草案可以修改）",
-                           "change its items (only a draft can be changed)")
-
-
-def check_open_comment(state: VersionState | str, *, item_count: int, reason: str | None,
-                       law: CatalogLaw | None = None) -> None:
-    """Publish the draft for comment (``catalog.public_comment``): it has items and the proposer's
-    reasons (``catalog.reasons_required``, else the platform's baseline)."""
-    law = law or CatalogLaw()
-    check_transition(state, VersionState.public_comment)
-    if item_count <= 0:
-        raise CatalogError("empty_version", "目录草案没有任何事项，不能公开征求意见",
-                           "the draft catalog has no items: there is nothing to publish for comment", "items")
-    if not (reason or "").strip():
-        zh, en = basis(law.reasons_required)
-        raise CatalogError("reason_required", f"提出目录事项须说明理由（{zh}）",
-                           f"a proposal to catalog items must give its reasons ({en})", "reason")
-
-
-def check_comment(state: VersionState | str, *, received: date, comment_opened: date | None,
-                  comment_closes: date | None = None) -> None:
-    """A comment is recorded while the version is open for comment, within the comment period."""
-    state = VersionState(state)
-    if state not in COMMENTABLE_STATES:
-        raise _state_error("not_open_for_comment", state, "登记意见（未在征求意见）",
-                           "take comments (it is not open for comment)")
-    if comment_opened is not None and received < comment_opened:
-        raise CatalogError("comment_before_opening", "意见收到日期早于征求意见开始日期",
-                           "the comment is dated before the comment period opened", "received_on")
-    if comment_closes is not None and received > comment_closes:
-        raise CatalogError("comment_period_closed", "征求意见期已届满",
-                           "the comment period has closed", "received_on")
-
-
-def check_assessment(state: VersionState | str) -> None:
-    """An assessment is recorded after the draft was published for comment, before approval."""
-    state = VersionState(state)
-    if state not in ASSESSABLE_STATES:
-        raise _state_error("not_assessable", state, "登记评估（须在征求意见之后、批准之前）",
-                           "take an assessment (only after public comment and before approval)")
-
-
-def check_approve(state: VersionState | str, *, grounds: Iterable[AssessmentGround | str],
-                  assessed: bool, law: CatalogLaw | None = None) -> None:
-    """Approval (``catalog.approval``): after public comment (``catalog.public_comment``, else the
-    platform's baseline), and after an assessment where ``grounds`` (those the regulation requires:
-    ``CatalogLaw.required``) are not empty."""
-    law = law or CatalogLaw()
-    state = VersionState(state)
-    if state is VersionState.draft:
-        zh, en = basis(law.public_comment)
-        raise CatalogError("comment_required", f"目录草案须先公开征求意见，才能批准（{zh}）",
-                           f"the draft catalog must be published for comment before approval ({en})", "state")
-    check_transition(state, VersionState.approved)
-    grounds = tuple(AssessmentGround(g) for g in grounds)
-    if grounds and not assessed:
-        cites = {g: law.assessment.get(g) for g in grounds}
-        zh = "；".join(GROUND_LABELS[g][0] + (f"（{cites[g]}）" if cites[g] else "") for g in grounds)
-        en = "; ".join(GROUND_LABELS[g][1] + (f" ({cites[g]})" if cites[g] else "") for g in grounds)
-        raise CatalogError("assessment_required", f"须先组织评估、听取有关群体和专家意见，才能批准：{zh}",
-                           f"an assessment hearing the groups concerned and experts is required before "
-                           f"approval: {en}", "assessments")
-
-
-def check_in_force(state: VersionState | str, *, in_force_from: date, current_from: date | None) -> None:
-    """An approved version takes effect from a date later than the start of the version it replaces.
-
-    The date may lie in the past (loading a catalog history that predates the platform) or in the future.
-    """
-    check_transition(state, VersionState.in_force)
-    if current_from is not None and in_force_from <= current_from:
-        raise CatalogError("in_force_not_after_current",
-                           f"施行日期须晚于现行目录版本的施行日期（{current_from.isoformat()}）",
-                           f"the in-force date must be after that of the version in force "
-                           f"({current_from.isoformat()})", "in_force_from")
-
-
-def check_withdraw(state: VersionState | str) -> None:
-    check_transition(state, VersionState.withdrawn)
-
-
-def governing(versions: Iterable[tuple[Any, date | None, date | None]], on: date) -> Any | None:
-    """Of ``(version, in_force_from, in_force_until)`` triples, the version in force on ``on``.
-
-    ``in_force_until`` is exclusive (the day its successor takes effect); ``None`` means open.
-    """
-    best: tuple[Any, date] | None = None
-    for version, start, until in versions:
-        if start is None or start > on or (until is not None and on >= until):
-            continue
-        if best is None or start > best[1]:
-            best = (version, start)
-    return best[0] if best else None
-
-
 # ---------------------------------------------------------------------------------------------
 # Plain data: dicts (YAML, JSON, storage) to specs and back
 # ---------------------------------------------------------------------------------------------
@@ -631,8 +321,8 @@ _ITEM_KEYS = {f.name for f in fields(CatalogItemSpec)}
 def field_from_dict(data: Mapping[str, Any], *, at: str = "fields") -> FieldSpec:
     unknown = set(data) - _FIELD_KEYS
     if unknown:
-        raise CatalogError("unknown_key", f"字段定义含未知的键：{', '.join(sorted(unknown))}",
-                           f"unknown keys in a field definition: {', '.join(sorted(unknown))}", at)
+        raise Refusal(at, "unknown_key", f"字段定义含未知的键：{', '.join(sorted(unknown))}",
+                      f"unknown keys in a field definition: {', '.join(sorted(unknown))}")
     try:
         return FieldSpec(
             name=str(data["name"]), type=FieldType(data["type"]), required=bool(data.get("required", False)),
@@ -642,11 +332,11 @@ def field_from_dict(data: Mapping[str, Any], *, at: str = "fields") -> FieldSpec
             personal_data=PersonalData(data.get("personal_data") or PersonalData.refuse.value),
         )
     except KeyError as exc:
-        raise CatalogError("required", f"字段定义缺少 {exc.args[0]}",
-                           f"a field definition lacks {exc.args[0]}", at) from None
+        raise Refusal(at, "required", f"字段定义缺少 {exc.args[0]}",
+                      f"a field definition lacks {exc.args[0]}") from None
     except ValueError as exc:
-        raise CatalogError("invalid", f"字段定义无效：{exc}", f"invalid field definition: {exc}",
-                           at) from None
+        raise Refusal(at, "invalid", f"字段定义无效：{exc}",
+                      f"invalid field definition: {exc}") from None
 
 
 def _optional(value: Any) -> str | None:
@@ -659,8 +349,8 @@ def item_from_dict(data: Mapping[str, Any]) -> CatalogItemSpec:
     at = f"items.{code}" if code else "items"
     unknown = set(data) - _ITEM_KEYS
     if unknown:
-        raise CatalogError("unknown_key", f"目录事项含未知的键：{', '.join(sorted(unknown))}",
-                           f"unknown keys in a catalog item: {', '.join(sorted(unknown))}", at)
+        raise Refusal(at, "unknown_key", f"目录事项含未知的键：{', '.join(sorted(unknown))}",
+                      f"unknown keys in a catalog item: {', '.join(sorted(unknown))}")
     try:
         return CatalogItemSpec(
             code=code, name_zh=str(data["name_zh"]), name_en=str(data["name_en"]),
@@ -678,13 +368,13 @@ def item_from_dict(data: Mapping[str, Any]) -> CatalogItemSpec:
             consent_categories=tuple(str(c) for c in data.get("consent_categories", ()) or ()),
             penalty_item=bool(data.get("penalty_item", False)),
         )
-    except CatalogError:
+    except Refusal:
         raise
     except KeyError as exc:
-        raise CatalogError("required", f"目录事项缺少 {exc.args[0]}", f"a catalog item lacks {exc.args[0]}",
-                           at) from None
+        raise Refusal(at, "required", f"目录事项缺少 {exc.args[0]}",
+                      f"a catalog item lacks {exc.args[0]}") from None
     except (TypeError, ValueError) as exc:
-        raise CatalogError("invalid", f"目录事项无效：{exc}", f"invalid catalog item: {exc}", at) from None
+        raise Refusal(at, "invalid", f"目录事项无效：{exc}", f"invalid catalog item: {exc}") from None
 
 
 def field_to_dict(spec: FieldSpec) -> dict[str, Any]:
@@ -719,14 +409,8 @@ def with_changes(item: CatalogItemSpec, **changes: Any) -> CatalogItemSpec:
 
 
 __all__ = [
-    "ASSESSABLE_STATES", "AssessmentGround", "CATALOG_RULE_KEYS", "CATEGORY_LABELS", "COMMENTABLE_STATES",
-    "CatalogError", "CatalogItemSpec", "CatalogLaw", "Category", "CommentStance", "DISCLOSURE_LABELS",
-    "DisclosureClass", "EDITABLE_STATES", "FieldSpec", "FieldType", "GROUND_KEYS", "GROUND_LABELS",
-    "LEGAL_DOCUMENT_FIELDS", "ORIGIN_LABELS", "Origin", "PENALTY_EXCLUSION_FIELDS", "PLATFORM_BASELINE",
-    "STATE_LABELS", "SUBJECT_KINDS", "TRANSITIONS", "VersionState", "assessment_grounds", "basis",
-    "burdening_items", "burdens_subjects", "check_approve", "check_assessment",
-    "check_comment", "check_editable", "check_in_force", "check_item", "check_open_comment",
-    "check_transition", "check_withdraw", "display_rule_for", "display_rules", "diverging",
-    "field_from_dict", "field_to_dict",
-    "governing", "item_from_dict", "item_problems", "item_to_dict", "with_changes",
+    "CATEGORY_LABELS", "CatalogItemSpec", "Category", "DISCLOSURE_LABELS", "DisclosureClass", "FieldSpec",
+    "FieldType", "LEGAL_DOCUMENT_FIELDS", "ORIGIN_LABELS", "Origin", "PENALTY_EXCLUSION_FIELDS",
+    "PERSONAL_DATA_LABELS", "PersonalData", "SUBJECT_KINDS", "check_item", "display_rule_for", "display_rules",
+    "field_from_dict", "field_to_dict", "item_from_dict", "item_problems", "item_to_dict", "with_changes",
 ]

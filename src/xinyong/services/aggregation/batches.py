@@ -61,7 +61,7 @@ from xinyong.services.aggregation import files
 from xinyong.services.aggregation.law import law_in_force, verify_due
 from xinyong.services.aggregation.lookups import BatchLookups, granted_items
 from xinyong.services.aggregation.writer import RecordWriter
-from xinyong.services.catalog.versions import CatalogIndex
+from xinyong.services.catalog import CatalogIndex
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.records import RowRejection, SubmissionBatch
 

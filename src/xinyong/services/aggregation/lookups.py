@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from xinyong.domain.aggregation.rows import ItemRefusal
 from xinyong.domain.catalog.items import CatalogItemSpec
 from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
-from xinyong.services.catalog.versions import CatalogIndex, CatalogRefusal
+from xinyong.services.catalog import CatalogIndex
 from xinyong.store.models.records import Consent, PriorNotice
 from xinyong.store.models.subjects import SubjectIdentifier
 
@@ -33,8 +33,8 @@ class BatchLookups:
     def item(self, code: str) -> CatalogItemSpec | ItemRefusal:
         try:
             spec = self.index.item(code, self.on)
-        except CatalogRefusal as refusal:
-            return ItemRefusal(_CATALOG_CODES.get(refusal.code, "item_unknown"), refusal.message_zh,
+        except Refusal as refusal:
+            return ItemRefusal(_CATALOG_CODES.get(refusal.reason, "item_unknown"), refusal.message_zh,
                                refusal.message_en)
         if code not in self.granted:
             return ItemRefusal("unit_not_granted", f"本单位（{self.unit_code}）未获准报送信息事项 {code}",

@@ -35,7 +35,7 @@ class LedgerConfig:
     key: Ed25519PrivateKey | None = None
     seconds: int = 0  # sign at least this often while entries arrive (0: no time bound)
     anchor_file: Path | None = None  # the append-only anchor file (None: none)
-    witnesses: tuple[Any, ...] = ()  # services.anchors.Witness
+    witnesses: tuple[Any, ...] = ()  # anchors.Witness
     http: Any = None  # an httpx-like client for HTTP witnesses (tests pass one); None: httpx itself
     # The time of the latest committed checkpoint this process knows of (or of entry 1): never later
     # than the latest checkpoint's, so the time bound holds however many processes append.

@@ -37,7 +37,7 @@ __all__ = [
 
 KEY_FILENAME = "ledger-ed25519.pem"
 PUBLIC_KEY_FILENAME = "ledger-ed25519.pub.pem"
-ANCHOR_FILENAME = "ledger-anchors.jsonl"  # append-only, one checkpoint a line (services.anchors)
+ANCHOR_FILENAME = "ledger-anchors.jsonl"  # append-only, one checkpoint a line (anchors)
 
 log = get_logger(__name__)
 

@@ -19,7 +19,7 @@ import yaml
 
 from xinyong.domain.catalog.items import CatalogItemSpec, item_from_dict
 from xinyong.domain.identity.actors import Actor
-from xinyong.services.catalog import versions as catalog
+from xinyong.services import catalog
 from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 

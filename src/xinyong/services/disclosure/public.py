@@ -23,6 +23,7 @@ from sqlalchemy import select
 from xinyong.domain.catalog.items import CatalogItemSpec
 from xinyong.domain.disclosure.policy import Mode
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import UnknownYearError
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
@@ -122,12 +123,14 @@ class PublicityEntry:
 
 
 def _catalog_items(platform: Platform) -> list[CatalogItemSpec]:
-    from xinyong.services.catalog.versions import CatalogRefusal, published_catalog
+    from xinyong.services.catalog import published_catalog
 
     with platform.sessions() as session:
         try:
             catalog = published_catalog(session, platform.jurisdiction, platform.clock.today())
-        except CatalogRefusal:
+        except Refusal as refused:
+            if refused.reason != "not_in_force":
+                raise
             return []
     return [i.spec for i in catalog.items]
 
@@ -170,18 +173,20 @@ def double_publicity(platform: Platform, *, kind: str | None = None, limit: int 
 
 def catalog_in_force(platform: Platform) -> dict[str, Any] | None:
     """The catalog in force today as published (items, their elements and providing units)."""
-    from xinyong.services.catalog.versions import CatalogRefusal, published_catalog
+    from xinyong.services.catalog import published_catalog
 
     with platform.sessions() as session:
         try:
             return published_catalog(session, platform.jurisdiction, platform.clock.today()).to_dict()
-        except CatalogRefusal:
+        except Refusal as refused:
+            if refused.reason != "not_in_force":
+                raise
             return None
 
 
 def catalog_versions(platform: Platform) -> list[dict[str, Any]]:
     """Every catalog version that took effect (in force or superseded), newest first."""
-    from xinyong.services.catalog.versions import IN_FORCE_STATES, list_versions
+    from xinyong.services.catalog import IN_FORCE_STATES, list_versions
 
     with platform.sessions() as session:
         versions = list_versions(session, platform.jurisdiction)

@@ -3,7 +3,7 @@
 Append-only: migration ``0002_ledger`` installs triggers (PostgreSQL and SQLite) that refuse any
 UPDATE or DELETE of ``ledger_entries`` and ``ledger_checkpoints``, let the head row only step forward
 to an entry that exists, and let entries be inserted only as the head's successor. Entries hold event
-facts and hashes, never personal content (see ``domain.ledger``).
+facts and hashes, never personal content (see ``domain.audit.facts``).
 
 Do not alter these tables with Alembic's batch mode on SQLite: it recreates the table and drops the
 triggers with it. A later migration that must change them re-creates the triggers.
