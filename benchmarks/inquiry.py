@@ -12,7 +12,7 @@ Per database, on a fresh database:
   disclosure class; ``--subjects`` subjects (3 in 10 natural persons) with valid identifiers, and
   ``--records`` records with their versions, written straight into the tables (SQLite ``executemany``
   with synchronous=OFF for the load only; PostgreSQL ``COPY``), then ``ANALYZE``.
-* in process: ``services.access.inquire`` for random subjects — the public asking about an
+* in process: ``services.disclosure.inquiry.inquire`` for random subjects — the public asking about an
   organisation by its USCC (``lawful_disclosure``: an inquiry log row, no ledger entry), and a
   department asking by duty about any subject by id (``duty``: an inquiry log row and an audit ledger
   entry) — p50, p90, p99, max after a warm-up. Beside them the *durable write floor*: one row inserted
@@ -321,7 +321,7 @@ def duty_purpose(platform: Any) -> str:
     registered for its duties (registered here once: a duty inquiry then reads it, one indexed query)."""
     from xinyong.domain.identity.actors import Actor
     from xinyong.services.disclosure import duty_purposes
-    from xinyong.services.disclosure.access import policy_rules
+    from xinyong.services.disclosure.rules_in_force import policy_rules
 
     rules = policy_rules(platform, platform.clock.today())
     if rules.duty_purposes:
@@ -363,7 +363,7 @@ def floor(platform: Any, n: int) -> dict[str, float]:
 def in_process(url: str, jurisdiction: str, data_dir: Path, args: argparse.Namespace,
                who: dict[str, Any]) -> dict[str, Any]:
     from xinyong.domain.identity.actors import Actor, Role
-    from xinyong.services.disclosure import access
+    from xinyong.services.disclosure import inquiry
     from xinyong.services.platform.bootstrap import Platform
 
     platform = Platform.from_settings(settings_for(url, jurisdiction, data_dir))
@@ -375,8 +375,8 @@ def in_process(url: str, jurisdiction: str, data_dir: Path, args: argparse.Names
     out: dict[str, Any] = {}
     returned = []
     for name, call in (
-        ("lawful_disclosure_by_uscc", lambda i: access.inquire(platform, public, subject_ref=orgs[i])),
-        ("duty_by_id", lambda i: access.inquire(platform, who["duty"], subject_ref=ids[i], purpose=purpose)),
+        ("lawful_disclosure_by_uscc", lambda i: inquiry.inquire(platform, public, subject_ref=orgs[i])),
+        ("duty_by_id", lambda i: inquiry.inquire(platform, who["duty"], subject_ref=ids[i], purpose=purpose)),
     ):
         samples = []
         for i in range(args.warmup + args.inquiries):

@@ -122,7 +122,7 @@ def seed(url: str, data_dir: Path, jurisdiction: str, subjects: int, records: in
     from xinyong.domain.identity.actors import Actor, Role
     from xinyong.services import catalog
     from xinyong.services.demo.catalog import load_catalog
-    from xinyong.services.disclosure.access import policy_rules
+    from xinyong.services.disclosure.rules_in_force import policy_rules
     from xinyong.services.identity import accounts as auth
     from xinyong.services.identity import units
     from xinyong.services.platform.bootstrap import Platform

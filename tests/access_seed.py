@@ -1,7 +1,7 @@
 """Seeding for the access tests, the authorization matrix and the canary crawl.
 
 Catalog items of every disclosure class, subjects, records and users, written straight into the
-tables (setup only: the code under test reads them back through ``services.access``).
+tables (setup only: the code under test reads them back through ``services.disclosure``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 
 from access_seed import Seed, citizen_id
 from xinyong.domain.identity.actors import Role
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure import inquiry
 
 STATIC_SKIP = ("/static",)
 
@@ -92,9 +92,9 @@ def canaries(platform, client):  # type: ignore[no-untyped-def]
     seed.duty_purposes("dept-canary", "administrative_permit")
     owner, owner_token = seed.user(Role.subject, subject_id=people[0]["id"], token=True)
     for person in people:
-        access.inquire(platform, duty, subject_ref=person["identifier"], purpose="administrative_permit")
-    access.inquire(platform, duty, subject_ref=org, purpose="administrative_permit")
-    access.inquire(platform, owner, subject_ref=people[0]["id"])
+        inquiry.inquire(platform, duty, subject_ref=person["identifier"], purpose="administrative_permit")
+    inquiry.inquire(platform, duty, subject_ref=org, purpose="administrative_permit")
+    inquiry.inquire(platform, owner, subject_ref=people[0]["id"])
     tokens = set()
     for person in people:
         tokens |= {person["token"], person["name"], person["identifier"]}

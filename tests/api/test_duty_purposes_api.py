@@ -10,7 +10,7 @@ import pytest
 
 from access_seed import Seed, uscc
 from xinyong.domain.identity.actors import Role
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure.rules_in_force import policy_rules
 
 BODY = {"key": "administrative_permit", "duty": "依法实施行政许可", "legal_basis": "《示范法》第十条",
         "label_zh": "实施行政许可", "label_en": "Granting administrative permits"}
@@ -42,7 +42,7 @@ def test_a_duty_inquiry_needs_a_registered_purpose_in_force(client, platform, wo
     assert refused.status_code == 403
     detail = refused.json()["detail"]
     assert detail["reason"] == "purpose_not_registered" and detail["field"] == "purpose"
-    assert detail["cite"] == access.policy_rules(platform, platform.clock.today()).modes["duty"]
+    assert detail["cite"] == policy_rules(platform, platform.clock.today()).modes["duty"]
     assert detail["message_zh"] and detail["message_en"] and detail["inquiry_id"]
 
     made = client.post("/api/v1/duty-purposes", json=BODY, headers=bearer(world["dept"]))

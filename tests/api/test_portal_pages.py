@@ -17,7 +17,8 @@ from xinyong.portal import pages
 from xinyong.portal.i18n import MESSAGES
 from xinyong.services.audit import ledger
 from xinyong.services.demo.loader import load_demo
-from xinyong.services.disclosure import access, authorizations, duty_purposes
+from xinyong.services.disclosure import authorizations, duty_purposes, inquiry
+from xinyong.services.disclosure.rules_in_force import policy_rules
 from xinyong.services.identity import accounts as auth
 from xinyong.services.platform.bootstrap import Platform
 
@@ -74,7 +75,7 @@ def subject_user(client, platform: Platform, username: str = "wang") -> int:  # 
 
 def own_subject(platform: Platform, user_id: int) -> int | None:
     with platform.sessions() as session:
-        return access.own_subject_id(session, Actor(Role.subject, f"user:{user_id}"))
+        return inquiry.own_subject_id(session, Actor(Role.subject, f"user:{user_id}"))
 
 
 def ledger_count(platform: Platform) -> int:
@@ -91,7 +92,7 @@ def text_of(html: str) -> str:
 def duty_purpose(platform: Platform, organisation: str | None = None) -> str:
     """A purpose a department may inquire for: the first on the rule file's list or, where the rule file
     lists none, one ``organisation`` registered for its duties (registered here when not yet)."""
-    listed = access.policy_rules(platform, platform.clock.today()).duty_purposes
+    listed = policy_rules(platform, platform.clock.today()).duty_purposes
     if listed:
         return sorted(listed)[0]
     if organisation is not None:
@@ -234,7 +235,7 @@ def test_a_subject_sees_its_own_records_with_their_basis(client, demo) -> None: 
     assert "行政处罚" in text and "提供单位" in text and "market-regulation" in html
     assert "决定日期 2025-06-10" in text and "行为终止日期 2025-05-20" in text
     assert 'data-code="self_inquiry"' in html
-    rules = access.policy_rules(demo, demo.clock.today())
+    rules = policy_rules(demo, demo.clock.today())
     assert rules.modes["self"] in html                      # the article behind the decision
     assert DEMO_PERSON[0] in html                           # the subject sees its own identifier
 
@@ -243,7 +244,7 @@ def test_the_inquiry_log_shows_a_duty_departments_inquiry(client, demo) -> None:
     subject_id = subject_user(client, demo)
     purpose = duty_purpose(demo, "dept-taxation")
     department = Actor(Role.duty_department, "user:9001", "dept-taxation")
-    result = access.inquire(demo, department, subject_ref=subject_id, mode="duty", purpose=purpose)
+    result = inquiry.inquire(demo, department, subject_ref=subject_id, mode="duty", purpose=purpose)
     assert result.served
     html = client.get("/me/inquiries?lang=zh").text
     rows = re.findall(r'<tr class="inquiry" data-mode="([a-z_]+)" data-role="([a-z_]+)">', html)
@@ -258,7 +259,7 @@ def test_the_inquiry_log_is_paged(client, demo) -> None:  # type: ignore[no-unty
     subject_id = subject_user(client, demo)
     department = Actor(Role.duty_department, "user:9002", "dept-paging")
     for _ in range(pages.PAGE_SIZE + 3):
-        access.inquire(demo, department, subject_ref=subject_id, mode="duty",
+        inquiry.inquire(demo, department, subject_ref=subject_id, mode="duty",
                        purpose=duty_purpose(demo, "dept-paging"))
     first = client.get("/me/inquiries").text
     assert first.count('<tr class="inquiry"') == pages.PAGE_SIZE and 'id="next-page"' in first
@@ -431,14 +432,14 @@ def test_withholding_positive_information_where_the_rule_provides_it(platform) -
         sign_in(client, "zhou")
         assert verify(client, identifier, name).status_code == 303
         html = client.get("/me?lang=zh").text
-        cite = access.policy_rules(there, there.clock.today()).positive_withholdable[1]
+        cite = policy_rules(there, there.clock.today()).positive_withholdable[1]
         assert 'id="withhold-rule"' in html and cite in html
         assert f'action="/me/withhold/{commendation}"' in html
         done = client.post(f"/me/withhold/{commendation}", data={"csrf_token": csrf_of(html)}, follow_redirects=False)
         assert done.status_code == 303
         html = client.get("/me").text
         assert 'data-label="withheld"' in html and f'action="/me/release/{commendation}"' in html
-        explained = access.explain(there, Actor(Role.operator, "user:1", "center"), commendation, mode="duty",
+        explained = inquiry.explain(there, Actor(Role.operator, "user:1", "center"), commendation, mode="duty",
                                    purpose=duty_purpose(there, "center"))
         assert explained.visible is False and explained.decision.denial.code == "withheld_by_subject"
         back = client.post(f"/me/release/{commendation}", data={"csrf_token": csrf_of(html)}, follow_redirects=False)
@@ -447,7 +448,7 @@ def test_withholding_positive_information_where_the_rule_provides_it(platform) -
 
 
 def test_no_withhold_button_where_the_regulation_gives_no_such_right(client, platform) -> None:  # type: ignore[no-untyped-def]
-    if access.policy_rules(platform, platform.clock.today()).positive_withholdable:
+    if policy_rules(platform, platform.clock.today()).positive_withholdable:
         pytest.skip("the test jurisdiction gives the right")
     _seed, _person, commendation, identifier, name = _positive_world(platform)
     make_user(platform, "wu")
@@ -470,7 +471,7 @@ def test_organisation_lookup_and_its_public_records(client, demo) -> None:  # ty
     page = client.get(f"/public/organisations/{DEMO_ORG}?lang=zh")
     assert page.status_code == 200 and "示范食品贸易有限公司" in page.text
     assert "示市监罚〔2025〕2号" in page.text and 'data-code="lawful_disclosure"' in page.text
-    assert access.policy_rules(demo, demo.clock.today()).modes["lawful_disclosure"] in page.text
+    assert policy_rules(demo, demo.clock.today()).modes["lawful_disclosure"] in page.text
     by_code = client.get(f"/public/organisations?q={DEMO_ORG}")
     assert f'value="{DEMO_ORG}"' in by_code.text and by_code.text.count('class="hit"') == 1
     short = client.get("/public/organisations?q=a&lang=en")
@@ -489,7 +490,7 @@ def test_public_pages_never_show_a_natural_persons_identifier(client, demo) -> N
     identifiers = [p["identifier"] for p in people["persons"]]
     duty = Actor(Role.duty_department, "user:9003", "dept-canary")
     for identifier in identifiers:     # the inquiry log holds them too
-        access.inquire(demo, duty, subject_ref=identifier, mode="duty", purpose=duty_purpose(demo, "dept-canary"))
+        inquiry.inquire(demo, duty, subject_ref=identifier, mode="duty", purpose=duty_purpose(demo, "dept-canary"))
     urls = ["/catalog", "/public/organisations?q=示范", "/public/double-publicity",
             "/public/double-publicity?kind=penalty", "/public/double-publicity?kind=permit", "/", "/login"]
     listing = client.get("/public/organisations?q=示范").text

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure import inquiry
+from xinyong.services.disclosure.rules_in_force import policy_rules
 from xinyong.services.identity import accounts as auth
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +20,7 @@ PENALTY = "示市监罚〔2025〕3号"
 
 def _duty_purpose(platform, organisation: str) -> str:  # type: ignore[no-untyped-def]
     """The first listed duty purpose or, where the rule file lists none, one the department registers."""
-    listed = access.policy_rules(platform, platform.clock.today()).duty_purposes
+    listed = policy_rules(platform, platform.clock.today()).duty_purposes
     if listed:
         return sorted(listed)[0]
     from xinyong.services.disclosure import duty_purposes
@@ -69,7 +70,7 @@ def test_a_subject_signs_in_verifies_sees_the_record_authorizes_and_sees_the_log
     assert record.count() == 1
     text = record.inner_text()
     assert "提供单位" in text and "决定日期" in text and "2025-06-10" in text
-    cite = access.policy_rules(platform, platform.clock.today()).modes["self"]
+    cite = policy_rules(platform, platform.clock.today()).modes["self"]
     assert cite in record.locator(".basis").inner_text()
 
     # Grant a written authorization, then revoke it.
@@ -93,11 +94,11 @@ def test_a_subject_signs_in_verifies_sees_the_record_authorizes_and_sees_the_log
 
     # A department inquires by duty; the subject sees who looked, when, how and why.
     with platform.sessions() as session:
-        subject_id = access.own_subject_id(session, Actor(Role.subject, f"user:{user_id}"))
+        subject_id = inquiry.own_subject_id(session, Actor(Role.subject, f"user:{user_id}"))
     assert subject_id is not None
     purpose = _duty_purpose(platform, "dept-e2e-tax")
     department = Actor(Role.duty_department, "user:4242", "dept-e2e-tax")
-    assert access.inquire(platform, department, subject_ref=subject_id, mode="duty", purpose=purpose).served
+    assert inquiry.inquire(platform, department, subject_ref=subject_id, mode="duty", purpose=purpose).served
     page.goto(live_server + "/me")
     page.click("#link-inquiries")
     page.wait_for_url("**/me/inquiries")

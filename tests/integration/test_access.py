@@ -6,21 +6,38 @@ the log, its retention sweep, and the public pages' data."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event, func, select
 
 from access_seed import Seed, uscc
+from xinyong.domain.disclosure.policy import Mode
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.audit import ledger, verification
-from xinyong.services.disclosure import access, authorizations, inquiry_log, public
+from xinyong.services.disclosure import authorizations, inquiry, inquiry_log, marks, public, writer
+from xinyong.services.disclosure.results import NOT_LOGGED, InquiryResult
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
 from xinyong.store.models.ledger import LedgerEntry
 
 PUBLIC = Actor(Role.public, "anonymous")
 BANK_CODE = uscc(990001)
+
+
+def is_not_logged(outcome: object) -> bool:
+    """The refusal of an inquiry that could not be logged (503): nothing was served."""
+    return isinstance(outcome, Refusal) and outcome.reason == NOT_LOGGED and outcome.status == 503
+
+
+@contextlib.contextmanager
+def not_logged() -> Iterator[None]:
+    with pytest.raises(Refusal) as refused:
+        yield
+    assert is_not_logged(refused.value), refused.value
 
 
 @pytest.fixture
@@ -80,7 +97,7 @@ def world(platform):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------------------------------
 
 def test_an_inquiry_is_logged_with_the_records_it_returned(platform, world) -> None:  # type: ignore[no-untyped-def]
-    result = access.inquire(platform, world["duty"], subject_ref=world["person"], mode="duty",
+    result = inquiry.inquire(platform, world["duty"], subject_ref=world["person"], mode="duty",
                             purpose="administrative_permit")
     assert result.served
     assert [r.id for r in result.records] == [world["person_penalty"]]          # authorized-only: not by duty
@@ -94,24 +111,24 @@ def test_an_inquiry_is_logged_with_the_records_it_returned(platform, world) -> N
     (entry,) = ledger_actions(platform)
     facts = entry.facts_dict()
     assert (entry.action, entry.entity, entry.entity_id) == ("inquiry.served", "inquiry", str(row.id))
-    assert facts["returned"] == 1 and facts["records_sha256"] == access.records_digest([world["person_penalty"]])
+    assert facts["returned"] == 1 and facts["records_sha256"] == writer.records_digest([world["person_penalty"]])
     assert "李四海" not in entry.facts and "李" not in entry.facts                # no personal content
 
 
 def test_a_natural_persons_name_and_identifiers_are_masked_to_a_department(platform, world) -> None:  # type: ignore[no-untyped-def]
-    result = access.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
+    result = inquiry.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
     assert result.subject is not None and result.subject.name == "李**"
     assert all("*" in value for _kind, value in result.subject.identifiers)
     (record,) = result.records
     assert record.fields["party_name"] == "李**" and record.fields["summary"] == "李**未履行"
-    own = access.inquire(platform, world["me"], subject_ref=world["person"])
+    own = inquiry.inquire(platform, world["me"], subject_ref=world["person"])
     assert own.subject is not None and own.subject.name == "李四海"
     assert {r.id for r in own.records} == {world["person_penalty"], world["person_private"]}
     assert own.records[0].fields["party_name"] == "李四海"
 
 
 def test_a_public_inquiry_is_logged_but_not_ledgered(platform, world) -> None:  # type: ignore[no-untyped-def]
-    result = access.inquire(platform, PUBLIC, subject_ref=world["org"])
+    result = inquiry.inquire(platform, PUBLIC, subject_ref=world["org"])
     assert [r.id for r in result.records] == [world["org_penalty"]]
     (row,) = logs(platform)
     assert (row.role, row.mode, row.returned_record_ids) == ("public", "lawful_disclosure", [world["org_penalty"]])
@@ -120,10 +137,10 @@ def test_a_public_inquiry_is_logged_but_not_ledgered(platform, world) -> None:  
 
 
 def test_a_refusal_is_logged_with_its_reason(platform, world) -> None:  # type: ignore[no-untyped-def]
-    refused = access.inquire(platform, PUBLIC, subject_ref=world["person"])
+    refused = inquiry.inquire(platform, PUBLIC, subject_ref=world["person"])
     assert refused.refused is not None and refused.refused.code == "natural_person_not_public"
     assert refused.records == () and refused.subject is None and refused.status == 403
-    no_purpose = access.inquire(platform, world["duty"], subject_ref=world["person"], mode="duty")
+    no_purpose = inquiry.inquire(platform, world["duty"], subject_ref=world["person"], mode="duty")
     assert no_purpose.refused is not None and no_purpose.refused.code == "purpose_missing"
     first, second = logs(platform)
     assert (first.refused_reason, first.returned_record_ids, first.subject_id) == \
@@ -134,7 +151,7 @@ def test_a_refusal_is_logged_with_its_reason(platform, world) -> None:  # type: 
 
 
 def test_an_unknown_subject_is_logged_by_a_digest_of_the_reference(platform, world) -> None:  # type: ignore[no-untyped-def]
-    result = access.inquire(platform, PUBLIC, subject_ref=uscc(424242))
+    result = inquiry.inquire(platform, PUBLIC, subject_ref=uscc(424242))
     assert result.refused is not None and result.refused.code == "subject_unknown" and result.status == 404
     (row,) = logs(platform)
     assert row.subject_id is None and row.subject_ref_sha256 and len(row.subject_ref_sha256) == 64
@@ -144,7 +161,7 @@ def test_a_personal_identifier_is_refused_to_the_public_before_any_lookup(platfo
     from access_seed import citizen_id
 
     for ref in (citizen_id(1), citizen_id(777)):        # registered or not: the same answer
-        result = access.inquire(platform, PUBLIC, subject_ref=ref)
+        result = inquiry.inquire(platform, PUBLIC, subject_ref=ref)
         assert result.refused is not None and result.refused.code == "natural_person_not_public"
 
 
@@ -152,8 +169,8 @@ def test_bad_input_is_refused_and_logs_nothing(platform, world) -> None:  # type
     for kwargs in ({"subject_ref": "not an id"}, {"subject_ref": world["org"], "mode": "gossip"},
                    {"subject_ref": world["org"], "purpose": "DROP TABLE"},
                    {"subject_ref": world["org"], "items": ["Bad Code"]}):
-        with pytest.raises(access.AccessError):
-            access.inquire(platform, PUBLIC, **kwargs)
+        with pytest.raises(Refusal):
+            inquiry.inquire(platform, PUBLIC, **kwargs)
     assert logs(platform) == []
 
 
@@ -164,13 +181,13 @@ def test_if_the_log_cannot_be_written_nothing_is_served(platform, world) -> None
 
     event.listen(platform.engine, "before_cursor_execute", refuse)
     try:
-        with pytest.raises(access.InquiryNotLogged):
-            access.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
-        with pytest.raises(access.InquiryNotLogged):
-            access.inquire(platform, PUBLIC, subject_ref=world["person"])       # a refusal too
-        with pytest.raises(access.InquiryNotLogged):
-            access.explain(platform, PUBLIC, world["org_penalty"])
-        with pytest.raises(access.InquiryNotLogged):
+        with not_logged():
+            inquiry.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
+        with not_logged():
+            inquiry.inquire(platform, PUBLIC, subject_ref=world["person"])       # a refusal too
+        with not_logged():
+            inquiry.explain(platform, PUBLIC, world["org_penalty"])
+        with not_logged():
             public.double_publicity(platform)
     finally:
         event.remove(platform.engine, "before_cursor_execute", refuse)
@@ -182,8 +199,8 @@ def test_if_the_ledger_cannot_be_written_nothing_is_served(platform, world, monk
         raise RuntimeError("ledger unavailable")
 
     monkeypatch.setattr(ledger, "append_many", broken)
-    with pytest.raises(access.InquiryNotLogged):
-        access.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
+    with not_logged():
+        inquiry.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
     monkeypatch.undo()
     assert logs(platform) == []                  # the log row rolled back with the failed ledger entry
 
@@ -194,13 +211,13 @@ def test_if_the_ledger_cannot_be_written_nothing_is_served(platform, world, monk
 
 def test_an_objection_label_goes_out_with_the_record(platform, world) -> None:  # type: ignore[no-untyped-def]
     with platform.unit_of_work(Actor(Role.operator, "user:op")) as uow:
-        label = access.label_objection(uow, record_id=world["org_penalty"], provider_due=date(2026, 3, 25))
-    (record,) = access.inquire(platform, PUBLIC, subject_ref=world["org"]).records
+        label = marks.label_objection(uow, record_id=world["org_penalty"], provider_due=date(2026, 3, 25))
+    (record,) = inquiry.inquire(platform, PUBLIC, subject_ref=world["org"]).records
     assert record.decision.labels == ("objection_pending",)
     assert ("objection_disclosure_continues", "CQ Art. 41(1)") in [(r.code, r.cite) for r in record.decision.reasons]
     with platform.unit_of_work(Actor(Role.operator, "user:op")) as uow:
-        access.close_objection_label(uow, label.id)
-    (record,) = access.inquire(platform, PUBLIC, subject_ref=world["org"]).records
+        marks.close_objection_label(uow, label.id)
+    (record,) = inquiry.inquire(platform, PUBLIC, subject_ref=world["org"]).records
     assert record.decision.labels == ()
 
 
@@ -211,25 +228,25 @@ def test_hb29_disclosure_is_suspended_when_the_provider_misses_its_deadline(make
     rid = seed.record(org, "public_penalty", conduct_ended=date(2025, 1, 1))
     owner, _ = seed.user(Role.subject, subject_id=org)
     with hb.unit_of_work(Actor(Role.operator, "user:op")) as uow:
-        access.label_objection(uow, record_id=rid, provider_due=date(2026, 3, 18))
-    (record,) = access.inquire(hb, PUBLIC, subject_ref=org).records            # due today: still on time
+        marks.label_objection(uow, record_id=rid, provider_due=date(2026, 3, 18))
+    (record,) = inquiry.inquire(hb, PUBLIC, subject_ref=org).records            # due today: still on time
     assert record.decision.labels == ("objection_pending",)
     clock.set(datetime(2026, 3, 19, 2, 0, tzinfo=UTC))                           # the day after the deadline
-    result = access.inquire(hb, PUBLIC, subject_ref=org)
+    result = inquiry.inquire(hb, PUBLIC, subject_ref=org)
     assert result.records == ()
     assert logs(hb)[-1].denied_records == [[rid, "suspended_objection_overdue"]]
-    explained = access.explain(hb, PUBLIC, rid)
+    explained = inquiry.explain(hb, PUBLIC, rid)
     assert not explained.visible and explained.decision.denial is not None
     assert (explained.decision.denial.code, explained.decision.denial.cite) == \
         ("suspended_objection_overdue", "HB Art. 29(2)")
-    (own,) = access.inquire(hb, owner, subject_ref=org).records                  # the subject still sees it
+    (own,) = inquiry.inquire(hb, owner, subject_ref=org).records                  # the subject still sees it
     assert own.decision.labels == ("objection_pending", "suspended")
 
 
 def test_without_a_suspension_rule_an_overdue_objection_only_labels(platform, world, clock) -> None:  # type: ignore[no-untyped-def]
     with platform.unit_of_work(Actor(Role.operator, "user:op")) as uow:
-        access.label_objection(uow, record_id=world["org_penalty"], provider_due=date(2026, 3, 1))
-    (record,) = access.inquire(platform, PUBLIC, subject_ref=world["org"]).records
+        marks.label_objection(uow, record_id=world["org_penalty"], provider_due=date(2026, 3, 1))
+    (record,) = inquiry.inquire(platform, PUBLIC, subject_ref=world["org"]).records
     assert record.decision.labels == ("objection_pending",)
 
 
@@ -245,19 +262,19 @@ def test_a_subject_withholds_positive_information(make_platform) -> None:  # typ
     penalty = seed.record(org, "public_penalty", conduct_ended=date(2025, 6, 1))
     owner, _ = seed.user(Role.subject, subject_id=org)
     with bj.unit_of_work(owner) as uow:
-        with pytest.raises(access.AccessError) as refused:
-            access.withhold_positive(uow, subject_id=org, record_id=penalty)     # not positive information
+        with pytest.raises(Refusal) as refused:
+            marks.withhold_positive(uow, subject_id=org, record_id=penalty)     # not positive information
         assert refused.value.reason == "not_positive"
     with bj.unit_of_work(owner) as uow:
-        access.withhold_positive(uow, subject_id=org, record_id=commendation)
-    public_view = access.inquire(bj, PUBLIC, subject_ref=org)
+        marks.withhold_positive(uow, subject_id=org, record_id=commendation)
+    public_view = inquiry.inquire(bj, PUBLIC, subject_ref=org)
     assert [r.id for r in public_view.records] == [penalty]
     assert logs(bj)[-1].denied_records == [[commendation, "withheld_by_subject"]]
-    own = access.inquire(bj, owner, subject_ref=org)
+    own = inquiry.inquire(bj, owner, subject_ref=org)
     assert {r.id: r.decision.labels for r in own.records}[commendation] == ("withheld",)
     with bj.unit_of_work(owner) as uow:
-        access.release_positive(uow, subject_id=org, record_id=commendation)
-    assert {r.id for r in access.inquire(bj, PUBLIC, subject_ref=org).records} == {commendation, penalty}
+        marks.release_positive(uow, subject_id=org, record_id=commendation)
+    assert {r.id for r in inquiry.inquire(bj, PUBLIC, subject_ref=org).records} == {commendation, penalty}
     assert [e.action for e in ledger_actions(bj, "disclosure.")] == ["disclosure.positive_withheld",
                                                                       "disclosure.positive_released"]
 
@@ -265,8 +282,8 @@ def test_a_subject_withholds_positive_information(make_platform) -> None:  # typ
 def test_withholding_needs_the_regulation_to_allow_it(platform, world) -> None:  # type: ignore[no-untyped-def]
     seed = world["seed"]
     commendation = seed.record(world["org"], "commendation")
-    with platform.unit_of_work(world["me"]) as uow, pytest.raises(access.AccessError) as refused:
-        access.withhold_positive(uow, subject_id=world["org"], record_id=commendation)
+    with platform.unit_of_work(world["me"]) as uow, pytest.raises(Refusal) as refused:
+        marks.withhold_positive(uow, subject_id=world["org"], record_id=commendation)
     assert refused.value.reason == "not_provided"
 
 
@@ -279,11 +296,11 @@ def test_revoked_restored_and_expired_records(platform, world) -> None:  # type:
     person = world["person"]
     ids = {status: seed.record(person, "public_penalty", conduct_ended=date(2025, 1, 1), status=status)
            for status in ("revoked", "restored", "expired")}
-    duty = access.inquire(platform, world["duty"], subject_ref=person, purpose="administrative_permit")
+    duty = inquiry.inquire(platform, world["duty"], subject_ref=person, purpose="administrative_permit")
     assert [r.id for r in duty.records] == [world["person_penalty"]]
     denied = dict(map(tuple, logs(platform)[-1].denied_records))
     assert {denied[ids[s]] for s in ids} == {"revoked", "restored", "expired"}
-    own = {r.id: r.decision.labels for r in access.inquire(platform, world["me"], subject_ref=person).records}
+    own = {r.id: r.decision.labels for r in inquiry.inquire(platform, world["me"], subject_ref=person).records}
     assert ids["revoked"] not in own                                  # deleted for everyone
     assert own[ids["restored"]] == ("restored",) and own[ids["expired"]] == ("expired",)
 
@@ -300,15 +317,15 @@ def test_national_tiers_are_taken_on_the_decision_date(make_platform, clock) -> 
     before = seed.record(org, "tiered_penalty", decision_date=date(2026, 3, 31))   # NDRC Order 58: 3-36 months
     after = seed.record(org, "tiered_penalty", decision_date=date(2026, 4, 1))     # NDRC Order 36: 3-12 months
     serious = seed.record(org, "tiered_penalty", {"severity": "serious"}, decision_date=date(2026, 4, 1))
-    result = access.inquire(nat, PUBLIC, subject_ref=org)
+    result = inquiry.inquire(nat, PUBLIC, subject_ref=org)
     until = {r.id: (r.display_until, r.display_cite) for r in result.records}
     assert until[before][0] == date(2029, 3, 31) and "Order No. 58" in until[before][1]
     assert until[after][0] == date(2027, 4, 1) and "Order No. 36" in until[after][1]
     assert until[serious][0] == date(2029, 4, 1)                                    # serious: 1-3 years
     clock.set(datetime(2027, 4, 2, 2, 0, tzinfo=UTC))
-    shown = {r.id for r in access.inquire(nat, PUBLIC, subject_ref=org).records}
+    shown = {r.id for r in inquiry.inquire(nat, PUBLIC, subject_ref=org).records}
     assert shown == {before, serious}
-    denial = access.explain(nat, PUBLIC, after).decision.denial
+    denial = inquiry.explain(nat, PUBLIC, after).decision.denial
     assert denial is not None and denial.code == "period_ended" and "Order No. 36" in denial.cite
 
 
@@ -318,7 +335,7 @@ def test_five_years_from_the_end_of_the_conduct(platform, world, clock) -> None:
     ended_early = seed.record(person, "public_penalty", conduct_ended=date(2021, 3, 17))   # until 2026-03-17
     ended_later = seed.record(person, "public_penalty", conduct_ended=date(2021, 3, 18))   # until 2026-03-18
     undated = seed.record(person, "public_penalty")                                        # no conduct_ended
-    result = access.inquire(platform, world["duty"], subject_ref=person, purpose="administrative_permit")
+    result = inquiry.inquire(platform, world["duty"], subject_ref=person, purpose="administrative_permit")
     shown = {r.id: r for r in result.records}
     assert ended_later in shown and ended_early not in shown and undated not in shown
     assert shown[ended_later].display_until == date(2026, 3, 18)
@@ -336,33 +353,33 @@ def test_authorized_inquiry_grant_use_revoke(platform, world) -> None:  # type: 
     seed.institution(BANK_CODE, purposes=["loan_review"])
     bank, _ = seed.user(Role.service_institution, organisation=BANK_CODE)
     person = world["person"]
-    nothing = access.inquire(platform, bank, subject_ref=person, purpose="loan_review")
+    nothing = inquiry.inquire(platform, bank, subject_ref=person, purpose="loan_review")
     assert nothing.refused is not None and nothing.refused.code == "authorization_missing"
     with platform.unit_of_work(world["me"]) as uow:
         grant = authorizations.grant(uow, subject_id=person, grantee=BANK_CODE, purpose="loan_review",
                                      scope=["private_detail"], valid_until=date(2026, 12, 31),
                                      document_ref="书面授权书 2026-001")
-    result = access.inquire(platform, bank, subject_ref=person, authorization_id=grant.id)
+    result = inquiry.inquire(platform, bank, subject_ref=person, authorization_id=grant.id)
     assert result.served and result.authorization_id == grant.id and result.purpose == "loan_review"
     assert [r.id for r in result.records] == [world["person_private"]]              # the scope only
     assert logs(platform)[-1].denied_records == [[world["person_penalty"], "outside_authorized_scope"]]
-    other = access.inquire(platform, bank, subject_ref=world["org"], authorization_id=grant.id)
+    other = inquiry.inquire(platform, bank, subject_ref=world["org"], authorization_id=grant.id)
     assert other.refused is not None and other.refused.code == "not_authorized_subject"
     with platform.unit_of_work(world["me"]) as uow:
         revoked = authorizations.revoke(uow, subject_id=person, authorization_id=grant.id)
     assert revoked.state == "revoked"
-    after = access.inquire(platform, bank, subject_ref=person, authorization_id=grant.id)
+    after = inquiry.inquire(platform, bank, subject_ref=person, authorization_id=grant.id)
     assert after.refused is not None and after.refused.code == "authorization_revoked"
     assert [e.action for e in ledger_actions(platform, "authorization.")] == ["authorization.granted",
                                                                                "authorization.revoked"]
 
 
 def test_an_authorization_is_refused_when_incomplete(platform, world) -> None:  # type: ignore[no-untyped-def]
-    with platform.unit_of_work(world["me"]) as uow, pytest.raises(authorizations.AuthorizationError) as bad:
+    with platform.unit_of_work(world["me"]) as uow, pytest.raises(Refusal) as bad:
         authorizations.grant(uow, subject_id=world["person"], grantee=BANK_CODE, purpose="loan_review",
                              scope=["no_such_item"], valid_until=date(2026, 12, 31), document_ref="x")
     assert bad.value.reason == "unknown_item"
-    with platform.unit_of_work(world["me"]) as uow, pytest.raises(authorizations.AuthorizationError) as bad:
+    with platform.unit_of_work(world["me"]) as uow, pytest.raises(Refusal) as bad:
         authorizations.revoke(uow, subject_id=world["org"], authorization_id=999)
     assert bad.value.status == 404
 
@@ -372,16 +389,16 @@ def test_an_authorization_is_refused_when_incomplete(platform, world) -> None:  
 # ---------------------------------------------------------------------------------------------
 
 def test_a_subject_sees_who_looked_and_why(platform, world) -> None:  # type: ignore[no-untyped-def]
-    access.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
-    access.inquire(platform, PUBLIC, subject_ref=world["person"])
-    access.inquire(platform, world["duty"], subject_ref=world["org"], purpose="administrative_permit")
+    inquiry.inquire(platform, world["duty"], subject_ref=world["person"], purpose="administrative_permit")
+    inquiry.inquire(platform, PUBLIC, subject_ref=world["person"])
+    inquiry.inquire(platform, world["duty"], subject_ref=world["org"], purpose="administrative_permit")
     total, entries = inquiry_log.my_inquiries(platform, world["me"])
     assert total == 2
     assert [(e.role, e.organisation, e.mode, e.purpose, e.refused_reason) for e in entries] == [
         ("public", None, "lawful_disclosure", None, "natural_person_not_public"),
         ("duty_department", "dept-01", "duty", "administrative_permit", None)]
     assert entries[0].mode_label is not None                                     # the rule file's wording
-    with pytest.raises(inquiry_log.InquiryLogError):
+    with pytest.raises(Refusal):
         inquiry_log.my_inquiries(platform, world["duty"])
 
 
@@ -389,9 +406,9 @@ def test_the_sweep_purges_logs_older_than_three_years(platform, world, clock) ->
     for moment in (datetime(2023, 3, 16, 2, tzinfo=UTC), datetime(2023, 3, 17, 2, tzinfo=UTC),
                    datetime(2023, 3, 18, 2, tzinfo=UTC)):
         clock.set(moment)
-        access.inquire(platform, PUBLIC, subject_ref=world["org"])
+        inquiry.inquire(platform, PUBLIC, subject_ref=world["org"])
     clock.set(datetime(2026, 3, 18, 2, tzinfo=UTC))
-    access.inquire(platform, PUBLIC, subject_ref=world["org"])
+    inquiry.inquire(platform, PUBLIC, subject_ref=world["org"])
     result = inquiry_log.purge_expired_logs(platform)
     assert (result.purged, result.cutoff, result.retention, result.cite) == (2, date(2023, 3, 18), 3, "CQ Art. 22(3)")
     assert [r.inquired_on for r in logs(platform)] == [date(2023, 3, 18), date(2026, 3, 18)]
@@ -407,7 +424,7 @@ def test_long_term_or_unset_retention_purges_nothing(make_platform, clock, abbre
     seed = Seed(p).catalog()
     org = seed.subject("legal_person", "示范长期公司")
     clock.set(datetime(2010, 1, 5, 2, tzinfo=UTC))
-    access.inquire(p, PUBLIC, subject_ref=org)
+    inquiry.inquire(p, PUBLIC, subject_ref=org)
     clock.set(datetime(2026, 3, 18, 2, tzinfo=UTC))
     result = inquiry_log.purge_expired_logs(p)
     assert (result.purged, result.kept_because) == (0, kept_because)
@@ -430,7 +447,7 @@ def test_organisation_lookup_never_finds_natural_persons(platform, world) -> Non
     assert public.find_organisations(platform, "李四海") == []
     assert public.find_organisations(platform, person_id) == []
     assert public.find_organisations(platform, "%_") == []                     # LIKE wildcards are literal
-    with pytest.raises(public.PublicQueryError):
+    with pytest.raises(Refusal):
         public.find_organisations(platform, "x")
 
 
@@ -462,8 +479,8 @@ def test_double_publicity_without_the_rule_leaves_the_due_date_empty(platform, w
 
 
 def test_explain_without_a_record_is_not_found(platform, world) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(access.AccessError) as missing:
-        access.explain(platform, PUBLIC, 987654)
+    with pytest.raises(Refusal) as missing:
+        inquiry.explain(platform, PUBLIC, 987654)
     assert missing.value.status == 404
     with platform.sessions() as session:
         assert session.scalar(select(func.count(InquiryLog.id))) == 0
@@ -476,7 +493,7 @@ def test_explain_without_a_record_is_not_found(platform, world) -> None:  # type
 def _inquire_into(outcomes: dict[int, object], n: int, platform: Platform, who: Actor, kwargs: dict) -> None:  # type: ignore[type-arg]
     """One inquiry, as a thread's work: its result, or what it raised, under ``n``."""
     try:
-        outcomes[n] = access.inquire(platform, who, **kwargs)
+        outcomes[n] = inquiry.inquire(platform, who, **kwargs)
     except Exception as exc:  # noqa: BLE001
         outcomes[n] = exc
 
@@ -508,9 +525,9 @@ def test_concurrent_inquiries_are_each_logged_and_one_failure_spoils_no_other(pl
             t.join()
     finally:
         event.remove(platform.engine, "before_cursor_execute", refuse)
-    assert isinstance(outcomes[2], access.InquiryNotLogged)
+    assert is_not_logged(outcomes[2])
     served = [o for n, o in outcomes.items() if n != 2]
-    assert all(isinstance(o, access.InquiryResult) and o.served for o in served), served
+    assert all(isinstance(o, InquiryResult) and o.served for o in served), served
     rows = logs(platform)
     assert sorted(r.id for r in rows) == sorted(o.inquiry_id for o in served)        # one row each, no more
     duty_rows = [r for r in rows if r.mode == "duty"]
@@ -528,7 +545,7 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
     savepoint each — every other inquiry is served, logged once and ledgered once."""
     import threading
 
-    group = access._group(platform)
+    group = writer._group(platform)
     first_running, release = threading.Event(), threading.Event()
     statements: list[str] = []
     poison = Actor(Role.duty_department, "user:poison", "dept-02")
@@ -568,9 +585,9 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
             t.join()
     finally:
         event.remove(platform.engine, "before_cursor_execute", watch)
-    assert isinstance(outcomes[2], access.InquiryNotLogged) is poisoned
+    assert is_not_logged(outcomes[2]) is poisoned
     served = [o for n, o in outcomes.items() if n != 2 or not poisoned]
-    assert all(isinstance(o, access.InquiryResult) and o.served for o in served), served
+    assert all(isinstance(o, InquiryResult) and o.served for o in served), served
     # The batch ran together without savepoints; poisoned, that attempt failed and it ran again with
     # one savepoint per inquiry.
     assert statements.count("SAVEPOINT") == (len(askers) if poisoned else 0)
@@ -580,7 +597,7 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
     for n, (who, _kwargs) in enumerate(askers):       # each answer names its own log row
         if not (poisoned and n == 2):
             result = outcomes[n]
-            assert isinstance(result, access.InquiryResult)
+            assert isinstance(result, InquiryResult)
             assert by_id[result.inquiry_id].principal == who.principal
             assert by_id[result.inquiry_id].subject_id == result.subject.id
     entries = ledger_actions(platform)
@@ -591,15 +608,15 @@ def test_inquiries_queued_behind_a_busy_writer_share_one_commit_and_one_failure_
 
 
 def test_the_writer_ends_when_idle_and_the_next_inquiry_starts_another(platform, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(access, "_WRITER_IDLE_SECONDS", 0.05)
-    group = access._group(platform)
-    assert access.inquire(platform, PUBLIC, subject_ref=world["org"]).served
-    writer = group.writer
-    if writer is not None:
-        writer.join(10)
-        assert not writer.is_alive()
+    monkeypatch.setattr(writer, "_WRITER_IDLE_SECONDS", 0.05)
+    group = writer._group(platform)
+    assert inquiry.inquire(platform, PUBLIC, subject_ref=world["org"]).served
+    thread = group.writer
+    if thread is not None:
+        thread.join(10)
+        assert not thread.is_alive()
     assert group.writer is None
-    assert access.inquire(platform, PUBLIC, subject_ref=world["org"]).served
+    assert inquiry.inquire(platform, PUBLIC, subject_ref=world["org"]).served
     assert len(logs(platform)) == 2
 
 
@@ -618,16 +635,16 @@ def test_an_awaited_inquiry_finds_its_caller_in_its_own_transaction(platform, wo
         raise PermissionError("unknown token")
 
     async def both() -> tuple[object, object]:
-        served = await access.inquire_async(platform, the_department, subject_ref=world["person"],
+        served = await inquiry.inquire_async(platform, the_department, subject_ref=world["person"],
                                             purpose="administrative_permit")
         try:
-            await access.inquire_async(platform, nobody, subject_ref=world["org"])
+            await inquiry.inquire_async(platform, nobody, subject_ref=world["org"])
         except PermissionError as exc:
             return served, exc
         return served, None
 
     served, refused = asyncio.run(both())
-    assert isinstance(served, access.InquiryResult) and served.served and served.mode is access.Mode.duty
+    assert isinstance(served, InquiryResult) and served.served and served.mode is Mode.duty
     assert isinstance(refused, PermissionError) and seen == [True]
     (row,) = logs(platform)
     assert row.principal == world["duty"].principal and row.organisation == world["duty"].organisation
@@ -643,7 +660,7 @@ def test_a_record_decided_before_any_value_is_timed_by_the_first_value_after_it(
     clock.set(datetime(2026, 4, 2, 2, 0, tzinfo=UTC))
     early = seed.record(org, "tiered_penalty", decision_date=date(2023, 4, 30))     # no value in force then
     first = seed.record(org, "tiered_penalty", decision_date=date(2023, 5, 1))      # NDRC Order 58 from here
-    result = access.inquire(nat, PUBLIC, subject_ref=org)
+    result = inquiry.inquire(nat, PUBLIC, subject_ref=org)
     until = {r.id: (r.display_until, r.display_cite) for r in result.records}
     assert until[early][0] == date(2026, 4, 30) and until[first][0] == date(2026, 5, 1)   # 36 months each
     assert "Order No. 58" in until[early][1] and "in force from 2023-05-01" in until[early][1]

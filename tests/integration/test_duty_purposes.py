@@ -15,8 +15,10 @@ from sqlalchemy import event, select
 from access_seed import Seed
 from xinyong.domain.disclosure.policy import BASELINE
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.audit import verification
-from xinyong.services.disclosure import access, duty_purposes
+from xinyong.services.disclosure import duty_purposes, inquiry
+from xinyong.services.disclosure.rules_in_force import policy_rules
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
 from xinyong.store.models.ledger import LedgerEntry
@@ -69,13 +71,13 @@ def make_platform(settings, clock):  # type: ignore[no-untyped-def]
 
 def duty_cite(platform: Platform) -> str:
     """The article the rule file gives for inquiry by duty (the baseline where it gives none)."""
-    rules = access.policy_rules(platform, platform.clock.today())
+    rules = policy_rules(platform, platform.clock.today())
     assert rules.duty_purposes is None, "the test regulation must list no duty purposes"
     return rules.modes.get("duty") or BASELINE
 
 
 def test_an_unregistered_purpose_is_refused_with_the_article(platform, world) -> None:  # type: ignore[no-untyped-def]
-    result = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
+    result = inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
     assert not result.served and result.refused is not None
     assert result.refused.code == "purpose_not_registered"
     assert result.refused.cite == duty_cite(platform) != BASELINE
@@ -90,20 +92,20 @@ def test_an_unregistered_purpose_is_refused_with_the_article(platform, world) ->
 def test_a_registered_purpose_is_served_and_a_withdrawn_one_refused(platform, world) -> None:  # type: ignore[no-untyped-def]
     view = register(platform, DEPT, "administrative_permit")
     assert (view.organisation, view.key, view.state) == ("dept-a", "administrative_permit", "in_force")
-    served = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
+    served = inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
     assert served.served and len(served.records) == 2
-    unregistered = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection")
+    unregistered = inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection")
     assert unregistered.refused is not None and unregistered.refused.code == "purpose_not_registered"
 
     withdraw(platform, DEPT, "administrative_permit")
-    refused = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
+    refused = inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
     assert refused.refused is not None and refused.refused.code == "purpose_not_registered"
-    explained = access.explain(platform, DEPT, served.records[0].id, mode="duty", purpose="administrative_permit")
+    explained = inquiry.explain(platform, DEPT, served.records[0].id, mode="duty", purpose="administrative_permit")
     assert not explained.decision.visible and explained.refused is not None
     assert explained.refused.code == "purpose_not_registered"
 
     register(platform, DEPT, "administrative_permit")          # registered again: in force again
-    assert access.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit").served
+    assert inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit").served
     with platform.sessions() as session:
         history = duty_purposes.listing(session, platform.clock.today(), organisation="dept-a",
                                         include_withdrawn=True)
@@ -113,19 +115,19 @@ def test_a_registered_purpose_is_served_and_a_withdrawn_one_refused(platform, wo
 
 def test_another_departments_purpose_is_refused(platform, world) -> None:  # type: ignore[no-untyped-def]
     register(platform, OTHER_DEPT, "administrative_permit")
-    result = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
+    result = inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit")
     assert result.refused is not None and result.refused.code == "purpose_not_registered"
-    assert access.inquire(platform, OTHER_DEPT, subject_ref=world["org"], purpose="administrative_permit").served
+    assert inquiry.inquire(platform, OTHER_DEPT, subject_ref=world["org"], purpose="administrative_permit").served
     nameless = Actor(Role.duty_department, "user:nameless", None)      # a department account with no code
-    refused = access.inquire(platform, nameless, subject_ref=world["org"], purpose="administrative_permit")
+    refused = inquiry.inquire(platform, nameless, subject_ref=world["org"], purpose="administrative_permit")
     assert refused.refused is not None and refused.refused.code == "purpose_not_registered"
 
 
 def test_the_operator_inquires_by_duty_for_its_own_registered_purposes(platform, world) -> None:  # type: ignore[no-untyped-def]
-    refused = access.inquire(platform, OPERATOR, subject_ref=world["org"], purpose="credit_supervision")
+    refused = inquiry.inquire(platform, OPERATOR, subject_ref=world["org"], purpose="credit_supervision")
     assert refused.refused is not None and refused.refused.code == "purpose_not_registered"
     register(platform, OPERATOR, "credit_supervision")
-    assert access.inquire(platform, OPERATOR, subject_ref=world["org"], purpose="credit_supervision").served
+    assert inquiry.inquire(platform, OPERATOR, subject_ref=world["org"], purpose="credit_supervision").served
 
 
 def test_a_duty_inquiry_reads_the_registered_purposes_once(platform, world) -> None:  # type: ignore[no-untyped-def]
@@ -138,10 +140,10 @@ def test_a_duty_inquiry_reads_the_registered_purposes_once(platform, world) -> N
 
     event.listen(platform.engine, "before_cursor_execute", watch)
     try:
-        assert access.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit").served
+        assert inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="administrative_permit").served
         assert len(seen) == 1 and "organisation" in seen[0]
         seen.clear()
-        access.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=world["org"])
+        inquiry.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=world["org"])
         assert seen == []                       # only a duty inquiry under a regulation without a list asks
     finally:
         event.remove(platform.engine, "before_cursor_execute", watch)
@@ -153,12 +155,12 @@ def test_a_rule_listed_purpose_is_unaffected_by_registrations(make_platform, abb
     seed = Seed(p).catalog()
     org = seed.subject("legal_person", "示范清单有限公司")
     seed.record(org, "public_penalty", conduct_ended=date(2025, 1, 1))
-    rules = access.policy_rules(p, p.clock.today())
+    rules = policy_rules(p, p.clock.today())
     assert rules.duty_purposes, f"{abbrev} lists duty purposes"
     listed = sorted(rules.duty_purposes)[0]
-    assert access.inquire(p, DEPT, subject_ref=org, purpose=listed).served          # nothing registered
+    assert inquiry.inquire(p, DEPT, subject_ref=org, purpose=listed).served          # nothing registered
     register(p, DEPT, "not_on_the_list")
-    off_list = access.inquire(p, DEPT, subject_ref=org, purpose="not_on_the_list")
+    off_list = inquiry.inquire(p, DEPT, subject_ref=org, purpose="not_on_the_list")
     assert off_list.refused is not None and off_list.refused.code == "purpose_not_listed"
     seen: list[str] = []
 
@@ -168,27 +170,27 @@ def test_a_rule_listed_purpose_is_unaffected_by_registrations(make_platform, abb
 
     event.listen(p.engine, "before_cursor_execute", watch)
     try:
-        assert access.inquire(p, DEPT, subject_ref=org, purpose=listed).served
+        assert inquiry.inquire(p, DEPT, subject_ref=org, purpose=listed).served
     finally:
         event.remove(p.engine, "before_cursor_execute", watch)
     assert seen == []                            # the list governs: registrations are not even read
 
 
 def test_who_may_register_and_withdraw(platform) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(duty_purposes.DutyPurposeError) as other:
+    with pytest.raises(Refusal) as other:
         register(platform, DEPT, "administrative_permit", organisation="dept-b")
     assert (other.value.status, other.value.field, other.value.reason) == (403, "organisation", "not_own_department")
     for role in (Role.service_institution, Role.providing_unit, Role.competent_department, Role.subject,
                  Role.public, Role.administrator):
-        with pytest.raises(duty_purposes.DutyPurposeError) as refused:
+        with pytest.raises(Refusal) as refused:
             register(platform, Actor(role, "user:x", "dept-a"), "administrative_permit", organisation="dept-a")
         assert refused.value.status == 403, role
     assert register(platform, OPERATOR, "administrative_permit", organisation="dept-a").organisation == "dept-a"
-    with pytest.raises(duty_purposes.DutyPurposeError) as foreign:
+    with pytest.raises(Refusal) as foreign:
         withdraw(platform, OTHER_DEPT, "administrative_permit", organisation="dept-a")
     assert foreign.value.status == 403
     withdraw(platform, DEPT, "administrative_permit")
-    with pytest.raises(duty_purposes.DutyPurposeError) as gone:
+    with pytest.raises(Refusal) as gone:
         withdraw(platform, DEPT, "administrative_permit")
     assert (gone.value.status, gone.value.reason) == (404, "purpose_unknown")
 
@@ -205,7 +207,7 @@ def test_who_may_register_and_withdraw(platform) -> None:  # type: ignore[no-unt
 def test_a_bad_registration_names_the_field_and_changes_nothing(platform, overrides, field, reason) -> None:  # type: ignore[no-untyped-def]
     values = {"key": "administrative_permit", "organisation": "dept-a", **overrides}
     key, organisation = values.pop("key"), values.pop("organisation")
-    with pytest.raises(duty_purposes.DutyPurposeError) as refused:
+    with pytest.raises(Refusal) as refused:
         register(platform, OPERATOR, key, organisation=organisation, **values)
     assert (refused.value.field, refused.value.reason, refused.value.status) == (field, reason, 422)
     assert refused.value.message_zh and refused.value.message_en
@@ -215,7 +217,7 @@ def test_a_bad_registration_names_the_field_and_changes_nothing(platform, overri
 
 def test_registering_twice_is_refused_and_both_changes_are_ledgered(platform) -> None:  # type: ignore[no-untyped-def]
     first = register(platform, DEPT, "administrative_permit")
-    with pytest.raises(duty_purposes.DutyPurposeError) as twice:
+    with pytest.raises(Refusal) as twice:
         register(platform, DEPT, "administrative_permit")
     assert (twice.value.status, twice.value.reason) == (409, "already_registered")
     withdraw(platform, DEPT, "administrative_permit")
@@ -288,7 +290,7 @@ def test_the_cli_registers_lists_and_withdraws(monkeypatch, settings, platform, 
                                    "--json"])
         assert made.exit_code == 0, made.output
         assert last_json(made.output)["state"] == "in_force"
-        assert access.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection").served
+        assert inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection").served
         bad = runner.invoke(app, ["duty-purposes", "register", "Bad Key", "--org", "dept-a", "--duty", "x",
                                   "--basis", "y", "--label-zh", "z", "--label-en", "z"])
         assert bad.exit_code == 2 and "key" in bad.output
@@ -296,7 +298,7 @@ def test_the_cli_registers_lists_and_withdraws(monkeypatch, settings, platform, 
         assert [p["key"] for p in last_json(listed.output)] == ["inspection"]
         gone = runner.invoke(app, ["duty-purposes", "withdraw", "inspection", "--org", "dept-a", "--json"])
         assert gone.exit_code == 0 and last_json(gone.output)["state"] == "withdrawn"
-        refused = access.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection")
+        refused = inquiry.inquire(platform, DEPT, subject_ref=world["org"], purpose="inspection")
         assert refused.refused is not None and refused.refused.code == "purpose_not_registered"
     finally:
         reset_settings()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from access_seed import Seed
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure import inquiry
 from xinyong.settings import reset_settings
 
 runner = CliRunner()
@@ -33,10 +33,10 @@ def test_inquiry_log_and_purge(env, platform, clock) -> None:  # type: ignore[no
     seed = Seed(platform).catalog()
     org = seed.subject("legal_person", "示范命令行有限公司")
     clock.set(datetime(2022, 6, 1, 2, tzinfo=UTC))
-    access.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=org)
+    inquiry.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=org)
     clock.set(datetime(2026, 3, 18, 2, tzinfo=UTC))
     duty, _ = seed.user(Role.duty_department, organisation="dept-cli")
-    access.inquire(platform, duty, subject_ref=org, purpose="administrative_permit")
+    inquiry.inquire(platform, duty, subject_ref=org, purpose="administrative_permit")
 
     shown = runner.invoke(app, ["inquiry", "log", str(org), "--json"])
     assert shown.exit_code == 0, shown.output

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from access_seed import SYSTEM, Seed, citizen_id
 from xinyong.cli import app
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure import inquiry, rescan
 from xinyong.settings import reset_settings
 from xinyong.store.models.ledger import LedgerEntry
 
@@ -31,7 +31,7 @@ def stored(platform):  # type: ignore[no-untyped-def]
 
 
 def test_the_scan_names_the_record_field_and_kinds_and_never_the_value(platform, stored) -> None:  # type: ignore[no-untyped-def]
-    result = access.scan_personal_data(platform, SYSTEM)
+    result = rescan.scan_personal_data(platform, SYSTEM)
     assert result.records_scanned == 2
     assert [(f.record_id, f.field, f.kinds) for f in result.findings] == [
         (stored["dirty"], "summary", ("citizen_id", "phone", "name"))]
@@ -46,7 +46,7 @@ def test_the_scan_names_the_record_field_and_kinds_and_never_the_value(platform,
 def test_the_record_is_served_masked_meanwhile(platform, stored) -> None:  # type: ignore[no-untyped-def]
     from xinyong.domain.identity.actors import Actor, Role
 
-    result = access.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=stored["org"],
+    result = inquiry.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=stored["org"],
                             mode="lawful_disclosure")
     summary = next(r.fields["summary"] for r in result.records if r.id == stored["dirty"])
     assert PERSON_ID not in summary and "张明" not in summary and "13812345678" not in summary
@@ -86,7 +86,7 @@ def test_an_organisations_responsible_person_is_masked_wherever_its_records_name
         subjects.link_responsible_person(uow, subjects.get(uow, org), subjects.get(uow, person),
                                          "legal_representative")
     record = seed.record(org, "admin_permit", {"summary": "冯翀翙签收了许可证"}, decision_date=platform.clock.today())
-    public = access.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=org, mode="lawful_disclosure")
+    public = inquiry.inquire(platform, Actor(Role.public, "anonymous"), subject_ref=org, mode="lawful_disclosure")
     assert [r.fields["summary"] for r in public.records if r.id == record] == ["冯**签收了许可证"]
-    listing = access.public_listing(platform, Actor(Role.public, "anonymous"), item_codes=["admin_permit"])
+    listing = inquiry.public_listing(platform, Actor(Role.public, "anonymous"), item_codes=["admin_permit"])
     assert [r.fields["summary"] for r in listing.records if r.id == record] == ["冯**签收了许可证"]

@@ -1,4 +1,5 @@
-"""Display periods when no value of the rule was in force on the decision date (``services.access``)."""
+"""Display periods when no value of the rule was in force on the decision date
+(``services.disclosure.rules_in_force``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from xinyong.domain.disclosure.policy import RecordFacts, Viewer
 from xinyong.domain.identity.actors import Role
 from xinyong.rules import NoValueInForce
 from xinyong.rules.model import RuleValue, Span
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure.rules_in_force import Periods
 
 KEY = "display.untrustworthy.organisation"
 SPAN = Span(min=None, max=5, unit="years", counts_from="decision_date")
@@ -37,9 +38,9 @@ class Lapsing:
         return SimpleNamespace(entries=self.entries)
 
 
-def periods(ruleset, today: date) -> access._Periods:  # type: ignore[no-untyped-def]
+def periods(ruleset, today: date) -> Periods:  # type: ignore[no-untyped-def]
     platform = SimpleNamespace(rulebook=SimpleNamespace(get=lambda _: ruleset), jurisdiction="xy")
-    return access._Periods(platform, today)  # type: ignore[arg-type]
+    return Periods(platform, today)  # type: ignore[arg-type]
 
 
 def row(decided: date) -> SimpleNamespace:

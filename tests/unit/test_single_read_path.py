@@ -1,12 +1,13 @@
 """One approved way to read credit records (like Zulip's rule against fetching messages directly).
 
-Credit records are read only through ``xinyong.services.disclosure.access``, which decides per record and per
-viewer and writes the inquiry log. This test fails when any other module under ``src/xinyong`` touches
-the ``records`` or ``record_versions`` tables: by importing the ``Record`` / ``RecordVersion`` models,
-by reaching the tables through the metadata (``Base.metadata.tables["records"]``, ``Table("records")``),
-or by naming them in SQL text.
+Credit records are read only through ``xinyong.services.disclosure.inquiry`` (and the disclosure modules
+beside it), which decides per record and per viewer and writes the inquiry log; the statements they run
+are the one module that names the records tables (``services/disclosure/statements.py``). This test fails
+when any other module under ``src/xinyong`` touches the ``records`` or ``record_versions`` tables: by
+importing the ``Record`` / ``RecordVersion`` models, by reaching the tables through the metadata
+(``Base.metadata.tables["records"]``, ``Table("records")``), or by naming them in SQL text.
 
-Allowed: ``services/disclosure/access.py`` (the reads), ``services/aggregation/writer.py`` (the record
+Allowed: ``services/disclosure/statements.py`` (the reads), ``services/aggregation/writer.py`` (the record
 writer: the writes, and the current version it must lock to write a correction),
 ``services/aggregation/integrity.py`` (a batch's version digests, to check its ledgered Merkle roots), the
 store's models and migrations, and the maintenance modules listed in ``MAINTENANCE`` with the reason each
@@ -14,8 +15,8 @@ may.
 
 Good::
 
-    from xinyong.services.disclosure import access
-    result = access.inquire(platform, actor, subject_ref=uscc, mode="lawful_disclosure")
+    from xinyong.services.disclosure import inquiry
+    result = inquiry.inquire(platform, actor, subject_ref=uscc, mode="lawful_disclosure")
 
 Bad::
 
@@ -37,7 +38,9 @@ import xinyong
 
 PACKAGE = Path(xinyong.__file__).resolve().parent
 ALLOWED = {
-    "services/disclosure/access.py": "the one access policy: every read of credit records",
+    "services/disclosure/statements.py": "the statements of every read of credit records, which only the "
+                                         "disclosure modules run (inquiry, marks, rescan), deciding with the "
+                                         "access policy",
     "services/aggregation/writer.py": "the record writer: the only code that writes records and versions (and "
                                       "locks the current version to write a correction)",
     "services/aggregation/integrity.py": "recomputes a batch's ledgered Merkle roots from its versions' ids and "
@@ -108,7 +111,7 @@ BAD = [
     "q = 'select r.id from \"records\" r join subjects s on s.id = r.subject_id'\n",
 ]
 GOOD = [
-    "from xinyong.services import access\nr = access.inquire(p, a, subject_ref='x')\n",
+    "from xinyong.services.disclosure import inquiry\nr = inquiry.inquire(p, a, subject_ref='x')\n",
     "from xinyong.store.models.records import SubmissionBatch, Consent\n",
     "summary = {'records': 3, 'batch': 1}\n",
     '"""Record the written notice served on a subject."""\n',
@@ -143,9 +146,9 @@ def test_credit_records_are_read_only_through_the_access_policy() -> None:
         for hit in violations(path.read_text(encoding="utf-8")):
             offenders.append(f"src/xinyong/{relative}:{hit}")
     assert not offenders, (
-        "Credit records are read only through xinyong.services.disclosure.access (inquire, explain, public_listing), "
+        "Credit records are read only through xinyong.services.disclosure.inquiry (inquire, explain, public_listing), "
         "which decides what the caller may see and logs the inquiry. These modules touch the records tables "
         "directly:\n  " + "\n  ".join(offenders)
-        + "\nRead through services.access instead; a maintenance module that must touch the tables goes "
+        + "\nRead through services.disclosure.inquiry instead; a maintenance module that must touch the tables goes "
         "into MAINTENANCE in tests/unit/test_single_read_path.py with its reason."
     )

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.domain.identity.actors import Actor
+from xinyong.domain.platform.refusal import Refusal
 
 app = typer.Typer(help="Duty purposes 依职责查询事项: what each department registered it inquires for, by duty.",
                   no_args_is_help=True)
@@ -24,7 +25,7 @@ def _platform():  # type: ignore[no-untyped-def]
     return Platform.from_settings()
 
 
-def _fail(exc) -> None:  # type: ignore[no-untyped-def]
+def _fail(exc: Refusal) -> None:
     field = f"{exc.field}: " if exc.field else ""
     typer.echo(f"{field}{exc.message_zh} / {exc.message_en}", err=True)
     raise typer.Exit(2)
@@ -68,7 +69,7 @@ def register(
         with _platform().unit_of_work(OPERATOR) as uow:
             view = duty_purposes.register(uow, organisation=organisation, key=key, duty=duty,
                                           legal_basis=legal_basis, label_zh=label_zh, label_en=label_en)
-    except duty_purposes.DutyPurposeError as exc:
+    except Refusal as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(view.to_dict(), ensure_ascii=False))
@@ -87,7 +88,7 @@ def withdraw(
     try:
         with _platform().unit_of_work(OPERATOR) as uow:
             view = duty_purposes.withdraw(uow, organisation=organisation, key=key)
-    except duty_purposes.DutyPurposeError as exc:
+    except Refusal as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(view.to_dict(), ensure_ascii=False))

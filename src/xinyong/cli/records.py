@@ -25,7 +25,7 @@ def scan_personal_data(
     numbers and names written into its text fields (as intake refuses them since this check exists).
     Reports where (record, item, field) and what kind, never the value; the totals go to the audit
     ledger. Exit 0 when nothing is found, 1 when something is."""
-    from xinyong.services.disclosure.access import scan_personal_data as scan
+    from xinyong.services.disclosure.rescan import scan_personal_data as scan
     from xinyong.services.platform.bootstrap import Platform
 
     result = scan(Platform.from_settings(), CLI)

@@ -4,9 +4,9 @@
 ``GET`` is public (administrative organs publish their inquiry items); ``POST`` registers a purpose and
 ``DELETE /{key}`` withdraws one, by the department itself (a ``duty_department`` account of that
 organisation) or the operator. Where the rule file in force lists no duty purposes, a duty inquiry's
-purpose must be one its department registered here and has in force. Refusals use the one error
-shape: 401 not signed in, 403 another department's purposes, 404 no such purpose in force, 409 already
-registered, 422 bad input.
+purpose must be one its department registered here and has in force. Refusals are the platform's
+one ``Refusal``, in the one error shape: 401 not signed in, 403 another department's purposes, 404 no
+such purpose in force, 409 already registered, 422 bad input.
 """
 
 from __future__ import annotations
@@ -52,10 +52,6 @@ class DutyPurposeOut(BaseModel):
     state: str
 
 
-def _error(exc: duty_purposes.DutyPurposeError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"detail": exc.to_dict()})
-
-
 def _signed_in(actor: Actor) -> JSONResponse | None:
     if actor.role is Role.public:
         return JSONResponse(status_code=401, content={"detail": {
@@ -82,13 +78,10 @@ def register_purpose(body: DutyPurposeIn, actor: Actor = Depends(current_actor),
     basis, the purpose key and its labels. In force from today."""
     if (refused := _signed_in(actor)) is not None:
         return refused
-    try:
-        with platform.unit_of_work(actor) as uow:
-            view = duty_purposes.register(uow, organisation=body.organisation, key=body.key, duty=body.duty,
-                                          legal_basis=body.legal_basis, label_zh=body.label_zh,
-                                          label_en=body.label_en)
-    except duty_purposes.DutyPurposeError as exc:
-        return _error(exc)
+    with platform.unit_of_work(actor) as uow:
+        view = duty_purposes.register(uow, organisation=body.organisation, key=body.key, duty=body.duty,
+                                      legal_basis=body.legal_basis, label_zh=body.label_zh,
+                                      label_en=body.label_en)
     return JSONResponse(view.to_dict(), status_code=201)
 
 
@@ -101,9 +94,6 @@ def withdraw_purpose(key: str = Path(..., min_length=1, max_length=100),
     """Withdraw a registered purpose from today: duty inquiries for it are refused from then on."""
     if (refused := _signed_in(actor)) is not None:
         return refused
-    try:
-        with platform.unit_of_work(actor) as uow:
-            view = duty_purposes.withdraw(uow, organisation=organisation, key=key)
-    except duty_purposes.DutyPurposeError as exc:
-        return _error(exc)
+    with platform.unit_of_work(actor) as uow:
+        view = duty_purposes.withdraw(uow, organisation=organisation, key=key)
     return JSONResponse(view.to_dict())

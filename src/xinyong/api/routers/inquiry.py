@@ -1,10 +1,12 @@
 """Inquiry and disclosure over the API: subject inquiries, explain, the subject's own inquiry log and
 authorizations, public pages' data, and the inquiry log retention sweep.
 
-Every credit record goes out through ``services.access`` (the one access policy), which logs the
-inquiry before anything is returned. A refused inquiry answers 403 (404 for an unknown subject) in
-the platform's error shape, with the reason's article and the inquiry log id: the refusal itself was
-logged. If the inquiry cannot be logged the answer is 503 and nothing is served.
+Every credit record goes out through ``services.disclosure.inquiry`` (the one access policy), which
+logs the inquiry before anything is returned. A refused inquiry answers 403 (404 for an unknown subject)
+in the platform's error shape, with the reason's article and the inquiry log id: the refusal itself was
+logged. Bad input, and every other refusal of the services, is the platform's one ``Refusal``, answered
+by its handler (``xinyong.api.errors``); an inquiry that cannot be logged is refused 503 and nothing is
+served.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
 from xinyong.domain.disclosure.policy import REQUEST_FIELD, Mode
 from xinyong.domain.identity.actors import Actor, Role
-from xinyong.services.disclosure import access, authorizations, inquiry_log, public
+from xinyong.services.disclosure import authorizations, inquiry, inquiry_log, marks, public
+from xinyong.services.disclosure.results import InquiryResult
+from xinyong.services.disclosure.writer import Who
 from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(tags=["inquiry"])
@@ -178,7 +182,7 @@ def _error(status: int, detail: dict[str, Any]) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail})
 
 
-def _refused(result: access.InquiryResult) -> JSONResponse:
+def _refused(result: InquiryResult) -> JSONResponse:
     reason = result.refused
     assert reason is not None
     return _error(result.status, {"field": REQUEST_FIELD.get(reason.code), "reason": reason.code,
@@ -187,13 +191,9 @@ def _refused(result: access.InquiryResult) -> JSONResponse:
                                   "inquiry_id": result.inquiry_id})
 
 
-def _not_logged(exc: access.InquiryNotLogged) -> JSONResponse:
-    return _error(503, exc.to_dict())
-
-
 def _own_subject(platform: Platform, actor: Actor) -> int | JSONResponse:
     with platform.sessions() as session:
-        subject_id = access.own_subject_id(session, actor)
+        subject_id = inquiry.own_subject_id(session, actor)
     if subject_id is not None:
         return subject_id
     if actor.role is Role.public:
@@ -218,17 +218,12 @@ async def subject_records(
     purpose: str | None = Query(None, max_length=100, description="Duty purpose key (inquiry.duty_purposes)"),
     authorization: int | None = Query(None, ge=1, le=2**31 - 1, description="The subject's written authorization"),
     items: list[str] | None = Query(None, max_length=50, description="Only these catalog items"),
-    who: access.Who = Depends(deferred_actor), platform: Platform = Depends(get_platform),
+    who: Who = Depends(deferred_actor), platform: Platform = Depends(get_platform),
 ) -> Any:
     """The subject's records the caller may see in this mode, each with its reasons and articles,
     masked where the law requires. Logged in the inquiry log before it is answered."""
-    try:
-        result = await access.inquire_async(platform, who, subject_ref=ref, mode=mode, purpose=purpose,
-                                            authorization_id=authorization, items=items, channel="api")
-    except access.AccessError as exc:
-        return _error(exc.status, exc.to_dict())
-    except access.InquiryNotLogged as exc:
-        return _not_logged(exc)
+    result = await inquiry.inquire_async(platform, who, subject_ref=ref, mode=mode, purpose=purpose,
+                                         authorization_id=authorization, items=items, channel="api")
     if result.refused is not None:
         return _refused(result)
     return JSONResponse(result.to_dict())
@@ -246,16 +241,11 @@ def explain_record(
     every reason with its article. The record's content is not returned. A record the caller may not
     know about (neither shown to them nor their own) is answered exactly like an id that names no
     record (404), though the explanation is logged with its real reason."""
-    try:
-        explanation = access.explain(platform, actor, record_id, mode=mode, purpose=purpose,
-                                     authorization_id=authorization)
-        concealed = explanation.concealed()
-        if concealed is not None:
-            raise concealed
-    except access.AccessError as exc:
-        return _error(exc.status, exc.to_dict())
-    except access.InquiryNotLogged as exc:
-        return _not_logged(exc)
+    explanation = inquiry.explain(platform, actor, record_id, mode=mode, purpose=purpose,
+                                  authorization_id=authorization)
+    concealed = explanation.concealed()
+    if concealed is not None:
+        raise concealed
     return JSONResponse(explanation.to_dict())
 
 
@@ -295,13 +285,10 @@ def grant_authorization(body: AuthorizationIn, actor: Actor = Depends(current_ac
     own = _own_subject(platform, actor)
     if isinstance(own, JSONResponse):
         return own
-    try:
-        with platform.unit_of_work(actor) as uow:
-            view = authorizations.grant(uow, subject_id=own, grantee=body.grantee, purpose=body.purpose,
-                                        scope=body.scope, valid_from=body.valid_from,
-                                        valid_until=body.valid_until, document_ref=body.document_ref)
-    except authorizations.AuthorizationError as exc:
-        return _error(exc.status, exc.to_dict())
+    with platform.unit_of_work(actor) as uow:
+        view = authorizations.grant(uow, subject_id=own, grantee=body.grantee, purpose=body.purpose,
+                                    scope=body.scope, valid_from=body.valid_from,
+                                    valid_until=body.valid_until, document_ref=body.document_ref)
     return JSONResponse(view.to_dict(), status_code=201)
 
 
@@ -313,11 +300,8 @@ def revoke_authorization(authorization_id: int = Path(..., ge=1, le=2**31 - 1),
     own = _own_subject(platform, actor)
     if isinstance(own, JSONResponse):
         return own
-    try:
-        with platform.unit_of_work(actor) as uow:
-            view = authorizations.revoke(uow, subject_id=own, authorization_id=authorization_id)
-    except authorizations.AuthorizationError as exc:
-        return _error(exc.status, exc.to_dict())
+    with platform.unit_of_work(actor) as uow:
+        view = authorizations.revoke(uow, subject_id=own, authorization_id=authorization_id)
     return JSONResponse(view.to_dict())
 
 
@@ -331,11 +315,8 @@ def withhold(record_id: int = Path(..., ge=1, le=2**31 - 1), actor: Actor = Depe
     own = _own_subject(platform, actor)
     if isinstance(own, JSONResponse):
         return own
-    try:
-        with platform.unit_of_work(actor) as uow:
-            access.withhold_positive(uow, subject_id=own, record_id=record_id)
-    except access.AccessError as exc:
-        return _error(exc.status, exc.to_dict())
+    with platform.unit_of_work(actor) as uow:
+        marks.withhold_positive(uow, subject_id=own, record_id=record_id)
     return Response(status_code=204)
 
 
@@ -347,11 +328,8 @@ def release(record_id: int = Path(..., ge=1, le=2**31 - 1), actor: Actor = Depen
     own = _own_subject(platform, actor)
     if isinstance(own, JSONResponse):
         return own
-    try:
-        with platform.unit_of_work(actor) as uow:
-            access.release_positive(uow, subject_id=own, record_id=record_id)
-    except access.AccessError as exc:
-        return _error(exc.status, exc.to_dict())
+    with platform.unit_of_work(actor) as uow:
+        marks.release_positive(uow, subject_id=own, record_id=record_id)
     return Response(status_code=204)
 
 
@@ -365,10 +343,7 @@ def find_organisations(q: str = Query(..., min_length=2, max_length=100),
                        limit: int = Query(20, ge=1, le=50),
                        platform: Platform = Depends(get_platform)) -> Any:
     """Organisations only: natural persons are never found here, by name or by identifier."""
-    try:
-        hits = public.find_organisations(platform, q, limit=limit)
-    except public.PublicQueryError as exc:
-        return _error(exc.status, exc.to_dict())
+    hits = public.find_organisations(platform, q, limit=limit)
     return JSONResponse([h.to_dict() for h in hits])
 
 
@@ -379,12 +354,7 @@ def organisation_records(ref: str = Path(..., min_length=1, max_length=64,
                          actor: Actor = Depends(current_actor),
                          platform: Platform = Depends(get_platform)) -> Any:
     """An inquiry in lawful disclosure mode (logged like any other)."""
-    try:
-        result = access.inquire(platform, actor, subject_ref=ref, mode=Mode.lawful_disclosure, channel="api")
-    except access.AccessError as exc:
-        return _error(exc.status, exc.to_dict())
-    except access.InquiryNotLogged as exc:
-        return _not_logged(exc)
+    result = inquiry.inquire(platform, actor, subject_ref=ref, mode=Mode.lawful_disclosure, channel="api")
     if result.refused is not None:
         return _refused(result)
     return JSONResponse(result.to_dict())
@@ -398,12 +368,7 @@ def double_publicity(kind: Literal["permit", "penalty"] | None = Query(None),
                      platform: Platform = Depends(get_platform)) -> Any:
     """Organisations' administrative permits and penalties, newest first, each with its decision date,
     the day the platform received it, and the publication due date (double_publicity.publish)."""
-    try:
-        entries = public.double_publicity(platform, kind=kind, limit=limit, offset=offset, actor=actor)
-    except public.PublicQueryError as exc:
-        return _error(exc.status, exc.to_dict())
-    except access.InquiryNotLogged as exc:
-        return _not_logged(exc)
+    entries = public.double_publicity(platform, kind=kind, limit=limit, offset=offset, actor=actor)
     return JSONResponse([e.to_dict() for e in entries])
 
 

@@ -1,8 +1,8 @@
 """The one access policy: who may see which credit record, with which fields masked, and why.
 
-Pure decision logic. ``services.access`` gathers the facts (the viewer, the subject asked about, the
-records, the rule values in force, the calendar) and calls ``check_request`` once per inquiry and
-``decide`` once per record; nothing else in Xinyong decides visibility. Every answer carries its
+Pure decision logic. ``services.disclosure.inquiry`` gathers the facts (the viewer, the subject asked
+about, the records, the rule values in force, the calendar) and calls ``check_request`` once per inquiry
+and ``decide`` once per record; nothing else in Xinyong decides visibility. Every answer carries its
 reasons, each with the article that grounds it, so the explain endpoint and the inquiry log can say
 why.
 

@@ -9,7 +9,7 @@ ledger, so a changed, added or removed version is detected as surely as with one
 one append per chunk of ``writer.CHUNK_ROWS`` rows instead of one per row.
 
 ``batch_integrity`` reads ``record_versions`` (ids, versions and digests of one batch, never a payload):
-the one read of the records' tables outside ``services.disclosure.access`` besides the writer's own.
+the one read of the records' tables outside ``services.disclosure.statements`` besides the writer's own.
 """
 
 from __future__ import annotations

@@ -1,20 +1,20 @@
 """Disclosure: the one read path of credit records through the access policy, with the inquiry log
-written before anything is served (``access``: inquiries, explanations, public listings, withheld
-positive information, objection labels, the personal-data rescan); written authorizations
-(``authorizations``), the inquiry log and its retention (``inquiry_log``), organisation lookup and
-double publicity (``public``), departments' registered duty purposes (``duty_purposes``)."""
+written before anything is served — inquiries, explanations and public listings (``inquiry``), what
+they answer and disclosure's own refusals (``results``), the rule values the policy reads and records'
+display periods (``rules_in_force``), the statements that read records (``statements``), the inquiry
+log's group-commit writer (``writer``), withheld positive information and objection labels (``marks``),
+the personal-data rescan (``rescan``); written authorizations (``authorizations``), the inquiry log
+and its retention (``inquiry_log``), organisation lookup and double publicity (``public``),
+departments' registered duty purposes (``duty_purposes``)."""
 
-from xinyong.services.disclosure.access import (
+from xinyong.services.disclosure.inquiry import explain, inquire, inquire_async, public_listing
+from xinyong.services.disclosure.marks import (
     close_objection_label,
-    explain,
-    inquire,
-    inquire_async,
     label_objection,
-    public_listing,
     release_positive,
-    scan_personal_data,
     withhold_positive,
 )
+from xinyong.services.disclosure.rescan import scan_personal_data
 
 __all__ = [
     "close_objection_label",

@@ -1,10 +1,10 @@
 """A subject's written authorizations of third parties (the ``authorized`` inquiry mode): grant, revoke, list.
 
 Only the subject grants or revokes, about itself (a real-name verified subject user: see
-``services.access.own_subject_id``). An authorization names the grantee organisation, one purpose,
+``services.disclosure.inquiry.own_subject_id``). An authorization names the grantee organisation, one purpose,
 its scope (catalog item codes, or ``*`` for all the subject's information), its term and the
 reference of the written document. Revocation takes effect the day it is made; nothing is deleted.
-The access policy (``domain.access``) reads authorizations; this module only keeps them.
+The access policy (``domain.disclosure.policy``) reads authorizations; this module only keeps them.
 """
 
 from __future__ import annotations
@@ -19,21 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.domain.disclosure.policy import authorization_problems
+from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models.access import Authorization
 from xinyong.store.models.catalog import CatalogItem, CatalogVersion
-
-
-class AuthorizationError(ValueError):
-    def __init__(self, field: str | None, reason: str, message_zh: str, message_en: str,
-                 status: int = 422) -> None:
-        super().__init__(message_en)
-        self.field, self.reason, self.message_zh, self.message_en, self.status = \
-            field, reason, message_zh, message_en, status
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 @dataclass(frozen=True)
@@ -89,7 +78,7 @@ def grant(uow: UnitOfWork, *, subject_id: int, grantee: str, purpose: str, scope
                                       known_items=_known_items(uow.session, uow.platform.jurisdiction))
     if problems:
         field, reason, zh, en = problems[0]
-        raise AuthorizationError(field, reason, zh, en)
+        raise Refusal(field, reason, zh, en)
     row = Authorization(subject_id=subject_id, grantee=grantee, purpose=purpose, scope=sorted(set(scope)),
                         valid_from=valid_from, valid_until=valid_until, document_ref=document_ref.strip(),
                         granted_by=uow.actor.label(), created_at=uow.platform.clock.now())
@@ -106,8 +95,8 @@ def revoke(uow: UnitOfWork, *, subject_id: int, authorization_id: int) -> Author
     """The subject revokes its authorization, from today (an authorization is revocable)."""
     row = uow.session.get(Authorization, authorization_id)
     if row is None or row.subject_id != subject_id:
-        raise AuthorizationError("authorization_id", "authorization_unknown", "没有该授权",
-                                 "no such authorization", status=404)
+        raise Refusal("authorization_id", "authorization_unknown", "没有该授权", "no such authorization",
+                      status=NOT_FOUND)
     today = uow.platform.clock.today()
     if row.revoked_on is None:
         row.revoked_on, row.revoked_at = today, uow.platform.clock.now()

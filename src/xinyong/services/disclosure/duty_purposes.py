@@ -5,7 +5,7 @@ A department states, for each duty the law gives it, the purpose it inquires for
 legal basis, a purpose key, and labels in Chinese and English. Where the rule file in force lists the
 duty purposes itself, that list governs and registrations have no effect on inquiries; where it
 lists none, a duty inquiry's purpose must be one its department registered and has in force
-(``domain.access.check_request``). Registered purposes are public: administrative organs publish
+(``domain.disclosure.policy.check_request``). Registered purposes are public: administrative organs publish
 their inquiry items.
 
 Who may register or withdraw: the department itself (a ``duty_department`` account of that
@@ -26,23 +26,12 @@ from sqlalchemy.orm import Session
 
 from xinyong.domain.disclosure.policy import duty_purpose_problems
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import CONFLICT, FORBIDDEN, NOT_FOUND, Refusal
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models.access import DutyPurpose
 
 MANAGERS = frozenset({Role.operator, Role.system})
 """Who may register or withdraw any department's purposes; a department manages its own."""
-
-
-class DutyPurposeError(ValueError):
-    def __init__(self, field: str | None, reason: str, message_zh: str, message_en: str,
-                 status: int = 422) -> None:
-        super().__init__(message_en)
-        self.field, self.reason, self.message_zh, self.message_en, self.status = \
-            field, reason, message_zh, message_en, status
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 @dataclass(frozen=True)
@@ -81,10 +70,10 @@ def may_manage(actor: Actor, organisation: str) -> bool:
 
 def _check_manager(actor: Actor, organisation: str) -> None:
     if not may_manage(actor, organisation):
-        raise DutyPurposeError("organisation", "not_own_department",
-                               "只有该部门本身或平台运营机构可以登记、撤回其依职责查询事项",
-                               "only the department itself or the platform operator may register or withdraw "
-                               "its duty purposes", status=403)
+        raise Refusal("organisation", "not_own_department",
+                      "只有该部门本身或平台运营机构可以登记、撤回其依职责查询事项",
+                      "only the department itself or the platform operator may register or withdraw "
+                      "its duty purposes", status=FORBIDDEN)
 
 
 def _text(value: str | None) -> str:
@@ -101,12 +90,12 @@ def register(uow: UnitOfWork, *, organisation: str | None, key: str, duty: str, 
                                      label_zh=label_zh, label_en=label_en)
     if problems:
         field, reason, zh, en = problems[0]
-        raise DutyPurposeError(field, reason, zh, en)
+        raise Refusal(field, reason, zh, en)
     _check_manager(uow.actor, organisation)
     session = uow.session
     if _current(session, organisation, key) is not None:
-        raise DutyPurposeError("key", "already_registered", "该部门已登记此查询事项",
-                               "the department has already registered this purpose", status=409)
+        raise Refusal("key", "already_registered", "该部门已登记此查询事项",
+                      "the department has already registered this purpose", status=CONFLICT)
     today = uow.platform.clock.today()
     row = DutyPurpose(organisation=organisation, key=key, duty=_text(duty), legal_basis=_text(legal_basis),
                       label_zh=_text(label_zh), label_en=_text(label_en), registered_on=today,
@@ -116,8 +105,8 @@ def register(uow: UnitOfWork, *, organisation: str | None, key: str, duty: str, 
         with session.begin_nested():
             session.flush()
     except IntegrityError:      # registered at the same moment by another transaction
-        raise DutyPurposeError("key", "already_registered", "该部门已登记此查询事项",
-                               "the department has already registered this purpose", status=409) from None
+        raise Refusal("key", "already_registered", "该部门已登记此查询事项",
+                      "the department has already registered this purpose", status=CONFLICT) from None
     content = "\x1f".join((row.duty, row.legal_basis, row.label_zh, row.label_en))
     uow.record("duty_purpose.registered", "duty_purpose", row.id, {
         "organisation": organisation, "key": key, "registered_on": today.isoformat(),
@@ -131,8 +120,8 @@ def withdraw(uow: UnitOfWork, *, organisation: str | None, key: str) -> DutyPurp
     _check_manager(uow.actor, organisation)
     row = _current(uow.session, organisation, _text(key), lock=True)
     if row is None:
-        raise DutyPurposeError("key", "purpose_unknown", "该部门没有登记此查询事项（或已撤回）",
-                               "the department has no such purpose registered (or it was withdrawn)", status=404)
+        raise Refusal("key", "purpose_unknown", "该部门没有登记此查询事项（或已撤回）",
+                      "the department has no such purpose registered (or it was withdrawn)", status=NOT_FOUND)
     today = uow.platform.clock.today()
     row.withdrawn_on = max(today, row.registered_on)
     row.withdrawn_at, row.withdrawn_by = uow.platform.clock.now(), uow.actor.label()

@@ -1,6 +1,6 @@
 """The inquiry log as subjects and operators see it, and its retention sweep.
 
-Every inquiry is recorded by ``services.access``. Here:
+Every inquiry is recorded by ``services.disclosure.inquiry`` (its ``writer``). Here:
 
 - ``my_inquiries``: a credit subject sees who looked at its information, in which mode, for which
   purpose, under which authorization, and what was returned or refused (the regulations' reports show
@@ -22,24 +22,14 @@ from sqlalchemy.orm import Session
 
 from xinyong.domain.disclosure.policy import retention_cutoff
 from xinyong.domain.identity.actors import Actor
+from xinyong.domain.platform.refusal import FORBIDDEN, Refusal
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
-from xinyong.services.disclosure.access import own_subject_id
+from xinyong.services.disclosure.inquiry import own_subject_id
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.access import InquiryLog
 
 SWEEP_ACTOR = Actor.system("inquiry-log-sweep")
 MAX_PAGE = 500
-
-
-class InquiryLogError(ValueError):
-    def __init__(self, reason: str, message_zh: str, message_en: str, status: int = 403) -> None:
-        super().__init__(message_en)
-        self.field, self.reason, self.message_zh, self.message_en, self.status = \
-            None, reason, message_zh, message_en, status
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 @dataclass(frozen=True)
@@ -120,8 +110,8 @@ def my_inquiries(platform: Platform, actor: Actor, *, limit: int = 100,
     with platform.sessions() as session:
         subject_id = own_subject_id(session, actor)
         if subject_id is None:
-            raise InquiryLogError("not_verified", "只有完成实名核验的信用主体可以查看本人的被查询记录",
-                                  "only a real-name verified credit subject can see the inquiries into it")
+            raise Refusal(None, "not_verified", "只有完成实名核验的信用主体可以查看本人的被查询记录",
+                          "only a real-name verified credit subject can see the inquiries into it", status=FORBIDDEN)
         return subject_inquiries(platform, session, subject_id, limit=limit, offset=offset)
 
 

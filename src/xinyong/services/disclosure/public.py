@@ -1,6 +1,6 @@
 """What the public pages show: organisation lookup, double publicity, the published catalogs.
 
-Every credit record here is read through ``services.access`` in ``lawful_disclosure`` mode, so the
+Every credit record here is read through ``services.disclosure.inquiry`` in ``lawful_disclosure`` mode, so the
 policy decides and the inquiry log records it. Natural persons never appear: the lookup finds
 organisations only (a natural person's identifier or name finds nothing), and the policy refuses a
 natural person's records to the public (``disclosure.natural_person_public``; the baseline elsewhere).
@@ -27,7 +27,8 @@ from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import UnknownYearError
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
-from xinyong.services.disclosure import access
+from xinyong.services.disclosure import inquiry
+from xinyong.services.disclosure.results import InquiryResult, ServedRecord, SubjectSummary
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
@@ -35,17 +36,6 @@ PUBLIC = Actor(Role.public, "anonymous")
 NATURAL_PERSON = "natural_person"
 PUBLICITY_KINDS = ("permit", "penalty")
 MAX_HITS = 50
-
-
-class PublicQueryError(ValueError):
-    def __init__(self, field: str, reason: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.field, self.reason, self.message_zh, self.message_en = field, reason, message_zh, message_en
-        self.status = 422
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh,
-                "message_en": self.message_en}
 
 
 @dataclass(frozen=True)
@@ -64,8 +54,8 @@ def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[O
     their name. Natural persons are never found, by name or by identifier."""
     q = " ".join((q or "").split())
     if len(q) < 2 or len(q) > 100:
-        raise PublicQueryError("q", "query_length", "请输入 2 至 100 个字符的名称或统一社会信用代码",
-                               "give 2 to 100 characters of a name or a Unified Social Credit Code")
+        raise Refusal("q", "query_length", "请输入 2 至 100 个字符的名称或统一社会信用代码",
+                      "give 2 to 100 characters of a name or a Unified Social Credit Code")
     limit = max(1, min(int(limit), MAX_HITS))
     check = check_identifier(q, today=platform.clock.today())
     uscc = select(SubjectIdentifier.value).where(SubjectIdentifier.subject_id == Subject.id,
@@ -87,9 +77,9 @@ def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[O
     return [OrganisationHit(r.id, r.kind, r.display_name, r.uscc) for r in rows]
 
 
-def organisation_records(platform: Platform, ref: str | int, actor: Actor = PUBLIC) -> access.InquiryResult:
+def organisation_records(platform: Platform, ref: str | int, actor: Actor = PUBLIC) -> InquiryResult:
     """An organisation's public credit information: an inquiry in ``lawful_disclosure`` mode."""
-    return access.inquire(platform, actor, subject_ref=ref, mode=Mode.lawful_disclosure, channel="portal")
+    return inquiry.inquire(platform, actor, subject_ref=ref, mode=Mode.lawful_disclosure, channel="portal")
 
 
 def publicity_kind(item: CatalogItemSpec) -> str | None:
@@ -104,8 +94,8 @@ def publicity_kind(item: CatalogItemSpec) -> str | None:
 @dataclass(frozen=True)
 class PublicityEntry:
     kind: str
-    record: access.ServedRecord
-    organisation: access.SubjectSummary | None
+    record: ServedRecord
+    organisation: SubjectSummary | None
     decided_on: date | None
     received_on: date | None
     due: date | None
@@ -156,11 +146,11 @@ def double_publicity(platform: Platform, *, kind: str | None = None, limit: int 
                      actor: Actor = PUBLIC) -> list[PublicityEntry]:
     """Administrative permits and penalties of organisations, newest first, as the public sees them."""
     if kind is not None and kind not in PUBLICITY_KINDS:
-        raise PublicQueryError("kind", "kind_unknown", "类别须为 permit（行政许可）或 penalty（行政处罚）",
-                               "kind must be permit or penalty")
+        raise Refusal("kind", "kind_unknown", "类别须为 permit（行政许可）或 penalty（行政处罚）",
+                      "kind must be permit or penalty")
     kinds = {i.code: publicity_kind(i) for i in _catalog_items(platform)}
     codes = [code for code, k in kinds.items() if k is not None and (kind is None or k == kind)]
-    listing = access.public_listing(platform, actor, item_codes=codes, limit=limit, offset=offset)
+    listing = inquiry.public_listing(platform, actor, item_codes=codes, limit=limit, offset=offset)
     out = []
     for record in listing.records:
         due, cite = publication_due(platform, record.decision_date)

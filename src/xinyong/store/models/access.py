@@ -6,7 +6,7 @@ information and objection labels.
   which records were returned and which were withheld with the reason code, and for a refused
   inquiry the reason code and its article. Kept for the period ``inquiry_log.retention`` (3 years
   from the inquiry, or long-term, per rule file), then purged by ``services.inquiry_log``.
-  Written only by ``services.access``, in the transaction that serves the inquiry.
+  Written only by ``services.disclosure.writer``, in the transaction that serves the inquiry.
 - ``authorizations``: a subject's written authorization of a third party (the ``authorized`` mode):
   grantee organisation, purpose, scope (catalog item codes, ``*`` for all), term, revocation and the
   reference of the written document. Never deleted: a revoked authorization keeps its history.
