@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import Refusal
 
@@ -24,11 +25,6 @@ def _platform():  # type: ignore[no-untyped-def]
 
     return Platform.from_settings()
 
-
-def _fail(exc: Refusal) -> None:
-    field = f"{exc.field}: " if exc.field else ""
-    typer.echo(f"{field}{exc.message_zh} / {exc.message_en}", err=True)
-    raise typer.Exit(2)
 
 
 @app.command("list")
@@ -70,7 +66,7 @@ def register(
             view = duty_purposes.register(uow, organisation=organisation, key=key, duty=duty,
                                           legal_basis=legal_basis, label_zh=label_zh, label_en=label_en)
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
     if as_json:
         typer.echo(json.dumps(view.to_dict(), ensure_ascii=False))
     else:
@@ -89,7 +85,7 @@ def withdraw(
         with _platform().unit_of_work(OPERATOR) as uow:
             view = duty_purposes.withdraw(uow, organisation=organisation, key=key)
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
     if as_json:
         typer.echo(json.dumps(view.to_dict(), ensure_ascii=False))
     else:

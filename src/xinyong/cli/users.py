@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
+from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 
@@ -25,12 +26,6 @@ def _platform():  # type: ignore[no-untyped-def]
 
     return Platform.from_settings()
 
-
-def _fail(exc: Refusal) -> None:
-    """A refused account or institution command: the field and both messages, exit 2 (bad usage)."""
-    field = f"{exc.field}: " if exc.field else ""
-    typer.echo(f"{field}{exc.message_zh} / {exc.message_en}", err=True)
-    raise typer.Exit(2)
 
 
 @app.command("add")
@@ -49,7 +44,7 @@ def add(
             user = auth.create_user(uow, username=username, role=role, password=password, organisation=organisation)
             out = {"id": user.id, "username": user.username, "role": user.role}
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
     typer.echo(json.dumps(out, ensure_ascii=False)) if as_json else console.print(f"created {out}")
 
 
@@ -68,7 +63,7 @@ def token(username: str = typer.Argument(...), label: str = typer.Option("", hel
         try:
             expires_at = datetime.fromisoformat(expires)
         except ValueError:
-            _fail(Refusal("expires_at", "expires_at_invalid",
+            exit_refused(Refusal("expires_at", "expires_at_invalid",
                           "到期时间须为 ISO 8601 格式，例如 2026-12-31T18:00:00+08:00",
                           "the expiry time must be ISO 8601, e.g. 2026-12-31T18:00:00+08:00"))
     try:
@@ -79,7 +74,7 @@ def token(username: str = typer.Argument(...), label: str = typer.Option("", hel
                 raise typer.Exit(2)
             secret = auth.issue_token(uow, user, label=label, expires_at=expires_at)
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
     typer.echo(json.dumps({"token": secret}) if as_json else secret)
 
 
@@ -91,7 +86,7 @@ def revoke_token(token_id: int = typer.Argument(..., help="The token's id.")) ->
         with _platform().unit_of_work(ADMIN) as uow:
             auth.revoke_token(uow, token_id)
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
     console.print("revoked 已撤销")
 
 
@@ -109,7 +104,7 @@ def unbind(username: str = typer.Argument(..., help="The account whose real-name
         with _platform().unit_of_work(ADMIN) as uow:
             done = auth.unbind(uow, username, reason=reason)
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
     out = {"user_id": done.user_id, "subject_id": done.subject_id, "unbound": True}
     typer.echo(json.dumps(out)) if as_json else console.print(f"unbound 已解除绑定 {out}")
 
@@ -132,7 +127,7 @@ def institution_add(
                                         filed_on=date.fromisoformat(filed_on))
             console.print(f"registered {row.code} {row.name}")
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
 
 
 @institutions_app.command("agreement")
@@ -153,4 +148,4 @@ def institution_agreement(
                                              valid_until=date.fromisoformat(valid_until))
             console.print(f"agreement {row.id} recorded")
     except Refusal as exc:
-        _fail(exc)
+        exit_refused(exc)
