@@ -23,10 +23,12 @@ from enum import StrEnum
 from typing import Any
 
 from xinyong.domain.catalog.law import CatalogLaw, basis
+from xinyong.domain.platform.kinds import SubjectKind
 from xinyong.domain.platform.refusal import Refusal
 
-SUBJECT_KINDS = ("natural_person", "legal_person", "unincorporated_org", "state_organ")
-"""The values of ``xinyong.domain.subjects.identifiers.SubjectKind`` (kept here so the catalog stands alone)."""
+SUBJECT_KINDS = tuple(kind.value for kind in SubjectKind)
+"""What an item's ``subject_kinds`` may list: the values of the one ``SubjectKind``."""
+_NATURAL_PERSON = SubjectKind.natural_person.value
 
 LEGAL_DOCUMENT_FIELDS = ("document_kind", "document_number", "document_date", "document_issuer")
 """The legal-effect document every untrustworthiness row carries (``aggregation.legal_effect_document``)."""
@@ -293,7 +295,7 @@ def display_rule_for(item: CatalogItemSpec, subject_kind: str,
     if key is None:
         return None
     if key.startswith(UNTRUSTWORTHY_DISPLAY):
-        suffix = "natural_person" if subject_kind == "natural_person" else "organisation"
+        suffix = "natural_person" if subject_kind == _NATURAL_PERSON else "organisation"
         return UNTRUSTWORTHY_DISPLAY + suffix
     if key.startswith(PENALTY_DISPLAY) and values is not None:
         severity = values.get(SEVERITY_FIELD)

@@ -1,23 +1,9 @@
 """What a credit subject can be and what identifies it: the one ``SubjectKind`` and the one
-``IdentifierKind`` of the platform (their values are stored and shown as they are)."""
+``IdentifierKind`` of the platform, defined in ``domain.platform.kinds`` (below the catalog, which
+names an item's subject kinds too) and handed on here as the same classes."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from xinyong.domain.platform.kinds import IdentifierKind, SubjectKind
 
 __all__ = ["IdentifierKind", "SubjectKind"]
-
-
-class IdentifierKind(StrEnum):
-    citizen_id = "citizen_id"    # 公民身份号码, GB 11643-1999
-    uscc = "uscc"                # 统一社会信用代码, GB 32100-2015
-    passport = "passport"        # 护照号码
-    other_id = "other_id"        # 其他有效身份证件号码
-
-
-class SubjectKind(StrEnum):
-    natural_person = "natural_person"            # 自然人
-    legal_person = "legal_person"                # 法人
-    unincorporated_org = "unincorporated_org"    # 非法人组织
-    state_organ = "state_organ"                  # 国家机关
-

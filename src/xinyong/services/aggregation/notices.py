@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import check_identifier
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.services.aggregation.lookups import granted_items
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.services.subjects import registry as subjects
@@ -48,8 +49,8 @@ def record_consent(uow: UnitOfWork, *, identifier: str, reference: str, categori
     if not reference or len(reference) > 128:
         raise Refusal("reference", "reference", "须填写书面同意编号（不超过 128 个字符）",
                       "the consent reference is required (at most 128 characters)")
-    subject = _subject_for(uow, identifier, subject_name, "natural_person")
-    if subject.kind != "natural_person":
+    subject = _subject_for(uow, identifier, subject_name, SubjectKind.natural_person.value)
+    if subject.kind != SubjectKind.natural_person.value:
         raise Refusal("identifier", "not_natural_person", "书面同意适用于自然人",
                       "written consent is given by a natural person")
     consent = Consent(subject_id=subject.id, reference=reference, categories=wanted, given_on=given_on,

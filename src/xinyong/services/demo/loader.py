@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from xinyong.domain.identity.actors import Actor
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.services.subjects import registry as subjects
 
@@ -32,7 +33,8 @@ def load_subjects(platform: Platform) -> dict[str, int]:
     with platform.unit_of_work(DEMO_ACTOR) as uow:
         for person in data["persons"]:
             ids[person["key"]] = subjects.register(uow, identifier=person["identifier"],
-                                                   display_name=person["name"], kind="natural_person").id
+                                                   display_name=person["name"],
+                                                   kind=SubjectKind.natural_person.value).id
         for org in data["organisations"]:
             subject = subjects.register(uow, identifier=org["identifier"], display_name=org["name"],
                                         kind=org["kind"])

@@ -26,6 +26,7 @@ from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import UnknownYearError
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services.disclosure import inquiry
 from xinyong.services.disclosure.results import InquiryResult, ServedRecord, SubjectSummary
@@ -33,7 +34,6 @@ from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
 PUBLIC = Actor(Role.public, "anonymous")
-NATURAL_PERSON = "natural_person"
 PUBLICITY_KINDS = ("permit", "penalty")
 MAX_HITS = 50
 
@@ -62,7 +62,7 @@ def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[O
                                                  SubjectIdentifier.kind == IdentifierKind.uscc.value) \
         .limit(1).scalar_subquery()
     stmt = select(Subject.id, Subject.kind, Subject.display_name, uscc.label("uscc")) \
-        .where(Subject.kind != NATURAL_PERSON)
+        .where(Subject.kind != SubjectKind.natural_person.value)
     if check.valid and check.kind is IdentifierKind.uscc:
         stmt = stmt.where(Subject.id.in_(select(SubjectIdentifier.subject_id).where(
             SubjectIdentifier.kind == IdentifierKind.uscc.value,

@@ -22,13 +22,14 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, exists, func, select
 
 from xinyong.domain.catalog.items import PersonalData
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.store.models.access import ObjectionLabel, WithheldPositive
 from xinyong.store.models.auth import User
 from xinyong.store.models.catalog import CatalogItem
 from xinyong.store.models.records import Record, RecordVersion
 from xinyong.store.models.subjects import ResponsiblePerson, Subject, SubjectIdentifier
 
-NATURAL_PERSON = "natural_person"
+NATURAL_PERSON = SubjectKind.natural_person.value   # a str, compared with the kind column per row
 
 
 def _record_columns() -> tuple[Any, ...]:

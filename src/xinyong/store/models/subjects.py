@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from xinyong.domain.subjects.kinds import IdentifierKind, SubjectKind
 from xinyong.store.base import Base, UTCDateTime, utcnow
 
-SUBJECT_KINDS = ("natural_person", "legal_person", "unincorporated_org", "state_organ")
-IDENTIFIER_KINDS = ("citizen_id", "uscc", "passport", "other_id")
+SUBJECT_KINDS = tuple(kind.value for kind in SubjectKind)   # the CHECK constraints' lists, in the enums' order
+IDENTIFIER_KINDS = tuple(kind.value for kind in IdentifierKind)
 RESPONSIBLE_ROLES = ("legal_representative", "principal_responsible", "actual_controller", "directly_responsible")
 
 
