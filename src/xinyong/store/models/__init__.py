@@ -5,6 +5,7 @@ import xinyong.store.models.auth  # noqa: F401  (accounts, tokens, sessions, ins
 import xinyong.store.models.catalog  # noqa: F401  (catalog and providing units)
 import xinyong.store.models.ledger  # noqa: F401  (audit ledger: entries, head, checkpoints)
 import xinyong.store.models.records  # noqa: F401  (submissions, records and versions, consents, notices)
+import xinyong.store.models.rights  # noqa: F401  (objections, revocations, restorations, notices, duties)
 from xinyong.store.models.subjects import ResponsiblePerson, Subject, SubjectIdentifier
 
 __all__ = ["ResponsiblePerson", "Subject", "SubjectIdentifier"]

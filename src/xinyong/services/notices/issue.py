@@ -1,0 +1,75 @@
+"""Issue a written notice and read a subject's notices.
+
+``facts`` is what the notice says (outcome, reasons, the information's source, the articles, the
+dates): kept with the notice so it renders the same in either language at any later time; the ledger
+gets its digest, never its content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from xinyong.domain.audit.canonical import canonical_json
+from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
+from xinyong.services.platform.bootstrap import UnitOfWork
+from xinyong.store.models.rights import Notice
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    id: int
+    kind: str
+    matter_kind: str
+    matter_id: int
+    subject_id: int
+    facts: dict[str, Any]
+    sha256: str
+    issued_on: date
+    delivered_via: str | None
+    delivered_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "matter": {"kind": self.matter_kind, "id": self.matter_id},
+                "facts": self.facts, "sha256": self.sha256, "issued_on": self.issued_on.isoformat(),
+                "delivered_via": self.delivered_via,
+                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None}
+
+
+def _view(n: Notice) -> NoticeView:
+    return NoticeView(n.id, n.kind, n.matter_kind, n.matter_id, n.subject_id, dict(n.facts), n.sha256, n.issued_on,
+                      n.delivered_via, n.delivered_at)
+
+
+def issue(uow: UnitOfWork, *, kind: str, matter_kind: str, matter_id: int, subject_id: int,
+          facts: dict[str, Any], delivered_via: str = "portal") -> NoticeView:
+    """Issue a notice; delivered on the portal at once (``delivered_via``: portal, post, counter)."""
+    digest = hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
+    now = uow.platform.clock.now()
+    notice = Notice(kind=kind, matter_kind=matter_kind, matter_id=matter_id, subject_id=subject_id, facts=facts,
+                    sha256=digest, issued_on=uow.platform.clock.today(), issued_at=now,
+                    delivered_via=delivered_via, delivered_at=now)
+    uow.session.add(notice)
+    uow.session.flush()
+    uow.record("notice.issued", "notice", notice.id, {"kind": kind, "matter_kind": matter_kind,
+                                                      "matter_id": matter_id, "sha256": digest,
+                                                      "delivered_via": delivered_via})
+    return _view(notice)
+
+
+def notices_of_subject(session: Any, subject_id: int) -> list[NoticeView]:
+    return [_view(n) for n in session.scalars(select(Notice).where(Notice.subject_id == subject_id)
+                                              .order_by(Notice.id.desc())).all()]
+
+
+def notice_for_subject(session: Any, notice_id: int, subject_id: int | None) -> NoticeView:
+    """One notice; ``subject_id`` None for staff (the caller's role checked by the interface)."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or (subject_id is not None and notice.subject_id != subject_id):
+        raise Refusal("notice", "notice_unknown", f"没有编号为 {notice_id} 的告知书", f"no notice {notice_id}",
+                      status=NOT_FOUND)
+    return _view(notice)
