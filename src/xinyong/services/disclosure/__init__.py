@@ -5,7 +5,8 @@ display periods (``rules_in_force``), the statements that read records (``statem
 log's group-commit writer (``writer``), withheld positive information and objection labels (``marks``),
 the personal-data rescan (``rescan``); written authorizations (``authorizations``), the inquiry log
 and its retention (``inquiry_log``), organisation lookup and double publicity (``public``),
-departments' registered duty purposes (``duty_purposes``)."""
+departments' registered duty purposes (``duty_purposes``); a record as the workflows name it, by
+id or as ``unit/record_key``, without its content (``references``)."""
 
 from xinyong.services.disclosure.inquiry import explain, inquire, inquire_async, public_listing
 from xinyong.services.disclosure.marks import (
@@ -14,6 +15,7 @@ from xinyong.services.disclosure.marks import (
     release_positive,
     withhold_positive,
 )
+from xinyong.services.disclosure.references import RecordRef, resolve_record
 from xinyong.services.disclosure.rescan import scan_personal_data
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "inquire_async",
     "label_objection",
     "public_listing",
+    "RecordRef",
+    "resolve_record",
     "release_positive",
     "scan_personal_data",
     "withhold_positive",

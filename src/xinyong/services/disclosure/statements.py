@@ -101,6 +101,12 @@ class Statements:
                      .where(User.id == bindparam("uid")))
         self.record_by_id = _with_subject_kind().where(Record.id == bindparam("rid"))
         self.record_exists = select(Record.id).where(Record.id == bindparam("rid"))
+        # a record as the workflows name it (objections, revocations, restorations): no content
+        ref_columns = (Record.id, Record.subject_id, Record.unit_code, Record.item_code, Record.record_key,
+                       Record.status, Record.category, Record.current_version)
+        self.record_ref_by_id = select(*ref_columns).where(Record.id == bindparam("rid"))
+        self.record_ref_by_key = select(*ref_columns).where(Record.unit_code == bindparam("unit"),
+                                                            Record.record_key == bindparam("key"))
         self.people_of = (select(Subject.display_name)
                           .join(ResponsiblePerson, ResponsiblePerson.person_id == Subject.id)
                           .where(ResponsiblePerson.organisation_id == bindparam("oid"),
