@@ -563,7 +563,7 @@ def test_the_catalog_page_without_a_catalog_in_force(client) -> None:  # type: i
 def test_span_text_in_both_languages() -> None:
     from xinyong.rules.model import Span
 
-    span = Span(min=None, max=5, unit="years", counts_from="conduct_ended")
+    span = Span(min=None, max=5, period_unit="years", counts_from="conduct_ended")
     assert pages.span_text(span, "zh") == "最长 5 年，自失信行为终止之日起算"
     assert pages.span_text(span, "en") == "at most 5 years, counted from the day the conduct ended"
-    assert pages.span_text(Span(min=None, max="unlimited", unit=None), "en") == "no end"
+    assert pages.span_text(Span(min=None, max="unlimited", period_unit=None), "en") == "no end"

@@ -193,7 +193,7 @@ def test_deadline(
     rulebook, calendar, jurisdiction, duty, received, pauses, due, count, unit, citation
 ) -> None:  # type: ignore[no-untyped-def]
     answer = compute_deadline(rulebook, calendar, jurisdiction, duty, received, pauses)
-    assert (answer.due, answer.count, answer.unit, answer.citation) == (due, count, unit, citation)
+    assert (answer.due, answer.count, answer.period_unit, answer.citation) == (due, count, unit, citation)
     data = answer.to_dict()
     assert data["due"] == due.isoformat()
     assert {"due", "unit", "count", "cite", "skipped"} <= set(data)

@@ -416,7 +416,7 @@ def test_a_good_file_loads_with_its_values(rule_dir: RuleDir) -> None:
         "measures.ordinary",
     ]
     decide = ruleset.rule("objection.decide").entries[0]
-    assert (decide.value, decide.unit, decide.citation, decide.source) == (
+    assert (decide.value, decide.period_unit, decide.citation, decide.source) == (
         5,
         "working_days",
         "SA Art. 36(2)(1)",
@@ -424,7 +424,7 @@ def test_a_good_file_loads_with_its_values(rule_dir: RuleDir) -> None:
     )
     notify = ruleset.rule("objection.notify").entries[0]
     assert notify.operator_target and notify.wording == "promptly"
-    assert ruleset.rule("aggregation.verify").entries[0].unit == "days"
+    assert ruleset.rule("aggregation.verify").entries[0].period_unit == "days"
     assert ruleset.rule("display.untrustworthy.natural_person").entries[0].value == Span(
         None, 5, "years", "conduct_ended"
     )

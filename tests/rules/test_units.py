@@ -14,8 +14,8 @@ def test_every_registry_unit_is_a_known_unit_with_words():
     book = load_rulebook()
     for key in book.keys:
         spec = book.spec(key)
-        if spec.unit is not None and spec.unit != PER_FILE:
-            assert spec.unit in (*PERIOD_UNITS, *COUNT_UNITS), key
+        if spec.period_unit is not None and spec.period_unit != PER_FILE:
+            assert spec.period_unit in (*PERIOD_UNITS, *COUNT_UNITS), key
     assert set(PERIOD_UNITS) | set(SPAN_UNITS) <= set(UNIT_WORDS)
     assert all(zh and en for zh, en in UNIT_WORDS.values())
 
@@ -32,6 +32,6 @@ def test_a_rule_value_carries_its_unit_from_the_registry_or_its_entry():
             if rule.spec.type != "period":
                 continue
             for entry in rule.entries:
-                assert entry.unit in PERIOD_UNITS, (ruleset.id, key, entry.effective)
+                assert entry.period_unit in PERIOD_UNITS, (ruleset.id, key, entry.effective)
     retention = book.get("chongqing-2021").value("inquiry_log.retention", date(2024, 1, 1))
-    assert retention.unit == "years"
+    assert retention.period_unit == "years"

@@ -14,7 +14,7 @@ from xinyong.rules.model import RuleValue, Span
 from xinyong.services.disclosure.rules_in_force import Periods
 
 KEY = "display.untrustworthy.organisation"
-SPAN = Span(min=None, max=5, unit="years", counts_from="decision_date")
+SPAN = Span(min=None, max=5, period_unit="years", counts_from="decision_date")
 
 
 def entry(effective: date, cite: str, until: date | None = None) -> RuleValue:

@@ -141,7 +141,7 @@ def _basis(entry: dict[str, Any] | RuleValue | None) -> str:
 def _value_cell(value: RuleValue | None, missing: str | None) -> str:
     if value is None:
         return f"[dim]{missing or '—'}[/dim]"
-    shown = describe(value.value, value.unit)
+    shown = describe(value.value, value.period_unit)
     if value.operator_target:
         shown += f" [yellow](operator target; article: “{value.wording}”)[/yellow]"
     return shown
@@ -341,7 +341,7 @@ def _render_deadline(answer: DeadlineAnswer) -> None:
     console.print(
         f"received 收到: {answer.received.isoformat()} (business date {answer.received_date.isoformat()})"
     )
-    limit = f"{answer.count} {answer.unit.replace('_', ' ')}"
+    limit = f"{answer.count} {answer.period_unit.replace('_', ' ')}"
     if answer.draft_notice is not None:
         dated = f"draft value dated {answer.effective.isoformat()}, not in force 草案规定，未施行"
     else:

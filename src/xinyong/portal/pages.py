@@ -751,7 +751,7 @@ COUNTS_FROM = {"conduct_ended": ("失信行为终止之日", "the day the conduc
 def span_text(span: Span, lang: str) -> str:
     """A display period in words: 'at most 5 years, counted from the day the conduct ended'."""
     zh = lang == "zh"
-    unit = UNIT_WORDS.get(span.unit or "", (span.unit or "", span.unit or ""))[0 if zh else 1]
+    unit = UNIT_WORDS.get(span.period_unit or "", (span.period_unit or "", span.period_unit or ""))[0 if zh else 1]
     if span.unlimited:
         text = ("长期" if zh else "no end") if span.min is None else \
             (f"至少 {span.min} {unit}，无上限" if zh else f"at least {span.min} {unit}, no maximum")

@@ -285,20 +285,20 @@ def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
         if kind not in KEY_TYPES:
             ck.add(node.value_line("type"), f"key {key}: type must be one of {', '.join(KEY_TYPES)}")
             continue
-        unit = node.get("unit")
+        period_unit = node.get("unit")
         if kind == "period":
             allowed_units = (*PERIOD_UNITS, PER_FILE)
         elif kind == "count":
             allowed_units = (*COUNT_UNITS, PER_FILE)
         else:
             allowed_units = ()
-        if allowed_units and unit not in allowed_units:
+        if allowed_units and period_unit not in allowed_units:
             ck.add(
                 node.value_line("unit") if "unit" in node else node.line,
                 f"key {key}: a {kind} needs unit, one of {', '.join(allowed_units)}",
             )
             continue
-        if not allowed_units and unit is not None:
+        if not allowed_units and period_unit is not None:
             ck.add(node.key_line("unit"), f"key {key}: a {kind} has no unit (its values carry their own)")
             continue
         flags = {}
@@ -320,7 +320,7 @@ def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
         if zh is None or en is None:
             continue
         specs[key] = KeySpec(
-            key, kind, unit, zh, en, duty=flags["duty"], unlimited=flags["unlimited"], pause=flags["pause"]
+            key, kind, period_unit, zh, en, duty=flags["duty"], unlimited=flags["unlimited"], pause=flags["pause"]
         )
     ck.raise_if_any()
     return specs
@@ -643,11 +643,11 @@ def _load_rule(ctx: _FileContext, fid: str, abbrev: str, key: Any, node: Any, li
         ck.add(node.line, f"rule {key} needs values: (dated entries) or defer: national")
         return None
 
-    rule_unit = None
+    rule_period_unit = None
     if "unit" in node:
-        rule_unit = node["unit"]
-        if not _unit_ok(spec, rule_unit):
-            ck.add(node.value_line("unit"), f"rule {key}: {_unit_message(spec, rule_unit)}")
+        rule_period_unit = node["unit"]
+        if not _period_unit_ok(spec, rule_period_unit):
+            ck.add(node.value_line("unit"), f"rule {key}: {_period_unit_message(spec, rule_period_unit)}")
             return None
 
     values = ck.mapping(node["values"], node.value_line("values"), f"rule {key}: values")
@@ -673,7 +673,7 @@ def _load_rule(ctx: _FileContext, fid: str, abbrev: str, key: Any, node: Any, li
             )
         previous = effective if previous is None else max(previous, effective)
         entry = _load_entry(
-            ctx, fid, abbrev, spec, rule_unit, effective, entry_node, values.value_line(raw_date)
+            ctx, fid, abbrev, spec, rule_period_unit, effective, entry_node, values.value_line(raw_date)
         )
         if entry is not None:
             entries.append(entry)
@@ -690,17 +690,17 @@ def _load_rule(ctx: _FileContext, fid: str, abbrev: str, key: Any, node: Any, li
     return Rule(key, spec, tuple(entries), None, note=rule_note, line=line)
 
 
-def _unit_ok(spec: KeySpec, unit: Any) -> bool:
+def _period_unit_ok(spec: KeySpec, period_unit: Any) -> bool:
     if spec.per_file:
-        return unit in (PERIOD_UNITS if spec.type == "period" else COUNT_UNITS)
-    return unit == spec.unit
+        return period_unit in (PERIOD_UNITS if spec.type == "period" else COUNT_UNITS)
+    return period_unit == spec.period_unit
 
 
-def _unit_message(spec: KeySpec, unit: Any) -> str:
+def _period_unit_message(spec: KeySpec, period_unit: Any) -> str:
     if spec.per_file:
         units = PERIOD_UNITS if spec.type == "period" else COUNT_UNITS
-        return f"unit must be one of {', '.join(units)}, got {unit!r}"
-    return f"the unit of {spec.key} is {spec.unit}, got {unit!r}"
+        return f"unit must be one of {', '.join(units)}, got {period_unit!r}"
+    return f"the unit of {spec.key} is {spec.period_unit}, got {period_unit!r}"
 
 
 def _load_entry(
@@ -708,7 +708,7 @@ def _load_entry(
     fid: str,
     abbrev: str,
     spec: KeySpec,
-    rule_unit: str | None,
+    rule_period_unit: str | None,
     effective: date,
     node: Any,
     line: int,
@@ -732,18 +732,18 @@ def _load_entry(
                 node.value_line("until"), f"{what}: until {until.isoformat()} is before the effective date"
             )
 
-    unit: str | None = None
+    period_unit: str | None = None
     if spec.type in ("period", "count"):
         if "unit" in node:
-            unit = node["unit"]
-            if not _unit_ok(spec, unit):
-                ck.add(node.value_line("unit"), f"{what}: {_unit_message(spec, unit)}")
+            period_unit = node["unit"]
+            if not _period_unit_ok(spec, period_unit):
+                ck.add(node.value_line("unit"), f"{what}: {_period_unit_message(spec, period_unit)}")
         elif spec.per_file:
-            unit = rule_unit
-            if unit is None:
+            period_unit = rule_period_unit
+            if period_unit is None:
                 ck.add(node.line, f"{what}: {spec.key} differs between regulations, so the entry needs unit:")
         else:
-            unit = spec.unit
+            period_unit = spec.period_unit
     elif "unit" in node:
         ck.add(node.key_line("unit"), f"{what}: a {spec.type} value has no entry unit")
 
@@ -789,7 +789,7 @@ def _load_entry(
         jurisdiction=fid,
         citation=f"{abbrev} {cite}" if ctx.has_text else cite,
         until=until,
-        unit=unit,
+        period_unit=period_unit,
         basis=basis,
         wording=wording,
         source=source or "secondary",
@@ -862,7 +862,8 @@ def _check_span(ck: _Checker, value: Any, line: int, what: str) -> Span | None:
         return None
     if not ck.fields(value, ("min", "max", "unit", "counts_from"), ("max",), what):
         return None
-    low, high, unit, counts_from = value.get("min"), value["max"], value.get("unit"), value.get("counts_from")
+    low, high, period_unit, counts_from = (value.get("min"), value["max"], value.get("unit"),
+                                           value.get("counts_from"))
     ok = True
     if low is not None and (not _is_int(low) or low < 0):
         ck.add(value.value_line("min"), f"{what}: min is a whole number >= 0 or null, got {_kind(low)}")
@@ -873,11 +874,12 @@ def _check_span(ck: _Checker, value: Any, line: int, what: str) -> Span | None:
         )
         ok = False
     numeric = _is_int(low) or _is_int(high)
-    if unit is None and numeric:
+    if period_unit is None and numeric:
         ck.add(value.line, f"{what}: a span with a number needs unit: ({', '.join(SPAN_UNITS)})")
         ok = False
-    elif unit is not None and unit not in SPAN_UNITS:
-        ck.add(value.value_line("unit"), f"{what}: unit must be one of {', '.join(SPAN_UNITS)}, got {unit!r}")
+    elif period_unit is not None and period_unit not in SPAN_UNITS:
+        ck.add(value.value_line("unit"),
+               f"{what}: unit must be one of {', '.join(SPAN_UNITS)}, got {period_unit!r}")
         ok = False
     if counts_from is not None and counts_from not in COUNTS_FROM:
         ck.add(
@@ -888,7 +890,7 @@ def _check_span(ck: _Checker, value: Any, line: int, what: str) -> Span | None:
     if ok and _is_int(low) and _is_int(high) and low > high:
         ck.add(value.line, f"{what}: min {low} is greater than max {high}")
         ok = False
-    return Span(low, high, unit, counts_from) if ok else None
+    return Span(low, high, period_unit, counts_from) if ok else None
 
 
 _ITEM_FIELDS = {

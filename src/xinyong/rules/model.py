@@ -33,7 +33,7 @@ UNIT_WORDS = {
     "years": ("年", "years"),
 }
 """The words (zh, en) for each period and span unit: with the tuples above, the one list of unit names.
-Python elsewhere takes a unit from the rule value (``RuleValue.unit``, the registry's or the entry's
+Python elsewhere takes a unit from the rule value (``RuleValue.period_unit``, the registry's or the entry's
 ``unit:``), never types one."""
 COUNTS_FROM = ("conduct_ended", "decision_date", "listing_date", "inquiry_date")
 MEASURE_KINDS = ("incentive", "ordinary", "serious_list")
@@ -66,11 +66,12 @@ class Text:
 
 @dataclass(frozen=True)
 class Span:
-    """A display or listing period: ``min`` (or None) to ``max`` (or ``unlimited``) ``unit``s."""
+    """A display or listing period: ``min`` (or None) to ``max`` (or ``unlimited``) ``period_unit``s
+    (the rule file's ``unit:``)."""
 
     min: int | None
     max: int | str
-    unit: str | None
+    period_unit: str | None
     counts_from: str | None = None
 
     @property
@@ -78,16 +79,16 @@ class Span:
         return self.max == UNLIMITED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"min": self.min, "max": self.max, "unit": self.unit, "counts_from": self.counts_from}
+        return {"min": self.min, "max": self.max, "unit": self.period_unit, "counts_from": self.counts_from}
 
     def __str__(self) -> str:
-        unit = (self.unit or "").replace("_", " ")
+        words = (self.period_unit or "").replace("_", " ")
         if self.unlimited:
-            text = "unlimited" if self.min is None else f"at least {self.min} {unit}, no maximum"
+            text = "unlimited" if self.min is None else f"at least {self.min} {words}, no maximum"
         elif self.min is None:
-            text = f"at most {self.max} {unit}"
+            text = f"at most {self.max} {words}"
         else:
-            text = f"{self.min} to {self.max} {unit}"
+            text = f"{self.min} to {self.max} {words}"
         if self.counts_from:
             text += f", counted from {self.counts_from.replace('_', ' ')}"
         return text
@@ -172,14 +173,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-def describe(value: Any, unit: str | None = None) -> str:
+def describe(value: Any, period_unit: str | None = None) -> str:
     """A short human rendering of a rule value (CLI tables, diffs)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        if not unit:
+        if not period_unit:
             return str(value)
-        words = unit.replace("_", " ")
+        words = period_unit.replace("_", " ")
         if value == 1 and words.endswith("s"):
             words = words[:-1]
         return f"{value} {words}"
@@ -222,7 +223,7 @@ class KeySpec:
 
     key: str
     type: str
-    unit: str | None
+    period_unit: str | None   # the registry's ``unit:`` (a period's, a count's, ``per_file``)
     zh: str
     en: str
     duty: bool = False
@@ -231,13 +232,13 @@ class KeySpec:
 
     @property
     def per_file(self) -> bool:
-        return self.unit == PER_FILE
+        return self.period_unit == PER_FILE
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "type": self.type,
-            "unit": self.unit,
+            "unit": self.period_unit,
             "duty": self.duty,
             "unlimited": self.unlimited,
             "pause": self.pause,
@@ -294,7 +295,7 @@ class RuleValue:
     jurisdiction: str  # id of the rule file the value comes from
     citation: str  # cite prefixed with the regulation's abbreviation where it has a text
     until: date | None = None
-    unit: str | None = None
+    period_unit: str | None = None   # the entry's, the rule's or the registry's ``unit:``
     basis: str = "statute"
     wording: str | None = None
     source: str = "primary"
@@ -314,7 +315,7 @@ class RuleValue:
         return {
             "key": self.key,
             "value": plain(self.value),
-            "unit": self.unit,
+            "unit": self.period_unit,
             "cite": self.cite,
             "citation": self.citation,
             "effective": self.effective.isoformat(),
@@ -522,7 +523,7 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
     return {
         "key": rule.key,
         "type": rule.spec.type,
-        "unit": rule.spec.unit,
+        "unit": rule.spec.period_unit,
         "duty": rule.spec.duty,
         "pause": rule.spec.pause,
         "description": {"zh": rule.spec.zh, "en": rule.spec.en},

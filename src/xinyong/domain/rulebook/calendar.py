@@ -96,17 +96,17 @@ def _check_count(count: int) -> int:
     return count
 
 
-def _check_unit(unit: str) -> PeriodUnit:
+def _check_period_unit(period_unit: str) -> PeriodUnit:
     try:
-        return PeriodUnit(unit)
+        return PeriodUnit(period_unit)
     except ValueError:
         pass
-    if unit in {u.value for u in SpanUnit}:
-        raise ValueError(f"{unit} are calendar arithmetic, not a period counted in days: use add_span()")
-    if unit == "hours":
+    if period_unit in {u.value for u in SpanUnit}:
+        raise ValueError(f"{period_unit} are calendar arithmetic, not a period counted in days: use add_span()")
+    if period_unit == "hours":
         raise ValueError("hours are not a legal period on the working-day calendar; compute them from "
                          "the clock's instants")
-    raise ValueError(f"unknown period unit {unit!r}; expected one of: working_days, days")
+    raise ValueError(f"unknown period unit {period_unit!r}; expected one of: working_days, days")
 
 
 def _pause_on(d: date, pauses: Sequence[Pause]) -> Pause | None:
@@ -217,13 +217,13 @@ class WorkingDayCalendar:
         return sign * total
 
     # -- periods -------------------------------------------------------------------------------
-    def due(self, received: date | datetime, count: int, unit: str,
+    def due(self, received: date | datetime, count: int, period_unit: str,
             pauses: Sequence[Pause] = ()) -> Due:
-        """Count ``count`` ``unit`` (``working_days`` or ``days``) from ``received``; see the module
+        """Count ``count`` ``period_unit`` (``working_days`` or ``days``) from ``received``; see the module
         docstring for the rules. Raises UnknownYearError if a touched day's year is unknown."""
-        return self._count(received, count, unit, pauses, self.explain, ())
+        return self._count(received, count, period_unit, pauses, self.explain, ())
 
-    def provisional_due(self, received: date | datetime, count: int, unit: str,
+    def provisional_due(self, received: date | datetime, count: int, period_unit: str,
                         pauses: Sequence[Pause] = ()) -> Due:
         """Like :meth:`due`, but a day of a year no loaded calendar covers is counted as a weekday
         alone (Monday to Friday working, Saturday and Sunday not; no holidays, no make-up days), and
@@ -242,13 +242,13 @@ class WorkingDayCalendar:
                     return DayInfo(d, False, f"{WEEKEND} ({PROVISIONAL})")
                 return DayInfo(d, True, f"{WORKING_DAY} ({PROVISIONAL})")
 
-        return self._count(received, count, unit, pauses, explain, assumed)
+        return self._count(received, count, period_unit, pauses, explain, assumed)
 
-    def _count(self, received: date | datetime, count: int, unit: str, pauses: Sequence[Pause],
+    def _count(self, received: date | datetime, count: int, period_unit: str, pauses: Sequence[Pause],
                explain: Callable[[date], DayInfo], assumed: Collection[int]) -> Due:
         start = as_date(received, "received")
         count = _check_count(count)
-        kind = _check_unit(unit)
+        kind = _check_period_unit(period_unit)
         pauses = tuple(pauses)
         for p in pauses:
             if not isinstance(p, Pause):
@@ -257,7 +257,7 @@ class WorkingDayCalendar:
         skipped: list[DayInfo] = []
 
         def result(due: date | None) -> Due:
-            return Due(received=start, count=count, unit=kind.value, due=due, skipped=tuple(skipped),
+            return Due(received=start, count=count, period_unit=kind.value, due=due, skipped=tuple(skipped),
                        suspended=due is None, pauses=pauses, provisional=bool(assumed),
                        assumed_years=tuple(sorted(assumed)))
 
@@ -303,9 +303,9 @@ class WorkingDayCalendar:
         return result(day)
 
     @staticmethod
-    def add_span(start: date | datetime, count: int, unit: str) -> date:
+    def add_span(start: date | datetime, count: int, period_unit: str) -> date:
         """Same as the module function :func:`add_span` (months and years, not rolled)."""
-        return add_span(start, count, unit)
+        return add_span(start, count, period_unit)
 
 
 

@@ -127,7 +127,7 @@ class Due:
 
     received: date
     count: int
-    unit: str
+    period_unit: str
     due: date | None
     skipped: tuple[DayInfo, ...] = ()
     suspended: bool = False
@@ -145,7 +145,7 @@ class Due:
         return {
             "received": self.received.isoformat(),
             "count": self.count,
-            "unit": self.unit,
+            "unit": self.period_unit,
             "due": self.due.isoformat() if self.due else None,
             "suspended": self.suspended,
             "skipped": [info.to_dict() for info in self.skipped],
@@ -156,7 +156,7 @@ class Due:
 
 
 
-def add_span(start: date | datetime, count: int, unit: str) -> date:
+def add_span(start: date | datetime, count: int, period_unit: str) -> date:
     """Calendar arithmetic for periods in months or years (display periods, list terms): the same day
     of the month ``count`` months or years later, clamped to the month's last day (a 29 February plus
     one year is 28 February). Not rolled to a working day."""
@@ -164,9 +164,9 @@ def add_span(start: date | datetime, count: int, unit: str) -> date:
     if isinstance(count, bool) or not isinstance(count, int):
         raise TypeError(f"a span's count must be a whole number, not {count!r}")
     try:
-        span = SpanUnit(unit)
+        span = SpanUnit(period_unit)
     except ValueError:
-        raise ValueError(f"add_span counts months or years, not {unit!r}; periods in days are "
+        raise ValueError(f"add_span counts months or years, not {period_unit!r}; periods in days are "
                          "WorkingDayCalendar.due()") from None
     months = count if span is SpanUnit.months else 12 * count
     index = d.year * 12 + (d.month - 1) + months

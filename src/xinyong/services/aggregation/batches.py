@@ -211,12 +211,12 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         found = _existing(session, unit_code, key)
         if found is not None:
             return _replay(session, found, key, digest)
-        due, count, unit, cite = verify_due(platform, received_on)
+        due, count, period_unit, cite = verify_due(platform, received_on)
         batch = SubmissionBatch(unit_code=unit_code, idempotency_key=key, body_sha256=digest, source=source,
                                 filename=filename, jurisdiction=platform.jurisdiction, status="received",
                                 rows_total=0, accepted=0, corrected=0, unchanged=0, rejected=0,
                                 actor=actor.label()[:200], received_at=uow.platform.clock.now(),
-                                received_on=received_on, verify_due=due, verify_count=count, verify_unit=unit,
+                                received_on=received_on, verify_due=due, verify_count=count, verify_unit=period_unit,
                                 verify_cite=cite)
         try:
             with session.begin_nested():

@@ -43,10 +43,10 @@ def law_in_force(platform: Platform, on: date) -> AggregationLaw:
 
 def verify_due(platform: Platform,
                received_on: date) -> tuple[date | None, int | None, str | None, str | None]:
-    """(due date, count, unit, citation) of the verification duty; all None where no rule sets one."""
+    """(due date, count, period unit, citation) of the verification duty; all None where no rule sets one."""
     rule = _rule(platform, "aggregation.verify", received_on)
     if rule is None:
         return None, None, None, None
-    unit = rule.unit        # the entry's own (per_file) or the registry's: never a default
-    due = platform.calendar.due(received_on, int(rule.value), unit)
-    return due.due, int(rule.value), unit, rule.citation
+    period_unit = rule.period_unit    # the entry's own (per_file) or the registry's: never a default
+    due = platform.calendar.due(received_on, int(rule.value), period_unit)
+    return due.due, int(rule.value), period_unit, rule.citation

@@ -125,9 +125,9 @@ def purge_expired_logs(platform: Platform, actor: Actor | None = None) -> PurgeR
         return PurgeResult(0, None, None, None, "not_provided")
     except NoValueInForce:      # no retention in force today: nothing is purged, and the result says why
         return PurgeResult(0, None, None, None, "not_in_force")
-    if value.unit is None:
+    if value.period_unit is None:
         raise ValueError(f"inquiry_log.retention in {platform.jurisdiction} carries no unit")
-    cutoff = retention_cutoff(value.value, today, value.unit)
+    cutoff = retention_cutoff(value.value, today, value.period_unit)
     if cutoff is None:
         return PurgeResult(0, None, value.value, value.citation, "unlimited")
     with platform.unit_of_work(actor or SWEEP_ACTOR) as uow:

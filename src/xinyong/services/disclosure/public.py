@@ -136,7 +136,7 @@ def publication_due(platform: Platform, decided_on: date | None) -> tuple[date |
     except (RuleNotProvided, NoValueInForce):
         return None, None
     try:
-        due = platform.calendar.due(decided_on, int(value.value), value.unit).due
+        due = platform.calendar.due(decided_on, int(value.value), value.period_unit).due
     except UnknownYearError:
         return None, value.citation
     return due, value.citation

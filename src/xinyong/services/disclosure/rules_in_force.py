@@ -183,7 +183,7 @@ class Periods:
                          "document_date": row.document_date}[name]
         if start is None:
             return Period(None, value.citation, True)
-        return Period(policy.display_until(start, span.max, span.unit), value.citation, False)
+        return Period(policy.display_until(start, span.max, span.period_unit), value.citation, False)
 
 
 __all__ = ["Period", "Periods", "as_date", "policy_rules"]

@@ -1,7 +1,7 @@
 """Use cases over the rule files: list them, show one, compare two, and compute a statutory deadline.
 
-The deadline of a duty is the rule value in force on the day the matter was received (its count, unit
-and citation), counted on the working-day calendar (``xinyong.domain.rulebook.calendar``) with any pauses
+The deadline of a duty is the rule value in force on the day the matter was received (its count, period
+unit and citation), counted on the working-day calendar (``xinyong.domain.rulebook.calendar``) with any pauses
 (excluded time, ``objection.excluded_time``). The CLI (``xinyong rules``) and the API (``/api/v1/rules``) are thin
 layers over these functions.
 """
@@ -157,7 +157,7 @@ class DeadlineAnswer:
     received: date | datetime
     received_date: date
     due: date | None
-    unit: str
+    period_unit: str
     count: int
     cite: str
     citation: str
@@ -195,7 +195,7 @@ class DeadlineAnswer:
             "received": self.received.isoformat(),
             "received_date": self.received_date.isoformat(),
             "due": self.due.isoformat() if self.due else None,
-            "unit": self.unit,
+            "unit": self.period_unit,
             "count": self.count,
             "cite": self.cite,
             "citation": self.citation,
@@ -269,7 +269,7 @@ def compute_deadline(
             reason_zh=f"{jurisdiction} 的 {duty} 没有天数",
         )
     pause_basis = _pause_basis(ruleset, duty, value, received_date) if pauses else None
-    counted = calendar.due(received, value.value, value.unit or "", pauses=tuple(pauses))
+    counted = calendar.due(received, value.value, value.period_unit or "", pauses=tuple(pauses))
     return DeadlineAnswer(
         jurisdiction=jurisdiction,
         duty=duty,
@@ -277,7 +277,7 @@ def compute_deadline(
         received=received,
         received_date=received_date,
         due=counted.due,
-        unit=counted.unit,
+        period_unit=counted.period_unit,
         count=counted.count,
         cite=value.cite,
         citation=value.citation,
@@ -307,7 +307,7 @@ def _pause_basis(ruleset: RuleSet, duty: str, value: RuleValue, on: date) -> Rul
     for rule_value in allowing:
         if duty in rule_value.value:
             return rule_value
-    limit = describe(value.value, value.unit)
+    limit = describe(value.value, value.period_unit)
     if allowing:
         listed_en = "; ".join(f"{v.citation}: {', '.join(v.value)}" for v in allowing)
         raise Refusal("pause", "pause_not_allowed",
@@ -338,7 +338,7 @@ def ruleset_rows(ruleset: RuleSet) -> list[dict[str, Any]]:
                     "key": key,
                     "value": None,
                     "shown": "deferred to the State: no national value",
-                    "unit": rule.spec.unit,
+                    "unit": rule.spec.period_unit,
                     "cite": rule.deferral.cite,
                     "citation": rule.deferral.citation,
                     "effective": None,
@@ -355,7 +355,7 @@ def ruleset_rows(ruleset: RuleSet) -> list[dict[str, Any]]:
             continue
         for entry in rule.entries:
             row = entry.to_dict()
-            row["shown"] = describe(entry.value, entry.unit)
+            row["shown"] = describe(entry.value, entry.period_unit)
             rows.append(row)
     return rows
 
@@ -464,7 +464,7 @@ def _substance(value: Any) -> Any:
 def _comparable(value: RuleValue | None) -> Any:
     if value is None:
         return None
-    return (repr(_substance(value.value)), value.unit, value.basis)
+    return (repr(_substance(value.value)), value.period_unit, value.basis)
 
 
 def _worded(value: RuleValue | None) -> Any:
