@@ -105,7 +105,7 @@ def _period(platform: Platform, key: str, on: date) -> tuple[int | None, str | N
         return None, None, None, "no_value_in_force"
     if not isinstance(value.value, int) or isinstance(value.value, bool):
         return None, None, value.citation, "no_time_limit"
-    return value.value, value.unit, value.citation, value.basis
+    return value.value, value.period_unit, value.citation, value.basis
 
 
 def open_duty(uow: UnitOfWork, *, matter_kind: str, matter_id: int, key: str, owner: Owner,
