@@ -328,11 +328,9 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
     if record.status == "revoked":
         return deny(_r("revoked", BASELINE, "信息所依据的文书已被撤销，信息已删除",
                        "the decision behind this information was revoked and it was deleted"))
-    if record.status == "restored":
-        if not is_self:
-            return deny(_r("restored", BASELINE, "信用已修复，信息不再提供查询",
-                           "credit was restored; the information is no longer served"))
-        labels.append("restored")
+    if record.status == "restored":     # out of every read path, the subject's own included
+        return deny(_r("restored", BASELINE, "信用已修复，信息不再提供查询",
+                       "credit was restored; the information is no longer served"))
     if record.status == "expired":
         if not is_self:
             return deny(_r("expired", record.display_cite or BASELINE, "信息已超过公开期限，不再提供查询",

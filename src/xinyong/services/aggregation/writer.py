@@ -30,7 +30,7 @@ from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from xinyong.domain.aggregation.rows import RowError, ValidRecord
-from xinyong.domain.platform.refusal import Refusal
+from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind
 from xinyong.services.aggregation.integrity import chunk_facts
 from xinyong.services.platform.bootstrap import UnitOfWork
@@ -435,3 +435,71 @@ _PG_CURRENT_DIGESTS = text("""
 
 def _short(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) else None
+
+
+# -- a record leaves service: revocation and restoration -------------------------------------------
+# A record's status is the one thing the access policy reads to keep it out of every read path:
+# ``revoked`` and ``restored`` records are served to no one (the subject included). Revocation also
+# erases the content (``erase_record_content``): every version's payload becomes an empty object and
+# its document fields NULL; its digest stays, so the ledger's hashes still verify what was once held.
+
+
+def _record_for_update(uow: UnitOfWork, record_id: int) -> Record:
+    record = uow.session.scalar(select(Record).where(Record.id == record_id).with_for_update())
+    if record is None:
+        raise Refusal("record", "record_unknown", f"没有编号为 {record_id} 的信用信息记录",
+                      f"no credit record {record_id}", status=NOT_FOUND)
+    return record
+
+
+def _leave_service(uow: UnitOfWork, record_id: int, status: str, action: str,
+                   facts: dict[str, Any]) -> Record:
+    record = _record_for_update(uow, record_id)
+    if record.status != "active":
+        raise Refusal("record", "record_not_active",
+                      f"记录 {record.id} 已不在服务中（{_STATUS_ZH.get(record.status, record.status)}）",
+                      f"record {record.id} is no longer in service ({record.status})", status=CONFLICT)
+    record.status, record.updated_at = status, uow.platform.clock.now()
+    uow.session.flush()
+    uow.record(action, "record", record.id, {"unit": record.unit_code, "item": record.item_code,
+                                              "version": record.current_version, **facts})
+    return record
+
+
+def revoke_record(uow: UnitOfWork, record_id: int, *, revocation_id: int | None = None) -> Record:
+    """The record's basis was revoked: status ``revoked``, out of every read path at once."""
+    return _leave_service(uow, record_id, "revoked", "record.revoked", {"revocation_id": revocation_id})
+
+
+def restore_record(uow: UnitOfWork, record_id: int, *, restoration_id: int | None = None) -> Record:
+    """The subject's credit was restored: status ``restored``, out of every read path at once."""
+    return _leave_service(uow, record_id, "restored", "record.restored", {"restoration_id": restoration_id})
+
+
+def erase_record_content(uow: UnitOfWork, record_id: int) -> str:
+    """Erase a revoked record's content, the current and every earlier version: the payload becomes an
+    empty object, the document fields and dates NULL, a correction's reason a placeholder; each version's
+    ``content_sha256`` stays. Returns the current version's digest (the ledger keeps it, never the
+    content)."""
+    record = _record_for_update(uow, record_id)
+    if record.status != "revoked":
+        raise Refusal("record", "record_not_revoked", f"只有已撤销的记录才能删除内容（记录 {record.id}）",
+                      f"only a revoked record's content is erased (record {record.id})", status=CONFLICT)
+    versions = uow.session.scalars(select(RecordVersion).where(RecordVersion.record_id == record.id)
+                                   .order_by(RecordVersion.version)).all()
+    digest = ""
+    for version in versions:
+        version.payload = {}
+        version.document_kind = version.document_number = version.document_issuer = None
+        version.document_date = version.decision_date = version.conduct_ended = None
+        version.correction_reason = ERASED if version.version > 1 else None
+        if version.version == record.current_version:
+            digest = version.content_sha256
+    record.updated_at = uow.platform.clock.now()
+    uow.session.flush()
+    uow.record("record.erased", "record", record.id, {"versions": len(versions), "content_sha256": digest})
+    return digest
+
+
+ERASED = "erased"
+_STATUS_ZH = {"revoked": "已撤销", "restored": "已修复", "expired": "已过期"}

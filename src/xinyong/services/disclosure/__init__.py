@@ -6,7 +6,7 @@ log's group-commit writer (``writer``), withheld positive information and object
 the personal-data rescan (``rescan``); written authorizations (``authorizations``), the inquiry log
 and its retention (``inquiry_log``), organisation lookup and double publicity (``public``),
 departments' registered duty purposes (``duty_purposes``); a record as the workflows name it, by
-id or as ``unit/record_key``, without its content (``references``)."""
+id or as ``unit/record_key``, without its content, and its minimum publicity period (``references``)."""
 
 from xinyong.services.disclosure.inquiry import explain, inquire, inquire_async, public_listing
 from xinyong.services.disclosure.marks import (
@@ -15,7 +15,7 @@ from xinyong.services.disclosure.marks import (
     release_positive,
     withhold_positive,
 )
-from xinyong.services.disclosure.references import RecordRef, resolve_record
+from xinyong.services.disclosure.references import MinimumPublicity, RecordRef, minimum_publicity, resolve_record
 from xinyong.services.disclosure.rescan import scan_personal_data
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "inquire",
     "inquire_async",
     "label_objection",
+    "MinimumPublicity",
+    "minimum_publicity",
     "public_listing",
     "RecordRef",
     "resolve_record",

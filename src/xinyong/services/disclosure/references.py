@@ -5,10 +5,13 @@ record's identity and state, never its content (that is read through an inquiry,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
+from xinyong.services.disclosure.rules_in_force import Periods
 from xinyong.services.disclosure.statements import sql
+from xinyong.services.platform.bootstrap import Platform
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,23 @@ def resolve_record(session: Any, ref: str | int, field: str = "record") -> Recor
     if row is None:
         raise _unknown(text, field)
     return RecordRef(*row)
+
+
+@dataclass(frozen=True)
+class MinimumPublicity:
+    """The last day of a record's minimum publicity period (``ends``; None where its display rule gives
+    no minimum) and the rule's citation: restoration opens the day after (``domain`` of restoration)."""
+
+    ends: date | None
+    cite: str | None
+    start_unknown: bool
+
+
+def minimum_publicity(platform: Platform, session: Any, record_id: int) -> MinimumPublicity:
+    """The minimum publicity period of a record as its display rule in force on its decision date gives
+    it; nothing of the content is answered."""
+    row = session.connection().execute(sql().record_by_id, {"rid": record_id}).first()
+    if row is None:
+        raise _unknown(str(record_id), "record")
+    period = Periods(platform, platform.clock.today()).minimum_of(row, row.subject_kind)
+    return MinimumPublicity(period.until, period.cite, period.start_missing)

@@ -185,5 +185,27 @@ class Periods:
             return Period(None, value.citation, True)
         return Period(policy.display_until(start, span.max, span.period_unit), value.citation, False)
 
+    def minimum_of(self, row: Any, subject_kind: str) -> Period:
+        """The last day of a record's minimum publicity period (its display span's ``min``: before it
+        ends, restoration is not open), counted as ``of`` counts the maximum; ``until`` None where the
+        rule gives no minimum (or none is known)."""
+        payload = row.payload or {}
+        key = display_rule_for(_ItemRule(row.display_rule), subject_kind, payload)  # type: ignore[arg-type]
+        if key is None:
+            return Period(None, None, False)
+        decided = row.decision_date or as_date(payload.get("decision_date")) or row.document_date \
+            or as_date(payload.get("document_date"))
+        value = self._rule(key, decided or self.today)
+        if isinstance(value, _NotInForce) or value is None or not isinstance(value.value, Span):
+            return Period(None, None, False)
+        span = value.value
+        if not isinstance(span.min, int) or not span.min:
+            return Period(None, value.citation, False)
+        start = row.conduct_ended or as_date(payload.get("conduct_ended")) if span.counts_from == "conduct_ended" \
+            else decided
+        if start is None:
+            return Period(None, value.citation, True)
+        return Period(policy.display_until(start, span.min, span.period_unit), value.citation, False)
+
 
 __all__ = ["Period", "Periods", "as_date", "policy_rules"]
