@@ -6,12 +6,12 @@ and the catalog's ``ItemRefusal`` (values reported in a batch, not exceptions), 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from xinyong.domain.audit.canonical import canonical_json
 from xinyong.domain.catalog.items import LEGAL_DOCUMENT_FIELDS, CatalogItemSpec
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -139,6 +139,5 @@ def content_digest(item_code: str, identifier: str, payload: Mapping[str, Any]) 
 
     The same content gives the same digest whatever the file format, column order or labels.
     """
-    text = json.dumps({"item": item_code, "subject": identifier, "fields": payload}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
+    text = canonical_json({"item": item_code, "subject": identifier, "fields": payload})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

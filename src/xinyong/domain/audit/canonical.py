@@ -2,8 +2,11 @@
 
 Canonical JSON (:func:`canonical_json`) is sorted keys, no whitespace, UTF-8 kept as is
 (``ensure_ascii=False``), no NaN or infinity: the one helper the platform writes canonical JSON with,
-wherever a text is hashed or digested (the ledger's entries and checkpoints, the catalog items'
-digests, the records' content digests).
+wherever a text is hashed or digested (the ledger's entries, facts and checkpoints, the catalog items'
+digests, the records' content digests, a submission body's idempotency digest) and for the entries
+handed to the database's ledger append. A submission body's digest alone asks ``default=str`` and
+``allow_nan=True``: the bytes it hashed before this helper existed, so that a stored idempotency key
+still replays.
 
 An entry's hash::
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,9 +45,11 @@ class LedgerError(ValueError):
         self.message_en = message_en
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, compact separators, UTF-8 characters kept, no NaN or infinity."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def canonical_json(value: Any, *, default: Callable[[Any], Any] | None = None, allow_nan: bool = False) -> str:
+    """Sorted keys, compact separators, UTF-8 characters kept, no NaN or infinity (``allow_nan``: written
+    as the standard library writes them); ``default`` turns what JSON has no type for into a value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan,
+                      default=default)
 
 
 def encode_time(at: datetime | str) -> str:

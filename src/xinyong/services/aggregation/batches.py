@@ -38,7 +38,6 @@ Refused (nothing stored): an unknown unit (``unit_not_found``, 404), a file refu
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import time
@@ -54,6 +53,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.domain.aggregation.rows import RowError
 from xinyong.domain.aggregation.validation import RowValidator
+from xinyong.domain.audit.canonical import canonical_json
 from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
 from xinyong.logging import get_logger
@@ -323,7 +323,10 @@ def file_digest(path: Path) -> str:
 
 
 def rows_digest(rows: list[Mapping[str, Any]]) -> str:
-    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """The idempotency digest of a JSON submission's rows: canonical JSON with dates (and anything else
+    JSON has no type for) as ``str`` gives them and a NaN as the standard library writes it, the very
+    bytes hashed before, so that an idempotency key stored then still replays."""
+    text = canonical_json(rows, default=str, allow_nan=True)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -396,6 +396,8 @@ def pg_version_arrays(versions: list[dict[str, Any]], batch_id: int, now: dateti
     def column(name: str) -> list[Any]:
         return [v[name] for v in versions]
 
+    # Stored text, not hashed (the content digest is canonical JSON): what PostgreSQL's json type keeps
+    # and db.load_json reads. The standard library, not orjson, which refuses integers beyond 64 bits.
     return {"batch": batch_id, "now": now, "record_ids": column("record_id"), "versions": column("version"),
             "payloads": [json.dumps(v["payload"], ensure_ascii=False, separators=(",", ":")) for v in versions],
             "digests": column("content_sha256"), "reasons": column("correction_reason"),

@@ -140,6 +140,9 @@ def _same_size(handle: Any, seq: int) -> Checkpoint | None:
 
 
 def _line(cp: Checkpoint) -> bytes:
+    """A checkpoint as a line of a file of them. Not canonical JSON (the signature covers the checkpoint's
+    own canonical payload, not this line): the standard library's ``", "`` and ``": "`` separators that
+    every anchor and witness file already holds, kept byte for byte so that a file stays one format."""
     return (json.dumps(cp.to_dict(), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 

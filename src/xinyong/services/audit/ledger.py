@@ -20,7 +20,6 @@ Reads: :func:`head`, :func:`count`, :func:`entries`, :func:`get`, :func:`raw_ent
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from xinyong.domain.audit.canonical import canonical_json
 from xinyong.domain.audit.chain import Entry, Head, make_entry
 from xinyong.domain.identity.actors import Actor
 from xinyong.services.audit.checkpoints import after_append
@@ -87,8 +87,8 @@ def append_many(session: Session, prepared: Sequence[Entry], connection: Connect
     # The database checks that each new entry follows the head (a trigger), so the head moves per entry.
     if connection.dialect.name == "postgresql":
         # The same two statements per entry, run by a function in the database: one round trip.
-        connection.execute(_APPEND_PG, {"entries": json.dumps(
-            [{**row, "at": row["at"].isoformat()} for row in values], ensure_ascii=False)})
+        connection.execute(_APPEND_PG, {"entries": canonical_json(
+            [{**row, "at": row["at"].isoformat()} for row in values])})
     else:
         # SQLite: a trigger (migration 0008) moves the head after each insert, so the entries go in
         # one executemany, in seq order, each still checked against the head it must follow.
