@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # System packages the test suite needs, from Debian's registry: Chromium for the browser tests
-# (Playwright drives it; no browser download) and Noto CJK fonts so Chinese pages and PDFs render.
+# (Playwright drives it; no browser download), Noto CJK fonts so Chinese pages and PDFs render, and
+# Pango (with HarfBuzz's subsetter) for WeasyPrint, which renders the written notices as PDF.
 # Idempotent: does nothing when everything is present. Needs root (or passwordless sudo).
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
+ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || need+=(libharfbuzz-subset0)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 SUDO=""

@@ -26,11 +26,17 @@
 - ``XINYONG_SIGNIN_FAILURES_PER_ACCOUNT`` / ``XINYONG_SIGNIN_FAILURES_PER_ADDRESS`` (``5`` / ``20``) in
   ``XINYONG_SIGNIN_WINDOW_MINUTES`` (``15``): failed sign-ins allowed per account and per client address
   in any such moving window; further attempts are refused (429) before any password is checked.
+- ``XINYONG_CLOCK`` (none): an instant with its offset (``2026-09-30T10:00:00+08:00``) at which the
+  platform's time stands still in this process, for training and scenario replays; refused in
+  production; the portal shows a banner and every ledger entry made under it carries ``"clock": "fixed"``.
+- ``XINYONG_SWEEP_SECONDS`` (``300``): the server runs the sweep (overdue duties, the inquiry log's
+  retention) this often in a worker thread, one sweep at a time across processes; ``0``: never.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +80,8 @@ class Settings(BaseSettings):
     signin_failures_per_address: int = Field(default=20, ge=1, le=100_000,
                                              description="Failed sign-ins per client address in the window")
     signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Sign-in throttle window")
+    clock: datetime | None = Field(default=None, description="A fixed instant (with offset): time stands still")
+    sweep_seconds: int = Field(default=300, ge=0, description="Seconds between the server's sweeps (0: none)")
 
     @field_validator("data_dir")
     @classmethod
@@ -91,6 +99,13 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
         return value
 
+    @field_validator("clock")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("XINYONG_CLOCK needs its offset, e.g. 2026-09-30T10:00:00+08:00")
+        return value
+
     @property
     def local(self) -> bool:
         """A developer's machine (``XINYONG_ENV=local``): the demo verifier may run, cookies need no HTTPS."""
@@ -98,7 +113,8 @@ class Settings(BaseSettings):
 
     def check_deployment(self) -> None:
         """Refuse what only a developer's machine may run (``UnsafeDeployment``): the demo real-name
-        verifier, which binds anyone who types ``demo``, outside ``XINYONG_ENV=local``. Every
+        verifier, which binds anyone who types ``demo``, and a fixed clock (``XINYONG_CLOCK``), outside
+        ``XINYONG_ENV=local``. Every
         ``Platform`` calls this when it is built (the server, the CLI commands that use the database)."""
         if self.real_name_verifier == "demo" and not self.local:
             raise UnsafeDeployment(
@@ -110,6 +126,15 @@ class Settings(BaseSettings):
                 f"types 'demo') is for local use only, and this deployment's XINYONG_ENV is {self.env} "
                 "(unset means production): configure a real verifier, or set XINYONG_ENV=local on a "
                 "developer's machine")
+        if self.clock is not None and not self.local:
+            raise UnsafeDeployment(
+                "XINYONG_CLOCK", "fixed_clock_outside_local",
+                f"XINYONG_CLOCK={self.clock.isoformat()}（固定时钟，用于培训和情景回放）只能在本地使用，"
+                f"而本部署的 XINYONG_ENV 为 {self.env}（未设置即为 production）：生产环境必须使用真实时间，"
+                "请删除 XINYONG_CLOCK",
+                f"XINYONG_CLOCK={self.clock.isoformat()} (a fixed clock, for training and scenario replays) "
+                f"is for local use only, and this deployment's XINYONG_ENV is {self.env} (unset means "
+                "production): production runs on real time; remove XINYONG_CLOCK")
 
     @property
     def effective_database_url(self) -> str:

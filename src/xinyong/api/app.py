@@ -31,6 +31,8 @@ ROUTERS = (
     "xinyong.api.routers.submissions",
     "xinyong.api.routers.audit",
     "xinyong.api.routers.duty_purposes",
+    "xinyong.api.routers.compliance",
+    "xinyong.api.routers.notices",
     "xinyong.portal.routes",
 )
 
@@ -64,14 +66,17 @@ async def sign_quiet_ledger_tail(platform: Platform) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     tune_gc(app.state.platform.settings.gc_threshold)
-    sweeper = None
+    tasks = []
     if app.state.platform.settings.ledger_checkpoint_seconds:
-        sweeper = asyncio.create_task(sign_quiet_ledger_tail(app.state.platform))
+        tasks.append(asyncio.create_task(sign_quiet_ledger_tail(app.state.platform)))
+    if app.state.platform.settings.sweep_seconds:   # the duty sweep and the log's retention (services.compliance)
+        from xinyong.services.compliance.scheduler import run_sweeps
+        tasks.append(asyncio.create_task(run_sweeps(app.state.platform)))
     yield
-    if sweeper is not None:
-        sweeper.cancel()
+    for task in tasks:
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+            await task
 
 
 def create_app(platform: Platform | None = None) -> FastAPI:

@@ -39,6 +39,7 @@ SUBCOMMANDS = {
     "batches": "xinyong.cli.ingest",
     "duty-purposes": "xinyong.cli.duty_purposes",
     "records": "xinyong.cli.records",
+    "duties": "xinyong.cli.duties",
 }
 
 
@@ -131,6 +132,8 @@ def serve(
 for _name, _module in SUBCOMMANDS.items():
     app.add_typer(importlib.import_module(_module).app, name=_name)
 app.command("import")(importlib.import_module("xinyong.cli.ingest").import_file)
+app.command("sweep")(importlib.import_module("xinyong.cli.compliance").sweep)
+app.command("compliance")(importlib.import_module("xinyong.cli.compliance").compliance)
 app.add_typer(importlib.import_module("xinyong.cli.users").institutions_app, name="institutions")
 
 

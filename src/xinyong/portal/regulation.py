@@ -1,6 +1,7 @@
 """What every portal page says about the regulation the deployment runs on: when it is a draft for
 public comment (``status: draft`` in its rule file), a banner in ``base.html`` saying that it is not in
-force, in the visitor's language."""
+force, in the visitor's language; and when the platform's time stands still (``XINYONG_CLOCK``, for
+training and scenario replays), a banner saying so and at which instant."""
 
 from __future__ import annotations
 
@@ -8,10 +9,25 @@ from typing import Any
 
 from fastapi import Request
 
+from xinyong.domain.platform.clock import business_tz
 from xinyong.services.platform import overview
 
 
 def regulation_context(request: Request) -> dict[str, Any]:
-    """Jinja context processor of both portal template sets: ``regulation_draft`` ({zh, en} or None)."""
+    """Jinja context processor of both portal template sets: ``regulation_draft`` and ``clock_fixed``
+    ({zh, en} or None)."""
     platform = getattr(request.app.state, "platform", None)
-    return {"regulation_draft": overview.draft_notice(platform) if platform is not None else None}
+    if platform is None:
+        return {"regulation_draft": None, "clock_fixed": None}
+    return {"regulation_draft": overview.draft_notice(platform), "clock_fixed": clock_banner(platform)}
+
+
+def clock_banner(platform: Any) -> dict[str, str] | None:
+    """The fixed clock's banner ({zh, en}), or None on real time."""
+    fixed = platform.settings.clock
+    if fixed is None:
+        return None
+    shown = fixed.astimezone(business_tz()).strftime("%Y-%m-%d %H:%M")
+    return {"zh": f"固定时钟：本平台的时间停在 {shown}（培训或情景回放，非真实时间），期间的操作均在审计日志中注明。",
+            "en": f"Fixed clock: this platform's time stands still at {shown} (training or a scenario replay, "
+                  "not real time); everything done meanwhile is marked so in the audit ledger."}

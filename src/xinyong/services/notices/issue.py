@@ -32,17 +32,19 @@ class NoticeView:
     issued_on: date
     delivered_via: str | None
     delivered_at: datetime | None
+    read_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "matter": {"kind": self.matter_kind, "id": self.matter_id},
                 "facts": self.facts, "sha256": self.sha256, "issued_on": self.issued_on.isoformat(),
                 "delivered_via": self.delivered_via,
-                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None}
+                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+                "read_at": self.read_at.isoformat() if self.read_at else None}
 
 
 def _view(n: Notice) -> NoticeView:
     return NoticeView(n.id, n.kind, n.matter_kind, n.matter_id, n.subject_id, dict(n.facts), n.sha256, n.issued_on,
-                      n.delivered_via, n.delivered_at)
+                      n.delivered_via, n.delivered_at, n.read_at)
 
 
 def issue(uow: UnitOfWork, *, kind: str, matter_kind: str, matter_id: int, subject_id: int,
@@ -72,4 +74,18 @@ def notice_for_subject(session: Any, notice_id: int, subject_id: int | None) -> 
     if notice is None or (subject_id is not None and notice.subject_id != subject_id):
         raise Refusal("notice", "notice_unknown", f"没有编号为 {notice_id} 的告知书", f"no notice {notice_id}",
                       status=NOT_FOUND)
+    return _view(notice)
+
+
+def mark_read(uow: UnitOfWork, notice_id: int, subject_id: int) -> NoticeView:
+    """The subject opens its own notice: ``read_at`` is set the first time (and ledgered); a notice of
+    another subject is refused as unknown."""
+    notice = uow.session.get(Notice, notice_id)
+    if notice is None or notice.subject_id != subject_id:
+        raise Refusal("notice", "notice_unknown", f"没有编号为 {notice_id} 的告知书", f"no notice {notice_id}",
+                      status=NOT_FOUND)
+    if notice.read_at is None:
+        notice.read_at = uow.platform.clock.now()
+        uow.session.flush()
+        uow.record("notice.read", "notice", notice.id, {"kind": notice.kind})
     return _view(notice)

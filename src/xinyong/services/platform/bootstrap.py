@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyong.domain.identity.actors import Actor
-from xinyong.domain.platform.clock import Clock, SystemClock
+from xinyong.domain.platform.clock import Clock, FixedClock, SystemClock
 from xinyong.settings import Settings, get_settings
 from xinyong.store.db import make_engine, make_session_factory, ping
 from xinyong.store.migrate import upgrade_to_head
@@ -42,7 +42,9 @@ class Platform:
     def from_settings(cls, settings: Settings | None = None, clock: Clock | None = None) -> Platform:
         settings = settings or get_settings()
         engine = make_engine(settings.effective_database_url)
-        return cls(settings=settings, engine=engine, clock=clock or SystemClock())
+        if clock is None:   # XINYONG_CLOCK: time stands still in this process (refused in production)
+            clock = FixedClock(settings.clock) if settings.clock is not None else SystemClock()
+        return cls(settings=settings, engine=engine, clock=clock)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -59,6 +61,11 @@ class Platform:
         from xinyong.services.rulebook.calendars import load_calendar
 
         return load_calendar(*[p for p in self.settings.calendar_paths if p.is_dir()])
+
+    @property
+    def clock_fixed(self) -> bool:
+        """Time stands still by ``XINYONG_CLOCK`` (training, scenario replays): every ledger entry says so."""
+        return self.settings.clock is not None
 
     @property
     def jurisdiction(self) -> str:
@@ -100,8 +107,11 @@ class UnitOfWork:
     _pending: list[Any] = field(default_factory=list, repr=False)
 
     def record(self, action: str, entity: str, entity_id: str | int | None, facts: dict | None = None) -> None:
-        """Record an event for the audit ledger in this transaction (facts: no personal content)."""
+        """Record an event for the audit ledger in this transaction (facts: no personal content); under
+        ``XINYONG_CLOCK`` the facts say ``"clock": "fixed"``."""
         from xinyong.services.audit import ledger
+        if self.platform.settings.clock is not None:
+            facts = {**(facts or {}), "clock": "fixed"}
         self._pending.append(ledger.prepare(actor=self.actor, action=action, entity=entity,
                                             entity_id=None if entity_id is None else str(entity_id),
                                             facts=facts or {}, at=self.platform.clock.now()))

@@ -1,0 +1,156 @@
+"""Portal pages of the subjects' rights that are not a workflow's own: the written notices and the
+compliance monitor.
+
+- ``/me/notices``: the signed-in subject's notices (newest first, unread marked); ``/me/notices/{id}``:
+  one notice as issued, in the page's language (opening it sets ``read_at``), with a PDF download
+  (``/me/notices/{id}.pdf``);
+- ``/staff/compliance``: for the competent department and the operator, the compliance monitor: open
+  duties, due soon, overdue, violations by owing unit, by article (with the liability article) and by
+  month, as server-rendered bar charts (inline SVG: no script, nothing from another site).
+
+Keys and owners are shown by their labels; citations as the rule file gives them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
+
+from xinyong.domain.identity.actors import Caller, Role
+from xinyong.domain.platform.refusal import Refusal
+from xinyong.portal.i18n import MESSAGES, language
+from xinyong.portal.pages import _render, _to_login, current_visitor, get_platform
+from xinyong.services import compliance, notices
+from xinyong.services.notices.render import TITLES
+from xinyong.services.notices.render import context as notice_context
+from xinyong.services.platform.bootstrap import Platform
+
+router = APIRouter(include_in_schema=False)
+MONITORS = (Role.competent_department, Role.operator, Role.administrator)
+BAR_WIDTH = 360
+
+MESSAGES.update({
+    "nav.notices": {"zh": "书面告知", "en": "Notices"},
+    "notices.title": {"zh": "我的书面告知", "en": "My written notices"},
+    "notices.intro": {"zh": "平台对异议、信息撤销、信用修复等事项作出的书面告知。每份告知书可下载为 PDF。",
+                      "en": "The written notices the platform issued to you on objections, revocations and "
+                            "credit restoration. Each can be downloaded as PDF."},
+    "notices.none": {"zh": "暂无书面告知。", "en": "No notices yet."},
+    "notices.kind": {"zh": "告知书", "en": "Notice"},
+    "notices.issued": {"zh": "告知日期", "en": "Issued"},
+    "notices.read": {"zh": "阅读", "en": "Read"},
+    "notices.unread": {"zh": "未读", "en": "Unread"},
+    "notices.open": {"zh": "查看", "en": "Open"},
+    "notices.pdf": {"zh": "下载 PDF", "en": "Download PDF"},
+    "notices.back": {"zh": "返回书面告知", "en": "Back to my notices"},
+    "compliance.title": {"zh": "合规监测", "en": "Compliance monitor"},
+    "compliance.intro": {"zh": "各项法定期限义务的办理情况：未办结、即将到期、已逾期，"
+                               "以及违规记录（违反的条款及应承担法律责任的条款）。",
+                         "en": "The statutory duties: open, due soon, overdue, and the violations recorded "
+                               "(the article breached and the liability article)."},
+    "compliance.as_of": {"zh": "截至", "en": "As of"},
+    "compliance.open": {"zh": "未办结", "en": "Open"},
+    "compliance.due_soon": {"zh": "即将到期", "en": "Due soon"},
+    "compliance.due_soon_until": {"zh": "个工作日内到期（至", "en": "working days (until"},
+    "compliance.overdue": {"zh": "已逾期", "en": "Overdue"},
+    "compliance.provisional": {"zh": "到期日暂定", "en": "Provisional due dates"},
+    "compliance.violations": {"zh": "违规记录", "en": "Violations"},
+    "compliance.by_owner": {"zh": "按责任单位", "en": "By owing unit"},
+    "compliance.by_article": {"zh": "按条款", "en": "By article"},
+    "compliance.by_month": {"zh": "按月份", "en": "By month"},
+    "compliance.open_by_key": {"zh": "未办结义务（按事项）", "en": "Open duties by step"},
+    "compliance.duty": {"zh": "义务", "en": "Duty"},
+    "compliance.owner": {"zh": "责任方", "en": "Owed by"},
+    "compliance.cite": {"zh": "违反条款", "en": "Article breached"},
+    "compliance.liability": {"zh": "法律责任条款", "en": "Liability article"},
+    "compliance.due": {"zh": "期限", "en": "Due"},
+    "compliance.detected": {"zh": "发现日期", "en": "Detected"},
+    "compliance.count": {"zh": "次数", "en": "Count"},
+    "compliance.none": {"zh": "暂无违规记录。", "en": "No violations recorded."},
+    "compliance.latest": {"zh": "最近的违规记录", "en": "Latest violations"},
+    "compliance.forbidden": {"zh": "仅社会信用主管部门和平台运营机构可以查看合规监测。",
+                             "en": "Only the competent department and the platform operator see the "
+                                   "compliance monitor."},
+})
+
+
+def _bars(rows: list[tuple[str, int]]) -> dict[str, Any]:
+    """An inline SVG bar chart's geometry: one bar per (label, count), widths scaled to the largest."""
+    top = max((n for _label, n in rows), default=0) or 1
+    bars = [{"label": label, "count": n, "y": i * 26, "width": max(2, round(BAR_WIDTH * n / top))}
+            for i, (label, n) in enumerate(rows)]
+    return {"bars": bars, "height": max(26, 26 * len(bars)), "width": BAR_WIDTH + 260}
+
+
+@router.get("/staff/compliance", response_class=HTMLResponse)
+def staff_compliance(request: Request, visitor: Caller | None = Depends(current_visitor),
+                     platform: Platform = Depends(get_platform)) -> Response:
+    if visitor is None:
+        return _to_login(request)
+    if visitor.actor.role not in MONITORS:
+        return _render(request, "staff_compliance.html", {"forbidden": True}, visitor=visitor, status_code=403)
+    lang = language(request)
+    with platform.sessions() as session:
+        data = compliance.monitor(platform, session).to_dict()
+    charts = {
+        "by_owner": _bars([(o["owner_label"][lang], o["count"]) for o in data["by_owner"]]),
+        "by_article": _bars([(f"{a['label'][lang]} · {a['cite'] or ''}", a["count"]) for a in data["by_article"]]),
+        "by_month": _bars([(m["month"], m["count"]) for m in data["by_month"]]),
+    }
+    return _render(request, "staff_compliance.html", {"m": data, "charts": charts}, visitor=visitor, private=True)
+
+
+def _own_notice(platform: Platform, visitor: Caller, notice_id: int) -> notices.NoticeView | None:
+    try:
+        with platform.unit_of_work(visitor.actor) as uow:
+            return notices.mark_read(uow, notice_id, visitor.subject_id or 0)
+    except Refusal:
+        return None
+
+
+@router.get("/me/notices", response_class=HTMLResponse)
+def my_notices(request: Request, visitor: Caller | None = Depends(current_visitor),
+               platform: Platform = Depends(get_platform)) -> Response:
+    if visitor is None:
+        return _to_login(request)
+    if not visitor.verified:
+        return _render(request, "me_notices.html", {"not_verified": True}, visitor=visitor, status_code=403)
+    lang = language(request)
+    with platform.sessions() as session:
+        views = notices.notices_of_subject(session, visitor.subject_id or 0)
+    rows = [{"id": v.id, "title": TITLES.get(v.kind, {}).get(lang, ""), "issued_on": v.issued_on,
+             "read": v.read_at is not None} for v in views]
+    return _render(request, "me_notices.html", {"notices": rows}, visitor=visitor, private=True)
+
+
+@router.get("/me/notices/{notice_id}.pdf")
+def my_notice_pdf(request: Request, notice_id: int = PathParam(..., ge=1, le=2**31 - 1),
+                  visitor: Caller | None = Depends(current_visitor),
+                  platform: Platform = Depends(get_platform)) -> Response:
+    if visitor is None:
+        return _to_login(request)
+    view = _own_notice(platform, visitor, notice_id) if visitor.verified else None
+    if view is None:
+        return _render(request, "me_notices.html", {"missing": True}, visitor=visitor, status_code=404)
+    lang = language(request)
+    with platform.sessions() as session:
+        body = notices.render_pdf(platform, session, view, lang)
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="notice-{view.id}-{lang}.pdf"', "Cache-Control": "no-store"})
+
+
+@router.get("/me/notices/{notice_id}", response_class=HTMLResponse)
+def my_notice(request: Request, notice_id: int = PathParam(..., ge=1, le=2**31 - 1),
+              visitor: Caller | None = Depends(current_visitor),
+              platform: Platform = Depends(get_platform)) -> Response:
+    if visitor is None:
+        return _to_login(request)
+    view = _own_notice(platform, visitor, notice_id) if visitor.verified else None
+    if view is None:
+        return _render(request, "me_notices.html", {"missing": True}, visitor=visitor, status_code=404)
+    with platform.sessions() as session:
+        ctx = notice_context(platform, session, view, language(request))
+    return _render(request, "me_notice.html", {"n": ctx, "notice_id": view.id}, visitor=visitor, private=True)
