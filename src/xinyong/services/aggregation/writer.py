@@ -346,6 +346,88 @@ class RecordWriter:
         return {key: (rid, version, digests[rid]) for key, (rid, version) in found.items()}
 
 
+# -- a record corrected or taken out of service on an objection -----------------------------------
+# An objection decided ``corrected`` or ``supplemented`` writes the corrected content as a new version,
+# the way a correcting batch does: (record, version) unique, the old versions kept, the record row locked
+# first. A version names the batch it came from, so the correction is stored as a one-row batch of the
+# record's providing unit (source ``json``, idempotency key ``objection:<id>:<record>:v<n>``), verified
+# at once by whoever decided. ``service_stopped`` (information past its display period) sets the
+# record's status ``expired``: no inquiry serves it any more.
+
+
+def correct_record(uow: UnitOfWork, record_id: int, changes: dict[str, Any], *, origin: str) -> int:
+    """Write ``changes`` (catalog fields and their corrected values) as the record's new current
+    version; ``origin`` (``objection:<id>``) is the correction's reason and idempotency key. Returns the
+    new version number. Fields the record's catalog item does not have, or no change at all, are
+    refused."""
+    from xinyong.domain.aggregation.rows import content_digest
+    from xinyong.store.models.catalog import CatalogItem
+
+    record = _record_for_update(uow, record_id)
+    if record.status != "active":
+        raise Refusal("record", "record_not_active", f"记录 {record.id} 已不在服务中，不能更正",
+                      f"record {record.id} is no longer in service and cannot be corrected", status=CONFLICT)
+    fields = uow.session.scalar(select(CatalogItem.fields).where(
+        CatalogItem.version_id == record.catalog_version_id, CatalogItem.code == record.item_code)) or []
+    known = {f["name"] for f in fields}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise Refusal("corrections", "field_unknown", f"信息事项 {record.item_code} 没有字段：{'、'.join(unknown)}",
+                      f"item {record.item_code} has no field {', '.join(unknown)}")
+    current = uow.session.scalar(select(RecordVersion).where(RecordVersion.record_id == record.id,
+                                                             RecordVersion.version == record.current_version))
+    assert current is not None
+    payload = {**current.payload, **changes}
+    if payload == current.payload:
+        raise Refusal("corrections", "correction_unchanged", "更正内容与现有内容相同",
+                      "the corrected content is the same as the current content")
+    identifier = uow.session.scalar(select(SubjectIdentifier.value).where(
+        SubjectIdentifier.subject_id == record.subject_id).order_by(SubjectIdentifier.id)) or ""
+    digest = content_digest(record.item_code, identifier, payload)
+    version = record.current_version + 1
+    now, today = uow.platform.clock.now(), uow.platform.clock.today()
+    batch = SubmissionBatch(unit_code=record.unit_code, idempotency_key=f"{origin}:{record.id}:v{version}",
+                            body_sha256=digest, source="json", jurisdiction=uow.platform.jurisdiction,
+                            status="verified", rows_total=1, accepted=1, corrected=1, unchanged=0, rejected=0,
+                            actor=uow.actor.label(), received_at=now, received_on=today, verified_at=now,
+                            verified_by=uow.actor.label())
+    uow.session.add(batch)
+    uow.session.flush()
+
+    def day(name: str, before: date | None) -> date | None:
+        value = payload.get(name)
+        if name not in changes:
+            return before
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+    uow.session.add(RecordVersion(
+        record_id=record.id, version=version, payload=payload, content_sha256=digest, correction_reason=origin,
+        document_kind=_short(payload.get("document_kind"), 100),
+        document_number=_short(payload.get("document_number"), 200),
+        document_date=day("document_date", current.document_date),
+        document_issuer=_short(payload.get("document_issuer"), 200),
+        decision_date=day("decision_date", current.decision_date),
+        conduct_ended=day("conduct_ended", current.conduct_ended),
+        batch_id=batch.id, source_row=1, created_at=now))
+    record.current_version, record.updated_at = version, now
+    uow.session.flush()
+    uow.record("record.corrected", "record", record.id, {
+        "unit": record.unit_code, "item": record.item_code, "version": version, "content_sha256": digest,
+        "batch_id": batch.id, "origin": origin, "fields": sorted(changes)})
+    return version
+
+
+def stop_record_service(uow: UnitOfWork, record_id: int, *, origin: str) -> None:
+    """The information is past its display period: status ``expired``, served by no inquiry."""
+    record = _record_for_update(uow, record_id)
+    if record.status != "active":
+        return
+    record.status, record.updated_at = "expired", uow.platform.clock.now()
+    uow.session.flush()
+    uow.record("record.service_stopped", "record", record.id, {"unit": record.unit_code, "item": record.item_code,
+                                                                "origin": origin})
+
+
 # PostgreSQL bulk statements: a chunk's rows go as one array per column through ``unnest``. One short
 # statement per chunk, parsed and planned once, its arrays encoded by the driver, instead of a multi-row
 # VALUES statement of 20,000 parameters rebuilt, re-parsed and re-planned for every chunk (measured on

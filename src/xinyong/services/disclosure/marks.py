@@ -96,4 +96,15 @@ def close_objection_label(uow: UnitOfWork, label_id: int) -> None:
         uow.record("objection.label_removed", "record", label.record_id, {"label_id": label.id})
 
 
-__all__ = ["close_objection_label", "label_objection", "release_positive", "withhold_positive"]
+def set_provider_due(uow: UnitOfWork, label_id: int, provider_due: date | None) -> None:
+    """The objection went to the providing unit: its deadline goes on the label (past it, disclosure is
+    suspended where ``objection.suspend_on_provider_overdue`` is in force)."""
+    label = uow.session.get(ObjectionLabel, label_id)
+    if label is None:
+        raise Refusal("label_id", "label_unknown", "没有该异议标注", "no such objection label", status=NOT_FOUND)
+    label.provider_due = provider_due
+    uow.record("objection.label_provider_due", "record", label.record_id,
+               {"label_id": label.id, "provider_due": provider_due.isoformat() if provider_due else None})
+
+
+__all__ = ["close_objection_label", "label_objection", "release_positive", "set_provider_due", "withhold_positive"]
