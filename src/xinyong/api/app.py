@@ -33,6 +33,8 @@ ROUTERS = (
     "xinyong.api.routers.duty_purposes",
     "xinyong.api.routers.compliance",
     "xinyong.api.routers.notices",
+    "xinyong.api.routers.revocations",
+    "xinyong.api.routers.restorations",
     "xinyong.portal.routes",
 )
 

@@ -39,6 +39,8 @@ SUBCOMMANDS = {
     "batches": "xinyong.cli.ingest",
     "duty-purposes": "xinyong.cli.duty_purposes",
     "records": "xinyong.cli.records",
+    "revocations": "xinyong.cli.revocations",
+    "restorations": "xinyong.cli.restorations",
     "duties": "xinyong.cli.duties",
 }
 
