@@ -360,3 +360,50 @@ def test_received_in_the_future_is_refused(make) -> None:
     with pytest.raises(Refusal) as refused:
         _file(p, subject, [record], received=datetime(2030, 1, 1, tzinfo=UTC))
     assert refused.value.reason == "received_in_future"
+
+
+def test_the_cli_files_lists_decides_and_keeps_the_json_contract(monkeypatch, settings, platform) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from xinyong.cli import app
+    from xinyong.settings import reset_settings
+
+    subject, (record, other) = _seed(platform, records=2)
+    monkeypatch.setenv("XINYONG_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("XINYONG_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("XINYONG_JURISDICTION", settings.jurisdiction)
+    reset_settings()
+    runner = CliRunner()
+    try:
+        filed = runner.invoke(app, ["objections", "file", "--subject", str(subject), "--record", str(record),
+                                    "--record", f"{UNIT}/{_key(platform, other)}", "--grounds", "处罚已撤销",
+                                    "--received", "2026-09-30T10:00:00", "--json"])
+        assert filed.exit_code == 0, filed.output
+        data = _last_json(filed.output)
+        assert data["status"] == "received" and data["received_on"] == "2026-09-30"
+        assert data["duties"] and all({"key", "owner", "due", "provisional", "cite", "status"} <= set(d)
+                                      for d in data["duties"])
+        assert {d["key"] for d in data["duties"]} >= {"objection.label", "objection.decide", "objection.notify"}
+        listed = runner.invoke(app, ["objections", "list", "--status", "received", "--json"])
+        assert [o["id"] for o in _last_json(listed.output)] == [data["id"]]
+        refused = runner.invoke(app, ["objections", "decide", str(data["id"]), "--outcome", "not_corrected"])
+        assert refused.exit_code == 2 and "reasons" in refused.output
+        decided = runner.invoke(app, ["objections", "decide", str(data["id"]), "--outcome", "corrected",
+                                      "--reasons", "已更正", "--correct", f"{record}:summary=更正后", "--json"])
+        assert decided.exit_code == 0, decided.output
+        shown = _last_json(runner.invoke(app, ["objections", "show", str(data["id"]), "--json"]).output)
+        assert shown["status"] == "decided" and shown["outcome"] == "corrected"
+        assert shown["notices"][0]["kind"] == "objection_result"
+        unknown = runner.invoke(app, ["objections", "show", "999", "--json"])
+        assert unknown.exit_code == 2
+    finally:
+        reset_settings()
+
+
+def _key(p: Platform, record_id: int) -> str:
+    with p.sessions() as s:
+        return s.get(Record, record_id).record_key
+
+
+def _last_json(output: str):  # type: ignore[no-untyped-def]
+    return json.loads(output.strip().splitlines()[-1])

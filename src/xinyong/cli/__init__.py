@@ -39,6 +39,7 @@ SUBCOMMANDS = {
     "batches": "xinyong.cli.ingest",
     "duty-purposes": "xinyong.cli.duty_purposes",
     "records": "xinyong.cli.records",
+    "objections": "xinyong.cli.objections",
     "revocations": "xinyong.cli.revocations",
     "restorations": "xinyong.cli.restorations",
     "duties": "xinyong.cli.duties",
