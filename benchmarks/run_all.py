@@ -48,6 +48,7 @@ FULL: dict[str, list[str]] = {
     "ingest": ["--rows", "1000000"],                                  # issue: one million rows
     "inquiry": ["--subjects", "1000000", "--records", "10000000"],    # issue: 10M records
     "load": ["--records", "1000000", "--duration", "120", "--bulk-rows", "20000"],   # issue 6: 2 min, 1M
+    "sweep": ["--duties", "1000000"],                                 # issue 13: one million open duties
 }
 MEDIAN_KEYS = ("median", "median_ms", "p50", "p50_ms")
 P99_KEYS = ("p99", "p99_ms")

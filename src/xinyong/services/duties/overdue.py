@@ -1,4 +1,4 @@
-"""The duty half of the sweep, set-based so a million open duties take one statement per (key, owner)
+"""The duty half of the sweep, set-based so a million open duties take one scan for the counts per (key, owner)
 group: recount provisional due dates whose year's calendar is now loaded, record a violation for every
 open duty past its due date (the article breached and its liability article), mark those duties
 overdue and escalated, and append one ledger entry that names the range of violations recorded.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from xinyong.domain.duties import Owner
@@ -96,18 +96,28 @@ def mark_overdue(uow: UnitOfWork, as_of: date | None = None) -> OverdueReport:
     report.provisional_recounted = recount_provisional(uow)
     now = platform.clock.now()
     first = session.scalar(select(func.max(Violation.id))) or 0
-    for key, party, n in _groups(session, today):
+    groups = _groups(session, today)
+    # One INSERT … SELECT for every group: the liability article per (key, owner) as a CASE, so the open
+    # duties are scanned once, not once per group (and in index order: no sort of a million ids).
+    liabilities: list[tuple[str, str, str | None]] = []
+    for key, party, n in groups:
         liability = liability_of(platform, key, Owner(party), today)
         cite_of = liability.cite if liability else None
-        columns = ("duty_id", "key", "owner_party", "owner_org", "jurisdiction", "cite", "liability", "due",
-                   "detected_on", "recorded_at")
-        chosen = select(Duty.id, Duty.key, Duty.owner_party, Duty.owner_org, Duty.jurisdiction, Duty.cite,
-                        literal(cite_of), Duty.due, literal(today), literal(now, Violation.recorded_at.type)).where(
-            _past_due(today), Duty.key == key, Duty.owner_party == party).order_by(Duty.id)
-        session.execute(insert(Violation).from_select(columns, chosen))
+        liabilities.append((key, party, cite_of))
         report.violations.append({"key": key, "owner": party, "count": n, "liability": cite_of})
         report.by_key[key] = report.by_key.get(key, 0) + n
         report.overdue += n
+    if report.overdue:
+        whens = [(and_(Duty.key == key, Duty.owner_party == party), literal(cite_of))
+                 for key, party, cite_of in liabilities if cite_of is not None]
+        liability_column = case(*whens, else_=literal(None, Violation.liability.type)) if whens \
+            else literal(None, Violation.liability.type)
+        columns = ("duty_id", "key", "owner_party", "owner_org", "jurisdiction", "cite", "liability", "due",
+                   "detected_on", "recorded_at")
+        chosen = select(Duty.id, Duty.key, Duty.owner_party, Duty.owner_org, Duty.jurisdiction, Duty.cite,
+                        liability_column, Duty.due, literal(today), literal(now, Violation.recorded_at.type)).where(
+            _past_due(today))
+        session.execute(insert(Violation).from_select(columns, chosen))
     if report.overdue:
         session.execute(update(Duty).where(_past_due(today)).values(
             overdue_on=today, escalated_to=ESCALATED_TO, version=Duty.version + 1)
