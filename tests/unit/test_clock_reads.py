@@ -34,8 +34,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("services/platform/bootstrap.py", "SystemClock"): "the bootstrap: the real clock, injected as Platform.clock",
     ("store/base.py", "SystemClock"): "utcnow, the column default of last resort; services set the "
                                       "time columns from the injected clock",
-    ("domain/subjects/identifiers.py", "SystemClock"): "check_identifier's documented default `today` for a "
-                                              "caller with no clock to pass",
+    ("domain/platform/citizen.py", "SystemClock"): "default_today: check_identifier's and is_citizen_id's "
+                                          "documented default `today` for a caller with no clock to pass",
 }
 
 

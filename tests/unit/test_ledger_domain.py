@@ -17,6 +17,8 @@ from xinyong.domain.audit.chain import GENESIS_HASH, Entry, Head, make_chain, ma
 from xinyong.domain.audit.checkpoints import Checkpoint, key_id, sign_checkpoint, signature_valid
 from xinyong.domain.audit.facts import FactsRefused, encode_facts
 from xinyong.domain.audit.verification import ProblemKind, verify_chain
+from xinyong.domain.platform.citizen import citizen_id_check_character
+from xinyong.domain.subjects.identifiers import is_citizen_id
 
 T0 = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -109,6 +111,32 @@ def test_facts_of_ids_codes_counts_and_hashes_are_accepted_and_canonical():
                          "items": [1, 2]})
     assert text == canonical_json(json.loads(text))
     assert " " not in text
+
+
+def _numbered(body17: str) -> str:
+    return body17 + citizen_id_check_character(body17)
+
+
+@pytest.mark.parametrize(("value", "a_citizen_number"), [
+    ("11010519491231002X", True),                        # the standard's own example
+    (" 11010519491231002x\n", True),                     # lower-case x, white space around it
+    ("１１０１０５１９４９１２３１００２X", True),              # full-width digits
+    (_numbered("93000020000101001"), True),              # a foreign permanent resident's number
+    ("110105194912310020", False),                       # a wrong check character
+    (_numbered("00010519491231002"), False),             # no province-level address code
+    (_numbered("11010519490230002"), False),             # 30 February: no such day
+    (_numbered("11010518491231002"), False),             # born before 1850
+    ("110105491231002", False),                          # 15 digits, first generation
+    ("110105-19491231-002X", False),                     # not as written: separators
+    ("ORDER-202603180001", False),
+])
+def test_facts_refuse_exactly_what_is_citizen_id_accepts(value, a_citizen_number):
+    assert is_citizen_id(value) is a_citizen_number
+    if a_citizen_number:
+        with pytest.raises(FactsRefused, match="citizen identity number"):
+            encode_facts({"reference": value})
+    else:
+        assert json.loads(encode_facts({"reference": value})) == {"reference": value}
 
 
 @pytest.mark.parametrize(("field", "value"), [

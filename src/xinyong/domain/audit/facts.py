@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from xinyong.domain.audit.canonical import LedgerError, canonical_json
+from xinyong.domain.platform.citizen import is_citizen_id
 
 __all__ = ["MAX_FACTS_BYTES", "PERSONAL_KEYS", "FactsRefused", "check_facts", "encode_facts"]
 
@@ -27,11 +28,8 @@ PERSONAL_KEYS = frozenset({
     "passport", "passport_number", "phone", "mobile", "telephone", "tel", "email", "address",
     "home_address", "birth_date", "date_of_birth", "birthday", "password", "token",
 })
-_CITIZEN_ID_RE = re.compile(r"\d{17}[\dXx]\Z")
 _MOBILE_RE = re.compile(r"(?:\+?86)?1[3-9]\d{9}\Z")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}\Z")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 
 class FactsRefused(LedgerError):
@@ -40,13 +38,6 @@ class FactsRefused(LedgerError):
     def __init__(self, path: str, message_zh: str, message_en: str) -> None:
         super().__init__(f"{path}: {message_zh}", f"{path}: {message_en}")
         self.path = path
-
-
-def _citizen_id_valid(value: str) -> bool:
-    if not _CITIZEN_ID_RE.match(value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == value[17].upper()
 
 
 def _check_value(value: Any, path: str, depth: int) -> None:
@@ -60,7 +51,7 @@ def _check_value(value: Any, path: str, depth: int) -> None:
         return
     if isinstance(value, str):
         stripped = value.strip()
-        if _citizen_id_valid(stripped):
+        if is_citizen_id(stripped):    # the one test (domain.platform.citizen)
             raise FactsRefused(path, "不得写入身份证号码，请写入其哈希值或主体编号",
                                "a citizen identity number may not enter the ledger: "
                                "pass its hash or the subject id")

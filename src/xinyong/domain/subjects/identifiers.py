@@ -7,9 +7,11 @@ and state organs by their Unified Social Credit Code (统一社会信用代码, 
 
 ``check_identifier`` says whether an identifier is valid, what kind it is, which kinds of subject it
 can identify and, when it is not valid, exactly why, in Chinese and English; ``is_citizen_id`` is the
-one test of "this value is a citizen identity number" (the access policy and the personal-data
-detector both ask it). The kinds themselves are in ``kinds``, the reading of a USCC's authority and
-type characters in ``uscc_types``, and the masking of a person's identifier and name in ``masking``.
+one test of "this value is a citizen identity number" (the access policy, the personal-data detector
+and the ledger's facts all ask it), kept with the parts of GB 11643 both read in
+``xinyong.domain.platform.citizen`` and handed on here. The kinds themselves are in ``kinds``, the
+reading of a USCC's authority and type characters in ``uscc_types``, and the masking of a person's
+identifier and name in ``masking``.
 
 Where python-stdnum is stricter than the standards, the format rules here follow the standards
 (see ``regulations/NATIONAL.md``, "Identifiers"); stdnum is used only for the check characters:
@@ -37,9 +39,16 @@ from enum import StrEnum
 from typing import Any
 
 from stdnum.cn import uscc as _stdnum_uscc
-from stdnum.iso7064 import mod_11_2
 
-from xinyong.domain.platform.clock import SystemClock
+from xinyong.domain.platform.citizen import (
+    CITIZEN_ID_PROVINCE_PREFIXES,
+    EARLIEST_BIRTH_DATE,
+    FOREIGN_PERMANENT_RESIDENT_PREFIX,
+    birth_date,
+    citizen_id_check_character,
+    default_today,
+    is_citizen_id,
+)
 from xinyong.domain.subjects.kinds import IdentifierKind, SubjectKind
 from xinyong.domain.subjects.uscc_types import classify_uscc
 
@@ -91,14 +100,6 @@ _REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.unknown_format: ("无法识别的证件号码格式", "the identifier's format is not recognised"),
 }
 
-# GB/T 2260 province-level prefixes (first two digits of a citizen identity number's address code),
-# plus 83: the address code 830000 that residence permits of residents from the region coded 71 carry
-# under GB 11643 (81 and 82 likewise for the two special administrative regions).
-CITIZEN_ID_PROVINCE_PREFIXES: frozenset[str] = frozenset(
-    [str(n) for n in range(11, 16)] + ["21", "22", "23"] + [str(n) for n in range(31, 38)]
-    + [str(n) for n in range(41, 47)] + [str(n) for n in range(50, 55)] + [str(n) for n in range(61, 66)]
-    + ["71", "81", "82", "83"]
-)
 # The registration authority's division code in a USCC (positions 3-8) also takes 10 (100000, used for
 # national-level registration) and 66 (a code some registration systems use outside GB/T 2260). Accepting
 # a rarely used prefix costs little: the MOD 31 check character, not the table, catches typing errors.
@@ -108,7 +109,6 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_FORBIDDEN_LETTERS = "IOSVZ"
 _DIGITS = frozenset("0123456789")
 _ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_EARLIEST_BIRTH_DATE = date(1850, 1, 1)
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
 _DOCUMENT_MIN, _DOCUMENT_MAX = 5, 20
 
@@ -182,11 +182,6 @@ def normalise_identifier(raw: str | None) -> str:
     return text
 
 
-def citizen_id_check_character(first17: str) -> str:
-    """The GB 11643 check character (ISO 7064 MOD 11-2, ``X`` for 10) of the first 17 digits."""
-    return mod_11_2.calc_check_digit(first17[:17])
-
-
 def uscc_check_character(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters (weights 3^(i-1) mod 31, alphabet of 31)."""
     return _stdnum_uscc.calc_check_digit(first17[:17])
@@ -203,11 +198,6 @@ def _describe_char(ch: str) -> str:
     if ch.isprintable() and not ch.isspace():
         return ch
     return f"U+{ord(ch):04X}"
-
-
-def _default_today() -> date:
-    """The business date of the system clock: only for a caller that has no clock to pass ``today``."""
-    return SystemClock().today()
 
 
 # --- citizen identity numbers (GB 11643-1999) ------------------------------------------------------
@@ -258,7 +248,7 @@ def _check_citizen_id(s: str, today: date) -> tuple[IdentifierCheck, float]:
             position=i + 1, character=ch), (_ONE_STRAY_CHARACTER if stray == 1 else _CHARACTER)
 
     division = s[:6]
-    foreign_permanent_resident = s[0] == "9"
+    foreign_permanent_resident = s[0] == FOREIGN_PERMANENT_RESIDENT_PREFIX
     if not foreign_permanent_resident and division[:2] not in CITIZEN_ID_PROVINCE_PREFIXES:
         return _invalid(
             s, kind, Reason.division,
@@ -268,19 +258,18 @@ def _check_citizen_id(s: str, today: date) -> tuple[IdentifierCheck, float]:
             division=division), _DIVISION
 
     birth_text = s[6:14]
-    try:
-        birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:8]))
-    except ValueError:
+    birth = birth_date(s)
+    if birth is None:
         return _invalid(
             s, kind, Reason.date,
             f"出生日期码{birth_text}不是存在的日期",
             f"the birth date {birth_text} does not exist",
             division=division, birth_date_text=birth_text), _DATE
-    if birth < _EARLIEST_BIRTH_DATE:
+    if birth < EARLIEST_BIRTH_DATE:
         return _invalid(
             s, kind, Reason.date,
-            f"出生日期{birth.isoformat()}早于{_EARLIEST_BIRTH_DATE.isoformat()}，不是可能的出生日期",
-            f"the birth date {birth.isoformat()} is before {_EARLIEST_BIRTH_DATE.isoformat()}",
+            f"出生日期{birth.isoformat()}早于{EARLIEST_BIRTH_DATE.isoformat()}，不是可能的出生日期",
+            f"the birth date {birth.isoformat()} is before {EARLIEST_BIRTH_DATE.isoformat()}",
             division=division, birth_date=birth), _DATE
     if birth > today:
         return _invalid(
@@ -308,22 +297,6 @@ def _check_citizen_id(s: str, today: date) -> tuple[IdentifierCheck, float]:
             "identity number)", details), _CHECKSUM
     return IdentifierCheck(True, s, kind, (SubjectKind.natural_person,), None,
                            "有效的公民身份号码", "valid citizen identity number", details), _CHECKSUM
-
-
-_CITIZEN_SHAPE = re.compile(r"\d{17}[\dXx]")
-
-
-def is_citizen_id(value: object) -> bool:
-    """Whether ``value`` is, as written (surrounding white space aside), a valid citizen identity number:
-    17 digits and a digit or ``X`` that pass the GB 11643 check (a foreign permanent resident number,
-    which has the same structure and check, is one too). The one test of "this is a person's identity
-    number" for a value on its own; the personal-data detector finds candidates inside text with its
-    own search and asks this of each."""
-    # Most values asked about (dates, codes, short text) are shorter than any identity number: no regex.
-    if not isinstance(value, str) or len(value) < 18:
-        return False
-    text = value.strip()
-    return bool(_CITIZEN_SHAPE.fullmatch(text)) and check_identifier(text, hint=IdentifierKind.citizen_id).valid
 
 
 # --- Unified Social Credit Codes (GB 32100-2015) ---------------------------------------------------
@@ -458,7 +431,7 @@ def check_identifier(raw: str, *, today: date | None = None,
             f"character '{ch}' at position {bad + 1} is not allowed: identifiers consist of letters and "
             "digits",
             position=bad + 1, character=s[bad])
-    when = today if today is not None else _default_today()
+    when = today if today is not None else default_today()
 
     if hint is IdentifierKind.citizen_id:
         return _check_citizen_id(s, when)[0]

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from xinyong.domain.subjects.identifiers import is_citizen_id
+from xinyong.domain.platform.citizen import is_citizen_id
 from xinyong.domain.subjects.kinds import IdentifierKind
 from xinyong.domain.subjects.masking import mask_identifier, mask_name
 
