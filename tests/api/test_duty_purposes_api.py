@@ -67,6 +67,7 @@ def test_a_duty_inquiry_needs_a_registered_purpose_in_force(client, platform, wo
 def test_who_may_register_and_withdraw_over_the_api(client, world) -> None:  # type: ignore[no-untyped-def]
     anonymous = client.post("/api/v1/duty-purposes", json=BODY)
     assert anonymous.status_code == 401 and anonymous.json()["detail"]["reason"] == "sign_in_required"
+    assert anonymous.headers["www-authenticate"] == "Bearer"
     foreign = client.post("/api/v1/duty-purposes", json={**BODY, "organisation": "dept-y"},
                           headers=bearer(world["dept"]))
     assert foreign.status_code == 403 and foreign.json()["detail"]["reason"] == "not_own_department"

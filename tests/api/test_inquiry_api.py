@@ -169,6 +169,18 @@ def test_the_subjects_own_log_and_authorizations(client, world) -> None:  # type
     assert client.get("/api/v1/me/authorizations", headers=bearer(world["duty"])).status_code == 403
 
 
+def test_the_subjects_own_pages_refuse_the_public_and_the_unverified(client, world) -> None:  # type: ignore[no-untyped-def]
+    anonymous = client.get("/api/v1/me/inquiries")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    assert anonymous.json() == {"detail": {"field": "Authorization", "reason": "sign_in_required",
+                                           "message_zh": "请先登录", "message_en": "sign in first"}}
+    department = client.post("/api/v1/me/withheld/1", headers=bearer(world["duty"]))
+    assert department.status_code == 403 and "www-authenticate" not in department.headers
+    assert department.json() == {"detail": {"field": None, "reason": "not_verified",
+                                            "message_zh": "只有完成实名核验的信用主体可以这样做",
+                                            "message_en": "only a real-name verified credit subject can do this"}}
+
+
 def test_withholding_where_the_regulation_gives_no_such_right(client, world) -> None:  # type: ignore[no-untyped-def]
     rid = world["seed"].record(world["person"], "commendation")
     response = client.post(f"/api/v1/me/withheld/{rid}", headers=bearer(world["subject"]))

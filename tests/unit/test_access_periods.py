@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from xinyong.domain.disclosure import policy
 from xinyong.domain.disclosure.policy import RecordFacts, Viewer
-from xinyong.domain.identity.actors import Role
+from xinyong.domain.identity.actors import Actor, Role
 from xinyong.rules import NoValueInForce
 from xinyong.rules.model import RuleValue, Span
 from xinyong.services.disclosure.rules_in_force import Periods
@@ -60,9 +60,9 @@ def test_the_policy_serves_it_to_the_subject_alone():
     facts = RecordFacts(record_id=1, subject_id=7, subject_kind="legal_person", item_code="penalty",
                         category="untrustworthiness", disclosure_class="public", period_rule_missing=True,
                         display_cite="XY Art. 35")
-    public = Viewer(role=Role.public, mode=policy.Mode.lawful_disclosure, principal="public")
+    public = Viewer(Actor(Role.public, "public"), policy.Mode.lawful_disclosure)
     decision = policy.decide(public, facts, policy.PolicyRules(), date(2026, 1, 5))
     assert not decision.visible and decision.denial is not None
     assert decision.denial.code == "period_rule_not_in_force" and decision.denial.cite == "XY Art. 35"
-    own = Viewer(role=Role.subject, mode=policy.Mode.self, principal="user:1", own_subject_id=7)
+    own = Viewer(Actor(Role.subject, "user:1"), policy.Mode.self, own_subject_id=7)
     assert policy.decide(own, facts, policy.PolicyRules(), date(2026, 1, 5)).visible

@@ -27,7 +27,7 @@ from xinyong.domain.disclosure.policy import (
     personal_fields,
     retention_cutoff,
 )
-from xinyong.domain.identity.actors import Role
+from xinyong.domain.identity.actors import Actor, Role
 
 TODAY = date(2026, 3, 18)
 
@@ -52,8 +52,13 @@ AUTH = Authorization(id=10, subject_id=PERSON, grantee="91500000000000001X", pur
                      scope=("*",), valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
 
 
-def viewer(role: Role, mode: Mode, **kw) -> Viewer:  # type: ignore[no-untyped-def]
-    return Viewer(role=role, mode=mode, principal="user:1", **kw)
+def viewer(role: Role, mode: Mode, *, organisation: str | None = None, **kw) -> Viewer:  # type: ignore[no-untyped-def]
+    return Viewer(Actor(role, "user:1", organisation), mode, **kw)
+
+
+def acting(who: Viewer, **actor) -> Viewer:  # type: ignore[no-untyped-def]
+    """The same inquiry asked by another actor (another role or organisation)."""
+    return replace(who, actor=replace(who.actor, **actor))
 
 
 PUBLIC = viewer(Role.public, Mode.lawful_disclosure)
@@ -126,13 +131,13 @@ REQUESTS = [
     ("duty inquiry, list kept: a registered purpose off the list is refused",
      replace(DUTY, purpose="curiosity", registered_purposes=frozenset({"curiosity"})), FULL, None,
      "purpose_not_listed", "GS Art. 25(1)(1); GS Art. 25(1)(2)"),
-    ("operator inquires by duty", replace(DUTY, role=Role.operator), FULL, None, None, None),
-    ("competent department inquires by duty", replace(DUTY, role=Role.competent_department), FULL, None, None,
+    ("operator inquires by duty", acting(DUTY, role=Role.operator), FULL, None, None, None),
+    ("competent department inquires by duty", acting(DUTY, role=Role.competent_department), FULL, None, None,
      None),
     ("self inquiry about oneself", SELF, FULL, Target(PERSON, "natural_person"), None, None),
     ("self inquiry without real-name verification", replace(SELF, own_subject_id=None), FULL, None,
      "not_verified", "HB Art. 17(2)"),
-    ("self inquiry by a department", replace(SELF, role=Role.duty_department), FULL, None, "not_verified",
+    ("self inquiry by a department", acting(SELF, role=Role.duty_department), FULL, None, "not_verified",
      "HB Art. 17(2)"),
     ("self inquiry about someone else", SELF, FULL, Target(OTHER, "natural_person"), "not_own_subject",
      "HB Art. 17(2)"),
@@ -151,7 +156,7 @@ REQUESTS = [
      FULL, None, "authorization_not_in_force", "HB Art. 19(1)"),
     ("authorized inquiry before the term", replace(BANK, authorization=replace(AUTH, valid_from=date(2026, 3, 19))),
      FULL, None, "authorization_not_in_force", "HB Art. 19(1)"),
-    ("authorized inquiry by another party", replace(BANK, organisation="91500000000000002X"), FULL, None,
+    ("authorized inquiry by another party", acting(BANK, organisation="91500000000000002X"), FULL, None,
      "authorization_other_party", "HB Art. 19(1)"),
     ("authorized inquiry for another purpose", replace(BANK, purpose="marketing"), FULL, None,
      "authorization_purpose", "HB Art. 19(1)"),
@@ -161,11 +166,11 @@ REQUESTS = [
      "no_agreement", BASELINE),
     ("institution: purpose outside its agreement", replace(BANK, agreement_purposes=("insurance",)), FULL, None,
      "outside_agreement_purpose", BASELINE),
-    ("a department holding an authorization", replace(BANK, role=Role.duty_department, agreement_scope=None),
+    ("a department holding an authorization", replace(acting(BANK, role=Role.duty_department), agreement_scope=None),
      FULL, Target(PERSON, "natural_person"), None, None),
-    ("the public cannot hold an authorization", replace(BANK, role=Role.public, organisation=None), FULL, None,
+    ("the public cannot hold an authorization", acting(BANK, role=Role.public, organisation=None), FULL, None,
      "not_an_authorized_party", "HB Art. 19(1)"),
-    ("an administrator cannot hold an authorization", replace(BANK, role=Role.administrator), FULL, None,
+    ("an administrator cannot hold an authorization", acting(BANK, role=Role.administrator), FULL, None,
      "not_an_authorized_party", "HB Art. 19(1)"),
     ("a mode the regulation does not provide",
      SELF, replace(FULL, modes={"lawful_disclosure": "HB Art. 17(1)"}), None, "mode_not_provided",
@@ -311,7 +316,7 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
         grantee=st.sampled_from(["a", "b"]), purpose=st.sampled_from(["p", "q"]),
         scope=st.sampled_from([("*",), ("penalty",), ("permit",)]), valid_from=days, valid_until=days,
         revoked_on=st.none() | days))
-    who = Viewer(role=draw(roles), mode=draw(modes), principal="x", organisation=draw(st.none() | st.just("a")),
+    who = Viewer(Actor(draw(roles), "x", draw(st.none() | st.just("a"))), draw(modes),
                  purpose=draw(st.none() | st.sampled_from(["p", "administrative_permit"])),
                  own_subject_id=draw(st.none() | st.sampled_from([PERSON, OTHER])), authorization=auth,
                  agreement_scope=draw(st.none() | st.just(("*",))))
@@ -341,15 +346,15 @@ def test_no_unexpected_allow(scenario) -> None:  # type: ignore[no-untyped-def]
     if who.mode is Mode.lawful_disclosure:
         assert facts.disclosure_class == "public" and facts.subject_kind != "natural_person"
     elif who.mode is Mode.duty:
-        assert who.role in (Role.duty_department, Role.operator, Role.competent_department)
+        assert who.actor.role in (Role.duty_department, Role.operator, Role.competent_department)
         assert facts.disclosure_class != "authorized" and who.purpose
     elif who.mode is Mode.self:
-        assert who.role is Role.subject and is_self
+        assert who.actor.role is Role.subject and is_self
     else:
         auth = who.authorization
         assert auth is not None and auth.in_force(TODAY) and auth.subject_id == facts.subject_id
-        assert auth.grantee == who.organisation and auth.covers(facts.item_code)
-        assert who.role not in (Role.public, Role.subject, Role.administrator, Role.system)
+        assert auth.grantee == who.actor.organisation and auth.covers(facts.item_code)
+        assert who.actor.role not in (Role.public, Role.subject, Role.administrator, Role.system)
 
 
 # ---------------------------------------------------------------------------------------------

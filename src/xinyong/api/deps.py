@@ -1,24 +1,24 @@
 """FastAPI dependencies: the platform the app was built with, and who is calling.
 
-A caller is identified by, in order: a bearer token (a user's ``xyu_…`` API token, or a providing
-unit's token), then the portal session cookie; anyone else is the public. An unknown, revoked or
-expired token is refused with 401 rather than silently treated as the public; a database that cannot
-be reached while the caller is looked up is a 503 (``api.errors``), never a 401.
+A caller (``domain.identity.actors.Caller``, the same type the portal's pages use) is identified by, in
+order: a bearer token (a user's ``xyu_…`` API token, or a providing unit's token), then the portal
+session cookie; anyone else is the public. An unknown, revoked or expired token is refused with 401
+rather than silently treated as the public; a database that cannot be reached while the caller is
+looked up is a 503 (``api.errors``), never a 401. Refusals are the platform's one ``Refusal``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Caller, Role
 from xinyong.domain.platform.refusal import Refusal
-from xinyong.services.disclosure.writer import Who
+from xinyong.services.disclosure.writer import ActorOrDeferred
 from xinyong.services.platform.bootstrap import Platform
 
 SESSION_COOKIE = "xy_session"
@@ -32,18 +32,14 @@ async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
-@dataclass(frozen=True)
-class Caller:
-    actor: Actor
-    user_id: int | None = None
-    subject_id: int | None = None      # set for a real-name verified credit subject
-    unit_code: str | None = None       # set for a providing unit's token
+def unauthorized(reason: str, zh: str, en: str, *, field: str | None = "Authorization") -> Refusal:
+    """A 401 refusal that asks for a bearer token (``WWW-Authenticate: Bearer``)."""
+    return Refusal(field, reason, zh, en, status=401, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _unauthorized(reason: str, zh: str, en: str) -> HTTPException:
-    return HTTPException(status_code=401, detail={"field": "Authorization", "reason": reason,
-                                                  "message_zh": zh, "message_en": en},
-                         headers={"WWW-Authenticate": "Bearer"})
+def forbidden(field: str | None, reason: str, zh: str, en: str) -> Refusal:
+    """A 403 refusal: the caller is known, and may not do this."""
+    return Refusal(field, reason, zh, en, status=403)
 
 
 def _credentials(request: Request) -> tuple[str | None, str | None]:
@@ -66,7 +62,7 @@ def caller_of(request: Request, platform: Platform) -> Caller:
     return _resolve_caller(platform, *_credentials(request))
 
 
-async def deferred_actor(request: Request, platform: Platform = Depends(get_platform)) -> Who:
+async def deferred_actor(request: Request, platform: Platform = Depends(get_platform)) -> ActorOrDeferred:
     """The caller for an endpoint whose work runs in a transaction of its own anyway (an inquiry): the
     public at once, or a function that finds the actor behind the credentials inside that
     transaction — the same lookups and refusals as ``current_caller``, without a connection and a
@@ -96,7 +92,7 @@ def _resolve_caller(platform: Platform, token: str | None, cookie: str | None) -
     if token:
         holder = auth.token_holder(platform, token)
         if holder is not None:
-            return Caller(holder.actor(), holder.user_id, holder.subject_id)
+            return Caller(holder.actor(), user_id=holder.user_id, subject_id=holder.subject_id)
     with platform.sessions() as session:
         return _resolve_in(session, platform, token, cookie)
 
@@ -111,15 +107,17 @@ def _resolve_in(session: Session, platform: Platform, token: str | None, cookie:
     if token:
         holder = auth.holder_on(session.connection(), token, platform.clock.now())
         if holder is not None:
-            return Caller(holder.actor(), holder.user_id, holder.subject_id)
+            return Caller(holder.actor(), user_id=holder.user_id, subject_id=holder.subject_id)
         unit = _unit_for_token(session, token, platform.clock.now())
         if unit is not None:
             return Caller(Actor(Role.providing_unit, f"unit:{unit}", unit), unit_code=unit)
-        raise _unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
+        raise unauthorized("token_invalid", "令牌无效、已撤销或已过期", "the token is unknown, revoked or expired")
     if cookie:
         user = auth.resolve_session(UnitOfWork(platform, session, Actor.system("auth")), cookie)
         if user is not None:
-            return Caller(auth.actor_for(user), user.id, user.subject_id)
+            return Caller(auth.actor_for(user), user_id=user.id, username=user.username,
+                          subject_id=user.subject_id, verified_at=user.real_name_verified_at,
+                          verified_method=user.real_name_method)
     return Caller(PUBLIC)
 
 
@@ -147,10 +145,9 @@ def require_role(*roles: Role):  # type: ignore[no-untyped-def]
     async def dependency(caller: Caller = Depends(current_caller)) -> Caller:
         if caller.actor.role not in roles:
             if caller.actor.role is Role.public:
-                raise _unauthorized("sign_in_required", "请先登录", "sign in first")
-            raise HTTPException(status_code=403, detail={
-                "field": None, "reason": "role_not_allowed", "message_zh": "当前身份无权执行此操作",
-                "message_en": f"role {caller.actor.role.value} may not do this"})
+                raise unauthorized("sign_in_required", "请先登录", "sign in first")
+            raise forbidden(None, "role_not_allowed", "当前身份无权执行此操作",
+                            f"role {caller.actor.role.value} may not do this")
         return caller
 
     return dependency

@@ -32,7 +32,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from xinyong.domain.catalog.items import (
     display_rules,
 )
 from xinyong.domain.disclosure.policy import Mode
-from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Role
+from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Caller
 from xinyong.domain.platform.clock import business_tz
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
@@ -97,34 +97,14 @@ def get_platform(request: Request) -> Platform:
 # Who is visiting
 # --------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Visitor:
-    """A signed-in portal user (resolved from the session cookie through ``services.auth``)."""
-
-    user_id: int
-    username: str
-    role: Role
-    organisation: str | None
-    subject_id: int | None
-    verified_at: datetime | None
-    verified_method: str | None
-    secret: str = field(repr=False)
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.role, f"user:{self.user_id}", self.organisation)
-
-    @property
-    def verified(self) -> bool:
-        return self.role is Role.subject and self.subject_id is not None and self.verified_at is not None
-
-
 def _session_secret(request: Request) -> str | None:
     secret = request.cookies.get(SESSION_COOKIE)
     return secret if secret and len(secret) <= 200 else None
 
 
-def current_visitor(request: Request, platform: Platform = Depends(get_platform)) -> Visitor | None:
+def current_visitor(request: Request, platform: Platform = Depends(get_platform)) -> Caller | None:
+    """The signed-in visitor (the ``Caller`` behind the session cookie, with the session's secret), or
+    None."""
     secret = _session_secret(request)
     if secret is None:
         return None
@@ -132,8 +112,9 @@ def current_visitor(request: Request, platform: Platform = Depends(get_platform)
         user = auth.resolve_session(UnitOfWork(platform, session, PORTAL_AUTH), secret)
         if user is None:
             return None
-        return Visitor(user.id, user.username, Role(user.role), user.organisation, user.subject_id,
-                       user.real_name_verified_at, user.real_name_method, secret)
+        return Caller(auth.actor_for(user), user_id=user.id, username=user.username, subject_id=user.subject_id,
+                      verified_at=user.real_name_verified_at, verified_method=user.real_name_method,
+                      secret=secret)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -150,7 +131,7 @@ def csrf_token_of(session_secret: str) -> str:
     return _csrf_token(session_secret)
 
 
-def _csrf_seed(request: Request, visitor: Visitor | None) -> tuple[str, bool]:
+def _csrf_seed(request: Request, visitor: Caller | None) -> tuple[str, bool]:
     """(seed, whether it is new and must be set as the pre-session cookie)."""
     if visitor is not None:
         return visitor.secret, False
@@ -160,7 +141,7 @@ def _csrf_seed(request: Request, visitor: Visitor | None) -> tuple[str, bool]:
     return secrets.token_urlsafe(32), True
 
 
-def _csrf_ok(request: Request, visitor: Visitor | None, sent: str) -> bool:
+def _csrf_ok(request: Request, visitor: Caller | None, sent: str) -> bool:
     seed = visitor.secret if visitor is not None else request.cookies.get(CSRF_COOKIE)
     if not sent or not seed:
         return False
@@ -208,7 +189,7 @@ def _redirect(request: Request, path: str, **params: Any) -> RedirectResponse:
     return RedirectResponse(_url(request, path, **params), status_code=303)
 
 
-def _render(request: Request, name: str, context: Mapping[str, Any], *, visitor: Visitor | None,
+def _render(request: Request, name: str, context: Mapping[str, Any], *, visitor: Caller | None,
             status_code: int = 200, private: bool = False) -> HTMLResponse:
     lang = language(request)
     seed, new_seed = _csrf_seed(request, visitor)
@@ -232,7 +213,7 @@ def _secure(request: Request) -> bool:
     return not get_platform(request).settings.local
 
 
-def _forbidden(request: Request, visitor: Visitor | None) -> HTMLResponse:
+def _forbidden(request: Request, visitor: Caller | None) -> HTMLResponse:
     return _render(request, "csrf.html", {}, visitor=visitor, status_code=403, private=True)
 
 
@@ -339,13 +320,13 @@ def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = Query(None, max_length=200),  # noqa: A002
-               visitor: Visitor | None = Depends(current_visitor)) -> HTMLResponse:
+               visitor: Caller | None = Depends(current_visitor)) -> HTMLResponse:
     return _render(request, "login.html", {"next": _safe_next(next)}, visitor=visitor, private=True)
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form(""),  # noqa: A002
-          csrf_token: str = Form(""), visitor: Visitor | None = Depends(current_visitor),
+          csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
           platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -374,7 +355,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: str = Form(""), visitor: Visitor | None = Depends(current_visitor),
+def logout(request: Request, csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
            platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -396,12 +377,12 @@ def logout_get(request: Request) -> RedirectResponse:
 # My credit
 # --------------------------------------------------------------------------------------------------
 
-def _me(request: Request, platform: Platform, visitor: Visitor, *, errors: Sequence[FormError] = (),
+def _me(request: Request, platform: Platform, visitor: Caller, *, errors: Sequence[FormError] = (),
         form: Mapping[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
     lang = language(request)
     context: dict[str, Any] = {"errors": list(errors), "form": dict(form or {}),
                                "verifier": platform.settings.real_name_verifier,
-                               "may_verify": visitor.role in VERIFIABLE_ROLES and not visitor.organisation}
+                               "may_verify": visitor.actor.role in VERIFIABLE_ROLES and not visitor.actor.organisation}
     if visitor.verified:
         try:
             result = inquiry.inquire(platform, visitor.actor, subject_ref=visitor.subject_id or 0, mode=Mode.self,
@@ -421,7 +402,7 @@ def _me(request: Request, platform: Platform, visitor: Visitor, *, errors: Seque
 
 
 @router.get("/me", response_class=HTMLResponse)
-def me(request: Request, visitor: Visitor | None = Depends(current_visitor),
+def me(request: Request, visitor: Caller | None = Depends(current_visitor),
        platform: Platform = Depends(get_platform)) -> Response:
     if visitor is None:
         return _to_login(request)
@@ -430,7 +411,7 @@ def me(request: Request, visitor: Visitor | None = Depends(current_visitor),
 
 @router.post("/me/verify", response_class=HTMLResponse)
 def verify(request: Request, identifier: str = Form(""), display_name: str = Form(""), evidence: str = Form(""),
-           csrf_token: str = Form(""), visitor: Visitor | None = Depends(current_visitor),
+           csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
            platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -460,7 +441,7 @@ def verify(request: Request, identifier: str = Form(""), display_name: str = For
     return _redirect(request, "/me", done="verified")
 
 
-def _withheld_change(request: Request, platform: Platform, visitor: Visitor | None, csrf_token: str,
+def _withheld_change(request: Request, platform: Platform, visitor: Caller | None, csrf_token: str,
                      record_id: int, *, withhold: bool) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -483,7 +464,7 @@ def _withheld_change(request: Request, platform: Platform, visitor: Visitor | No
 
 @router.post("/me/withhold/{record_id}", response_class=HTMLResponse)
 def withhold(request: Request, record_id: int = PathParam(..., ge=1, le=2**62), csrf_token: str = Form(""),
-             visitor: Visitor | None = Depends(current_visitor),
+             visitor: Caller | None = Depends(current_visitor),
              platform: Platform = Depends(get_platform)) -> Response:
     """Withhold a positive record (commendation, volunteering, donation) from display
     (``disclosure.positive_withholdable``)."""
@@ -492,7 +473,7 @@ def withhold(request: Request, record_id: int = PathParam(..., ge=1, le=2**62), 
 
 @router.post("/me/release/{record_id}", response_class=HTMLResponse)
 def release(request: Request, record_id: int = PathParam(..., ge=1, le=2**62), csrf_token: str = Form(""),
-            visitor: Visitor | None = Depends(current_visitor),
+            visitor: Caller | None = Depends(current_visitor),
             platform: Platform = Depends(get_platform)) -> Response:
     return _withheld_change(request, platform, visitor, csrf_token, record_id, withhold=False)
 
@@ -511,7 +492,7 @@ def back_to_me(request: Request) -> RedirectResponse:
 
 @router.get("/me/inquiries", response_class=HTMLResponse)
 def my_inquiries(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE),
-                 visitor: Visitor | None = Depends(current_visitor),
+                 visitor: Caller | None = Depends(current_visitor),
                  platform: Platform = Depends(get_platform)) -> Response:
     if visitor is None:
         return _to_login(request)
@@ -545,7 +526,7 @@ def _scope_items(platform: Platform) -> list[CatalogItemSpec]:
     return [i.spec for i in published.items]
 
 
-def _authorizations(request: Request, platform: Platform, visitor: Visitor, *,
+def _authorizations(request: Request, platform: Platform, visitor: Caller, *,
                     errors: Sequence[FormError] = (), form: Mapping[str, Any] | None = None,
                     status_code: int = 200) -> HTMLResponse:
     if not visitor.verified or visitor.subject_id is None:
@@ -564,7 +545,7 @@ def _authorizations(request: Request, platform: Platform, visitor: Visitor, *,
 
 
 @router.get("/me/authorizations", response_class=HTMLResponse)
-def my_authorizations(request: Request, visitor: Visitor | None = Depends(current_visitor),
+def my_authorizations(request: Request, visitor: Caller | None = Depends(current_visitor),
                       platform: Platform = Depends(get_platform)) -> Response:
     if visitor is None:
         return _to_login(request)
@@ -588,7 +569,7 @@ def _parse_date(form: Mapping[str, str], name: str, errors: list[FormError]) -> 
 def grant_authorization(request: Request, grantee: str = Form(""), purpose: str = Form(""),
                         scope: list[str] = Form([]), valid_from: str = Form(""), valid_until: str = Form(""),
                         document_ref: str = Form(""), csrf_token: str = Form(""),
-                        visitor: Visitor | None = Depends(current_visitor),
+                        visitor: Caller | None = Depends(current_visitor),
                         platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -624,7 +605,7 @@ def grant_authorization(request: Request, grantee: str = Form(""), purpose: str 
 
 @router.post("/me/authorizations/{authorization_id}/revoke", response_class=HTMLResponse)
 def revoke_authorization(request: Request, authorization_id: int = PathParam(..., ge=1, le=2**31 - 1),
-                         csrf_token: str = Form(""), visitor: Visitor | None = Depends(current_visitor),
+                         csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
                          platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -649,7 +630,7 @@ def back_to_authorizations(request: Request) -> RedirectResponse:
 # Public pages
 # --------------------------------------------------------------------------------------------------
 
-def _public_actor(visitor: Visitor | None) -> Actor:
+def _public_actor(visitor: Caller | None) -> Actor:
     return visitor.actor if visitor is not None else public.PUBLIC
 
 
@@ -667,7 +648,7 @@ def _shown_query(q: str) -> tuple[str, bool]:
 
 @router.get("/public/organisations", response_class=HTMLResponse)
 def organisations(request: Request, q: str | None = Query(None, max_length=200),
-                  visitor: Visitor | None = Depends(current_visitor),
+                  visitor: Caller | None = Depends(current_visitor),
                   platform: Platform = Depends(get_platform)) -> HTMLResponse:
     q = " ".join((q or "").split())
     context: dict[str, Any] = {"q": "", "hits": None}
@@ -685,7 +666,7 @@ def organisations(request: Request, q: str | None = Query(None, max_length=200),
 
 @router.get("/public/organisations/{ref}", response_class=HTMLResponse)
 def organisation(request: Request, ref: str = PathParam(..., min_length=1, max_length=64),
-                 visitor: Visitor | None = Depends(current_visitor),
+                 visitor: Caller | None = Depends(current_visitor),
                  platform: Platform = Depends(get_platform)) -> HTMLResponse:
     lang = language(request)
     try:
@@ -707,7 +688,7 @@ def organisation(request: Request, ref: str = PathParam(..., min_length=1, max_l
 
 @router.get("/public/double-publicity", response_class=HTMLResponse)
 def double_publicity(request: Request, kind: str | None = Query(None, max_length=16),
-                     page: int = Query(1, ge=1, le=MAX_PAGE), visitor: Visitor | None = Depends(current_visitor),
+                     page: int = Query(1, ge=1, le=MAX_PAGE), visitor: Caller | None = Depends(current_visitor),
                      platform: Platform = Depends(get_platform)) -> HTMLResponse:
     lang = language(request)
     kind = kind or None
@@ -785,7 +766,7 @@ def _display_periods(platform: Platform, spec: CatalogItemSpec, lang: str, today
 
 
 @router.get("/catalog", response_class=HTMLResponse)
-def catalog_page(request: Request, visitor: Visitor | None = Depends(current_visitor),
+def catalog_page(request: Request, visitor: Caller | None = Depends(current_visitor),
                  platform: Platform = Depends(get_platform)) -> HTMLResponse:
     lang = language(request)
     pick = 0 if lang == "zh" else 1

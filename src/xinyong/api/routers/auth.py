@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from xinyong.api.deps import SESSION_COOKIE, Caller, current_caller, get_platform
+from xinyong.api.deps import SESSION_COOKIE, current_caller, get_platform
 from xinyong.api.errors import ErrorBody
-from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.identity import accounts as auth
 from xinyong.services.platform.bootstrap import Platform

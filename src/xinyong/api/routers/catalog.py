@@ -20,11 +20,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import Caller, RowId, current_caller, get_platform, require_operator
+from xinyong.api.deps import RowId, current_caller, get_platform, require_operator
 from xinyong.api.errors import ErrorBody
 from xinyong.domain.catalog.items import Category, DisclosureClass, FieldType, Origin, PersonalData, item_to_dict
 from xinyong.domain.catalog.lifecycle import CommentStance, VersionState
-from xinyong.domain.identity.actors import Role
+from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services import catalog
 from xinyong.services.platform.bootstrap import Platform

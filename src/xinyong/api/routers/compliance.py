@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from xinyong.api.deps import Caller, require_role
 from xinyong.api.deps import get_platform as platform_of
+from xinyong.api.deps import require_role
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.identity.actors import Role
+from xinyong.domain.identity.actors import Caller, Role
 from xinyong.services import compliance, duties
 from xinyong.services.compliance.monitor import DUE_SOON_WORKING_DAYS
 from xinyong.services.platform.bootstrap import Platform

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import current_actor, get_platform
+from xinyong.api.deps import current_actor, get_platform, unauthorized
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
 from xinyong.domain.identity.actors import Actor, Role
@@ -52,11 +52,10 @@ class DutyPurposeOut(BaseModel):
     state: str
 
 
-def _signed_in(actor: Actor) -> JSONResponse | None:
+def _signed_in(actor: Actor) -> None:
+    """Refuse (401) the public: registering and withdrawing need a signed-in department or operator."""
     if actor.role is Role.public:
-        return JSONResponse(status_code=401, content={"detail": {
-            "field": None, "reason": "sign_in_required", "message_zh": "请先登录", "message_en": "sign in first"}})
-    return None
+        raise unauthorized("sign_in_required", "请先登录", "sign in first", field=None)
 
 
 @router.get("", response_model=list[DutyPurposeOut], responses=ERRORS,
@@ -76,8 +75,7 @@ def register_purpose(body: DutyPurposeIn, actor: Actor = Depends(current_actor),
                      platform: Platform = Depends(get_platform)) -> Any:
     """Register, for one of the department's duties, the purpose it inquires for: the duty, its legal
     basis, the purpose key and its labels. In force from today."""
-    if (refused := _signed_in(actor)) is not None:
-        return refused
+    _signed_in(actor)
     with platform.unit_of_work(actor) as uow:
         view = duty_purposes.register(uow, organisation=body.organisation, key=body.key, duty=body.duty,
                                       legal_basis=body.legal_basis, label_zh=body.label_zh,
@@ -92,8 +90,7 @@ def withdraw_purpose(key: str = Path(..., min_length=1, max_length=100),
                                                       description="The caller's own when omitted"),
                      actor: Actor = Depends(current_actor), platform: Platform = Depends(get_platform)) -> Any:
     """Withdraw a registered purpose from today: duty inquiries for it are refused from then on."""
-    if (refused := _signed_in(actor)) is not None:
-        return refused
+    _signed_in(actor)
     with platform.unit_of_work(actor) as uow:
         view = duty_purposes.withdraw(uow, organisation=organisation, key=key)
     return JSONResponse(view.to_dict())

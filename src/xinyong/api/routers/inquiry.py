@@ -17,14 +17,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import current_actor, deferred_actor, get_platform, require_operator
+from xinyong.api.deps import current_actor, deferred_actor, forbidden, get_platform, require_operator, unauthorized
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
 from xinyong.domain.disclosure.policy import REQUEST_FIELD, Mode
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.disclosure import authorizations, inquiry, inquiry_log, marks, public
 from xinyong.services.disclosure.results import InquiryResult
-from xinyong.services.disclosure.writer import Who
+from xinyong.services.disclosure.writer import ActorOrDeferred
 from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(tags=["inquiry"])
@@ -178,30 +179,26 @@ class PurgeOut(BaseModel):
 # Helpers
 # --------------------------------------------------------------------------------------------------
 
-def _error(status: int, detail: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail})
-
-
 def _refused(result: InquiryResult) -> JSONResponse:
+    """A refused inquiry: not an error raised but its logged answer, in the error shape with the
+    reason's article and the inquiry log id."""
     reason = result.refused
     assert reason is not None
-    return _error(result.status, {"field": REQUEST_FIELD.get(reason.code), "reason": reason.code,
-                                  "message_zh": reason.message_zh,
-                                  "message_en": reason.message_en, "cite": reason.cite,
-                                  "inquiry_id": result.inquiry_id})
+    return JSONResponse(status_code=result.status, content={"detail": {
+        "field": REQUEST_FIELD.get(reason.code), "reason": reason.code, "message_zh": reason.message_zh,
+        "message_en": reason.message_en, "cite": reason.cite, "inquiry_id": result.inquiry_id}})
 
 
-def _own_subject(platform: Platform, actor: Actor) -> int | JSONResponse:
+def _own_subject(platform: Platform, actor: Actor) -> int:
+    """The credit subject the caller is, verified by real name; refused 401 (not signed in) or 403."""
     with platform.sessions() as session:
         subject_id = inquiry.own_subject_id(session, actor)
     if subject_id is not None:
         return subject_id
     if actor.role is Role.public:
-        return _error(401, {"field": "Authorization", "reason": "sign_in_required", "message_zh": "请先登录",
-                            "message_en": "sign in first"})
-    return _error(403, {"field": None, "reason": "not_verified",
-                        "message_zh": "只有完成实名核验的信用主体可以这样做",
-                        "message_en": "only a real-name verified credit subject can do this"})
+        raise unauthorized("sign_in_required", "请先登录", "sign in first")
+    raise forbidden(None, "not_verified", "只有完成实名核验的信用主体可以这样做",
+                    "only a real-name verified credit subject can do this")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -218,7 +215,7 @@ async def subject_records(
     purpose: str | None = Query(None, max_length=100, description="Duty purpose key (inquiry.duty_purposes)"),
     authorization: int | None = Query(None, ge=1, le=2**31 - 1, description="The subject's written authorization"),
     items: list[str] | None = Query(None, max_length=50, description="Only these catalog items"),
-    who: Who = Depends(deferred_actor), platform: Platform = Depends(get_platform),
+    who: ActorOrDeferred = Depends(deferred_actor), platform: Platform = Depends(get_platform),
 ) -> Any:
     """The subject's records the caller may see in this mode, each with its reasons and articles,
     masked where the law requires. Logged in the inquiry log before it is answered."""
@@ -257,9 +254,7 @@ def explain_record(
             summary="Who looked at my information, and why 我的被查询记录")
 def my_inquiries(limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=10**9),
                  actor: Actor = Depends(current_actor), platform: Platform = Depends(get_platform)) -> Any:
-    own = _own_subject(platform, actor)
-    if isinstance(own, JSONResponse):
-        return own
+    _own_subject(platform, actor)
     total, views = inquiry_log.my_inquiries(platform, actor, limit=limit, offset=offset)
     return JSONResponse({"total": total, "entries": [v.to_dict() for v in views]})
 
@@ -269,8 +264,6 @@ def my_inquiries(limit: int = Query(100, ge=1, le=500), offset: int = Query(0, g
 def my_authorizations(actor: Actor = Depends(current_actor),
                       platform: Platform = Depends(get_platform)) -> Any:
     own = _own_subject(platform, actor)
-    if isinstance(own, JSONResponse):
-        return own
     with platform.sessions() as session:
         views = authorizations.for_subject(session, own, platform.clock.today())
     return JSONResponse([v.to_dict() for v in views])
@@ -283,8 +276,6 @@ def grant_authorization(body: AuthorizationIn, actor: Actor = Depends(current_ac
     """Record your written authorization of an organisation to inquire into your information, for one
     purpose, within a scope and a term. Revocable at any time."""
     own = _own_subject(platform, actor)
-    if isinstance(own, JSONResponse):
-        return own
     with platform.unit_of_work(actor) as uow:
         view = authorizations.grant(uow, subject_id=own, grantee=body.grantee, purpose=body.purpose,
                                     scope=body.scope, valid_from=body.valid_from,
@@ -298,8 +289,6 @@ def revoke_authorization(authorization_id: int = Path(..., ge=1, le=2**31 - 1),
                          actor: Actor = Depends(current_actor),
                          platform: Platform = Depends(get_platform)) -> Any:
     own = _own_subject(platform, actor)
-    if isinstance(own, JSONResponse):
-        return own
     with platform.unit_of_work(actor) as uow:
         view = authorizations.revoke(uow, subject_id=own, authorization_id=authorization_id)
     return JSONResponse(view.to_dict())
@@ -313,8 +302,6 @@ def withhold(record_id: int = Path(..., ge=1, le=2**31 - 1), actor: Actor = Depe
     """Withhold a commendation, volunteer service or donation record from display (disclosure.positive_withholdable),
     where the regulation in force gives that right."""
     own = _own_subject(platform, actor)
-    if isinstance(own, JSONResponse):
-        return own
     with platform.unit_of_work(actor) as uow:
         marks.withhold_positive(uow, subject_id=own, record_id=record_id)
     return Response(status_code=204)
@@ -326,8 +313,6 @@ def withhold(record_id: int = Path(..., ge=1, le=2**31 - 1), actor: Actor = Depe
 def release(record_id: int = Path(..., ge=1, le=2**31 - 1), actor: Actor = Depends(current_actor),
             platform: Platform = Depends(get_platform)) -> Any:
     own = _own_subject(platform, actor)
-    if isinstance(own, JSONResponse):
-        return own
     with platform.unit_of_work(actor) as uow:
         marks.release_positive(uow, subject_id=own, record_id=record_id)
     return Response(status_code=204)
@@ -376,9 +361,8 @@ def double_publicity(kind: Literal["permit", "penalty"] | None = Query(None),
 def catalog_in_force(platform: Platform = Depends(get_platform)) -> Any:
     published = public.catalog_in_force(platform)
     if published is None:
-        return _error(404, {"field": None, "reason": "no_catalog_in_force",
-                            "message_zh": "今天没有施行中的目录",
-                            "message_en": "no catalog is in force today"})
+        raise Refusal(None, "no_catalog_in_force", "今天没有施行中的目录", "no catalog is in force today",
+                      status=404)
     return JSONResponse(published)
 
 

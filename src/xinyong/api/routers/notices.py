@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.api.deps import Caller, get_platform, require_role
+from xinyong.api.deps import get_platform, require_role
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
-from xinyong.domain.identity.actors import Role
+from xinyong.domain.identity.actors import Caller, Role
 from xinyong.services import notices
 from xinyong.services.platform.bootstrap import Platform
 

@@ -22,12 +22,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from xinyong.api.deps import RowId, caller_of, get_platform
+from xinyong.api.deps import RowId, caller_of, forbidden, get_platform, unauthorized
 from xinyong.api.errors import ErrorBody
 from xinyong.api.responses import JSONResponse
 from xinyong.domain.identity.actors import Actor, Role
@@ -123,15 +123,12 @@ def _bearer(request: Request) -> str:
 def _unit(request: Request, platform: Platform, scope: str) -> units.UnitInfo:
     token = _bearer(request)
     if not token.startswith(units.TOKEN_PREFIX):
-        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"}, detail={
-            "field": "Authorization", "reason": "unit_token_required",
-            "message_zh": "须使用信息提供单位的令牌", "message_en": "a providing unit's token is required"})
+        raise unauthorized("unit_token_required", "须使用信息提供单位的令牌", "a providing unit's token is required")
     with platform.sessions() as session, session.begin():
         info = units.authenticate(session, token, now=platform.clock.now())    # refused: 401, WWW-Authenticate
     if scope not in info.scopes:
-        raise HTTPException(status_code=403, detail={
-            "field": "Authorization", "reason": "scope_missing",
-            "message_zh": f"令牌没有 {scope} 权限", "message_en": f"the token lacks the {scope} scope"})
+        raise forbidden("Authorization", "scope_missing", f"令牌没有 {scope} 权限",
+                        f"the token lacks the {scope} scope")
     return info
 
 
@@ -147,13 +144,9 @@ def batch_reader(request: Request, platform: Platform = Depends(get_platform)) -
     if caller.actor.role in (Role.operator, Role.administrator):
         return None
     if caller.actor.role is Role.public:
-        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"}, detail={
-            "field": "Authorization", "reason": "sign_in_required",
-            "message_zh": "请使用单位令牌或运营者账号",
-            "message_en": "use a unit token or an operator account"})
-    raise HTTPException(status_code=403, detail={
-        "field": None, "reason": "role_not_allowed", "message_zh": "当前身份无权查看报送批次",
-        "message_en": f"role {caller.actor.role.value} may not read submission batches"})
+        raise unauthorized("sign_in_required", "请使用单位令牌或运营者账号", "use a unit token or an operator account")
+    raise forbidden(None, "role_not_allowed", "当前身份无权查看报送批次",
+                    f"role {caller.actor.role.value} may not read submission batches")
 
 
 def _unit_actor(info: units.UnitInfo) -> Actor:
@@ -190,10 +183,8 @@ def _spooled(upload: UploadFile, platform: Platform) -> Iterator[Path]:
             while block := upload.file.read(1 << 20):
                 copied += len(block)
                 if copied > MAX_UPLOAD_BYTES:
-                    raise HTTPException(status_code=413, detail={
-                        "field": "file", "reason": "too_large",
-                        "message_zh": f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
-                        "message_en": f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"})
+                    raise Refusal("file", "too_large", f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+                                  f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", status=413)
                 out.write(block)
         except BaseException:
             out.close()
@@ -215,9 +206,7 @@ def submit_file(request: Request,
     """Upload a bulk file as one batch (at most 200 MB): every row is accepted or rejected with reasons."""
     length = request.headers.get("content-length", "")
     if length.isascii() and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
-        raise HTTPException(status_code=413, detail={"field": "file", "reason": "too_large",
-                                                     "message_zh": "上传内容过大",
-                                                     "message_en": "the upload is too large"})
+        raise Refusal("file", "too_large", "上传内容过大", "the upload is too large", status=413)
     with _spooled(file, platform) as path:
         summary = batches.import_file(platform, _unit_actor(unit), unit.code, path, key=idempotency_key,
                                       file_format=file_format, filename=Path(file.filename or "upload").name)
@@ -274,10 +263,10 @@ def verify(batch: RowId, request: Request, platform: Platform = Depends(get_plat
     """An operator records that the platform verified the batch (``aggregation.verify``)."""
     caller = caller_of(request, platform)
     if caller.actor.role not in (Role.operator, Role.administrator):
-        status = 401 if caller.actor.role is Role.public else 403
-        raise HTTPException(status_code=status, detail={
-            "field": None, "reason": "operator_required", "message_zh": "只有平台运营者可以登记核查",
-            "message_en": "only the platform operator records a verification"})
+        zh, en = "只有平台运营者可以登记核查", "only the platform operator records a verification"
+        if caller.actor.role is Role.public:
+            raise unauthorized("operator_required", zh, en, field=None)
+        raise forbidden(None, "operator_required", zh, en)
     summary = batches.verify_batch(platform, caller.actor, batch)
     return BatchOut.model_validate(summary.to_dict())
 

@@ -29,7 +29,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from xinyong.domain.identity.actors import Role
+from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.rulebook.calendar import add_span
 from xinyong.domain.subjects import personal_data
 from xinyong.domain.subjects.identifiers import is_citizen_id
@@ -84,10 +84,11 @@ class Authorization:
 
 @dataclass(frozen=True)
 class Viewer:
-    role: Role
+    """Who asks (``actor``: role, principal, organisation) and the context of this inquiry: its mode and
+    purpose, and what the policy needs to know about the asker for it."""
+
+    actor: Actor
     mode: Mode
-    principal: str
-    organisation: str | None = None
     purpose: str | None = None
     own_subject_id: int | None = None          # set for a real-name verified subject
     authorization: Authorization | None = None
@@ -223,8 +224,9 @@ def check_request(viewer: Viewer, rules: PolicyRules, today: date,
 def _check_viewer(viewer: Viewer, rules: PolicyRules, today: date, cite: str) -> Reason | None:
     if viewer.mode is Mode.lawful_disclosure:
         return None
+    role = viewer.actor.role
     if viewer.mode is Mode.duty:
-        if viewer.role not in DUTY_ROLES:
+        if role not in DUTY_ROLES:
             return _r("not_a_duty_body", cite, "只有履行法定职责的部门可以依职责查询",
                       "only a department performing a statutory duty may inquire by duty")
         if not viewer.purpose:
@@ -241,12 +243,13 @@ def _check_viewer(viewer: Viewer, rules: PolicyRules, today: date, cite: str) ->
                       "the purpose is not one the department has registered for its duties and has in force")
         return None
     if viewer.mode is Mode.self:
-        if viewer.role is not Role.subject or viewer.own_subject_id is None:
+        if role is not Role.subject or viewer.own_subject_id is None:
             return _r("not_verified", cite, "本人查询须先完成实名核验",
                       "self inquiry requires real-name verification")
         return None
     # authorized
-    if viewer.role not in AUTHORIZED_ROLES or not viewer.organisation:
+    organisation = viewer.actor.organisation
+    if role not in AUTHORIZED_ROLES or not organisation:
         return _r("not_an_authorized_party", cite, "授权查询须由具名的机构提出",
                   "an authorized inquiry is made by a named organisation")
     auth = viewer.authorization
@@ -259,13 +262,13 @@ def _check_viewer(viewer: Viewer, rules: PolicyRules, today: date, cite: str) ->
     if not auth.in_force(today):
         return _r("authorization_not_in_force", cite, "授权不在有效期内",
                   "the authorization is not in its term")
-    if viewer.organisation != auth.grantee:
+    if organisation != auth.grantee:
         return _r("authorization_other_party", cite, "该授权并非授予查询方",
                   "the authorization was not given to the inquiring party")
     if viewer.purpose and viewer.purpose != auth.purpose:
         return _r("authorization_purpose", cite, "查询用途超出授权用途",
                   "the stated purpose differs from the authorized purpose")
-    if viewer.role is Role.service_institution:
+    if role is Role.service_institution:
         if viewer.agreement_scope is None:
             return _r("no_agreement", BASELINE, "信用服务机构没有有效的备案和信息使用协议",
                       "the credit service institution has no filing and agreement in force")
@@ -297,20 +300,21 @@ def _check_target(viewer: Viewer, rules: PolicyRules, target: Target, cite: str)
 
 def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date) -> Decision:
     """Whether ``viewer`` may see ``record`` today, which fields are masked, and every reason why."""
-    is_self = viewer.mode is Mode.self and viewer.own_subject_id == record.subject_id
+    mode = viewer.mode      # read once: decide runs per record
+    is_self = mode is Mode.self and viewer.own_subject_id == record.subject_id
     reasons: list[Reason] = []
     labels: list[str] = []
 
     def deny(reason: Reason) -> Decision:
         return Decision(False, (), tuple(labels), (*reasons, reason))
 
-    mode_cite = rules.modes.get(viewer.mode.value) or BASELINE
+    mode_cite = rules.modes.get(mode.value) or BASELINE
 
     # 1. The mode must reach this subject and this item at all.
-    if viewer.mode is Mode.self and not is_self:
+    if mode is Mode.self and not is_self:
         return deny(_r("not_own_record", mode_cite, "本人查询只能查询本人的信息",
                        "a self inquiry covers only the inquirer's own information"))
-    if viewer.mode is Mode.authorized:
+    if mode is Mode.authorized:
         auth = viewer.authorization
         if auth is None or auth.subject_id != record.subject_id or not auth.in_force(today):
             return deny(_r("not_authorized_subject", mode_cite, "没有该信息主体有效的授权",
@@ -318,7 +322,7 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
         if not auth.covers(record.item_code):
             return deny(_r("outside_authorized_scope", mode_cite, "该信息不在授权范围内",
                            "this information is outside the authorized scope"))
-        if viewer.role is Role.service_institution and (
+        if viewer.actor.role is Role.service_institution and (
                 viewer.agreement_scope is None
                 or ("*" not in viewer.agreement_scope and record.item_code not in viewer.agreement_scope)):
             return deny(_r("outside_agreement", BASELINE, "该信息不在信用服务机构协议范围内",
@@ -380,21 +384,21 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
 
     # 5. The mode against the item's disclosure class and the subject's kind.
     natural = record.subject_kind == NATURAL_PERSON
-    if viewer.mode is Mode.lawful_disclosure:
+    if mode is Mode.lawful_disclosure:
         if natural and not natural_person_public(rules):
             return deny(_natural_person_refusal(rules))
         if record.disclosure_class != "public":
             return deny(_r("not_public", BASELINE, "该信息不属于依法公开的信息",
                            "this information is not lawfully public"))
         reasons.append(_r("lawful_disclosure", mode_cite, "依法公开的信息", "lawfully public information"))
-    elif viewer.mode is Mode.duty:
+    elif mode is Mode.duty:
         if record.disclosure_class == "authorized":
             return deny(_r("needs_authorization", BASELINE, "该信息须经信息主体书面授权方可查询",
                            "this information may be queried only with the subject's written authorization"))
         cite = (rules.duty_purposes or {}).get(viewer.purpose or "") or mode_cite
         reasons.append(_r("duty_inquiry", cite, f"依职责查询：{viewer.purpose}",
                           f"inquiry by duty for: {viewer.purpose}"))
-    elif viewer.mode is Mode.self:
+    elif mode is Mode.self:
         reasons.append(_r("self_inquiry", mode_cite, "信息主体查询本人信息", "the subject's own information"))
     else:
         reasons.append(_r("authorized_inquiry", mode_cite, "经信息主体书面授权查询",

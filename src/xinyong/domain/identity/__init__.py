@@ -1,5 +1,5 @@
-"""Roles and the actor every request and change is made by (``actors``)."""
+"""Roles, the actor every request and change is made by, and the signed-in caller (``actors``)."""
 
-from xinyong.domain.identity.actors import Actor, Role
+from xinyong.domain.identity.actors import Actor, Caller, Role
 
-__all__ = ["Actor", "Role"]
+__all__ = ["Actor", "Caller", "Role"]

@@ -59,7 +59,7 @@ from xinyong.services.disclosure.statements import (
     public_records,
     sql,
 )
-from xinyong.services.disclosure.writer import Who, digest, logged, logged_async
+from xinyong.services.disclosure.writer import ActorOrDeferred, digest, logged, logged_async
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 from xinyong.store.models.access import Authorization
 from xinyong.store.models.subjects import Subject
@@ -191,8 +191,7 @@ def _viewer(session: Session, actor: Actor, mode: Mode, purpose: str | None, aut
     if mode is Mode.duty and rules.duty_purposes is None and purpose and actor.organisation:
         # No list in the rule file: the department's registered purposes decide (one indexed read).
         registered = duty_purposes.in_force(connection or session.connection(), actor.organisation, today)
-    return Viewer(role=actor.role, mode=mode, principal=actor.principal, organisation=actor.organisation,
-                  purpose=purpose, own_subject_id=own, authorization=auth, agreement_scope=scope,
+    return Viewer(actor, mode, purpose=purpose, own_subject_id=own, authorization=auth, agreement_scope=scope,
                   agreement_purposes=purposes, registered_purposes=registered)
 
 
@@ -254,8 +253,8 @@ def inquire(platform: Platform, actor: Actor, *, subject_ref: str | int, mode: s
     return logged(platform, actor, work)
 
 
-async def inquire_async(platform: Platform, who: Who, *, subject_ref: str | int, mode: str | Mode | None = None,
-                        purpose: str | None = None, authorization_id: int | None = None,
+async def inquire_async(platform: Platform, who: ActorOrDeferred, *, subject_ref: str | int,
+                        mode: str | Mode | None = None, purpose: str | None = None, authorization_id: int | None = None,
                         items: Iterable[str] | None = None, channel: str = "api") -> InquiryResult:
     """``inquire`` for a request handler on the event loop: the same inquiry, awaited. ``who`` is the
     actor, or a function that finds the actor inside the inquiry's own transaction (a bearer token's
@@ -379,8 +378,7 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
         served: list[ServedRecord] = []
         subjects: dict[int, SubjectSummary] = {}
         if codes:
-            viewer = Viewer(role=actor.role, mode=Mode.lawful_disclosure, principal=actor.principal,
-                            organisation=actor.organisation)
+            viewer = Viewer(actor, Mode.lawful_disclosure)
             stmt = public_records(codes, since, offset, limit)
             periods = Periods(platform, today)
             connection = session.connection()
@@ -411,4 +409,4 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
     return logged(platform, actor, work)
 
 
-__all__ = ["Who", "explain", "inquire", "inquire_async", "own_subject_id", "parse_mode", "public_listing"]
+__all__ = ["ActorOrDeferred", "explain", "inquire", "inquire_async", "own_subject_id", "parse_mode", "public_listing"]

@@ -34,8 +34,11 @@ from xinyong.services.disclosure.results import not_logged
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 from xinyong.store.models.access import InquiryLog
 
-Who = Actor | Callable[[Session], Actor]
-"""Who asks: the actor, or how to find them inside the inquiry's own transaction (see ``inquire_async``)."""
+ActorOrDeferred = Actor | Callable[[Session], Actor]
+"""Who asks an inquiry: the ``Actor`` itself, or a deferred lookup of it, a function the writer calls with
+the inquiry's own session, inside its transaction, to find the actor behind a request's credentials
+(``api.deps.deferred_actor``: no connection or worker thread of its own). Whatever that function raises
+(a refused token), the inquiry's caller gets, with nothing read or logged."""
 
 _INSERT_LOGS = insert(InquiryLog.__table__).returning(InquiryLog.__table__.c.id, sort_by_parameter_order=True)
 
@@ -115,7 +118,7 @@ class _Job:
     __slots__ = ("platform", "actor", "resolve", "work", "context", "uow", "staged", "result", "error",
                  "logging", "finished", "loop", "future")
 
-    def __init__(self, platform: Platform, who: Who, work: Any) -> None:
+    def __init__(self, platform: Platform, who: ActorOrDeferred, work: Any) -> None:
         self.platform, self.work = platform, work
         # The actor, or how to find out who it is inside the inquiry's own transaction.
         self.actor: Actor | None = who if isinstance(who, Actor) else None
@@ -384,14 +387,14 @@ def _group(platform: Platform) -> _GroupCommit:
     return group
 
 
-def logged(platform: Platform, who: Who, work: Any) -> Any:
+def logged(platform: Platform, who: ActorOrDeferred, work: Any) -> Any:
     """Run ``work(uow, log)`` and commit its log (and ledger) entries before returning its result."""
     return _group(platform).run(_Job(platform, who, work))
 
 
-async def logged_async(platform: Platform, who: Who, work: Any) -> Any:
+async def logged_async(platform: Platform, who: ActorOrDeferred, work: Any) -> Any:
     """``logged`` for a coroutine: awaits the writer instead of holding a thread."""
     return await _group(platform).run_async(_Job(platform, who, work))
 
 
-__all__ = ["Who", "digest", "logged", "logged_async", "records_digest"]
+__all__ = ["ActorOrDeferred", "digest", "logged", "logged_async", "records_digest"]
