@@ -16,6 +16,7 @@ from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.pages import router as pages_router
 from xinyong.portal.regulation import regulation_context
+from xinyong.portal.restoration_pages import router as restoration_router
 from xinyong.portal.rights import router as rights_router
 from xinyong.services.platform import overview
 from xinyong.services.platform.bootstrap import Platform
@@ -25,6 +26,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"), context_processor
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_router)  # sign-in, my credit, public lookups, the catalog (pages.py)
 router.include_router(rights_router)  # written notices, the compliance monitor (rights.py)
+router.include_router(restoration_router)  # restoration and revocation (restoration_pages.py)
 
 
 def get_platform(request: Request) -> Platform:

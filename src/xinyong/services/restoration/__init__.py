@@ -7,12 +7,14 @@ copies) is listed as not yet available until those features exist."""
 
 from xinyong.services.restoration.apply import (
     CASCADE_PENDING,
+    Eligibility,
     RestorationView,
     apply_restoration,
     decide_restoration,
+    eligibility,
     get_restoration,
     list_restorations,
 )
 
-__all__ = ["CASCADE_PENDING", "RestorationView", "apply_restoration", "decide_restoration", "get_restoration",
-           "list_restorations"]
+__all__ = ["CASCADE_PENDING", "Eligibility", "RestorationView", "apply_restoration", "decide_restoration",
+           "eligibility", "get_restoration", "list_restorations"]

@@ -34,7 +34,7 @@ from xinyong.domain.platform.clock import business_date
 from xinyong.domain.platform.refusal import CONFLICT, FORBIDDEN, NOT_FOUND, Refusal
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services.aggregation import writer
-from xinyong.services.disclosure.references import minimum_publicity, resolve_record
+from xinyong.services.disclosure.references import RecordRef, minimum_publicity, resolve_record
 from xinyong.services.duties import complete, duties_of, open_duty, open_duty_of
 from xinyong.services.notices import issue
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
@@ -113,6 +113,58 @@ def _refuse(field: str, reason: str, zh: str, en: str, status: int = 422) -> Ref
     return Refusal(field, reason, zh, en, status=status)
 
 
+@dataclass(frozen=True)
+class Eligibility:
+    """What the rule files ask of an application for one record, before it is filed (the portal's form
+    shows it): the minimum publicity period's last day and article, whether the commitment letter is
+    required and the article, that restoration is free and the article; ``refusal``, what applying now
+    would be refused with (the commitment letter aside: the form asks for it)."""
+
+    ref: RecordRef
+    minimum_ends: date | None
+    minimum_cite: str | None
+    commitment_required: bool
+    commitment_cite: str | None
+    free: bool
+    free_cite: str | None
+    refusal: Refusal | None
+
+
+def eligibility(platform: Platform, session: Any, subject_id: int, record_ref: str | int, *,
+                on: date | None = None) -> Eligibility:
+    """The eligibility of ``subject_id``'s application for a record on ``on`` (today by default): the
+    checks ``apply_restoration`` makes, answered instead of raised. Another subject's record, or an
+    unknown one, is refused as unknown (404)."""
+    ref = resolve_record(session, record_ref)
+    if ref.subject_id != subject_id:
+        raise _refuse("record", "record_not_own", "该记录不属于申请人", "the record is not the applicant's own",
+                      NOT_FOUND)
+    today = platform.clock.today()
+    on = on or today
+    minimum = minimum_publicity(platform, session, ref.id) if ref.status == "active" else None
+    needed, cite = _flag(platform, "restoration.commitment", on)
+    free, free_cite = _flag(platform, "restoration.free", on)
+    refusal: Refusal | None = None
+    pending = session.scalar(select(Restoration.id).where(Restoration.record_id == ref.id,
+                                                          Restoration.status == "received"))
+    if ref.status != "active":
+        refusal = _refuse("record", "record_not_active", "该记录已不在服务中，无需修复",
+                          "the record is no longer in service: there is nothing to restore", CONFLICT)
+    elif ref.category != UNTRUSTWORTHY:
+        refusal = _refuse("record", "not_untrustworthiness", "信用修复只适用于失信信息",
+                          "credit restoration applies to untrustworthiness information only")
+    elif pending is not None:
+        refusal = _refuse("record", "restoration_pending", f"该记录的信用修复申请（编号 {pending}）正在办理",
+                          f"an application for this record (no. {pending}) is being handled", CONFLICT)
+    elif minimum is not None and minimum.ends is not None and today <= minimum.ends:
+        refusal = _refuse("record", "minimum_period_not_served",
+                          f"最短公示期限至 {minimum.ends.isoformat()} 届满，届满后方可申请信用修复（{minimum.cite}）",
+                          f"the minimum publicity period ends on {minimum.ends.isoformat()}; restoration can be "
+                          f"applied for after it ({minimum.cite})")
+    return Eligibility(ref, minimum.ends if minimum else None, minimum.cite if minimum else None, needed, cite,
+                       free, free_cite, refusal)
+
+
 def apply_restoration(uow: UnitOfWork, subject_id: int, record_ref: str | int, *, commitment: str | None = None,
                       received: datetime | None = None, channel: str = "portal") -> RestorationView:
     """The subject's application (portal, API) or one a clerk registers at the counter from paper
@@ -124,30 +176,11 @@ def apply_restoration(uow: UnitOfWork, subject_id: int, record_ref: str | int, *
     if actor.role not in CENTER_ROLES and actor.role is not Role.subject:
         raise _refuse("subject", "role_not_allowed", "只有信息主体本人或信用中心窗口可以申请信用修复",
                       "only the subject itself or the center's counter may apply for restoration", FORBIDDEN)
-    ref = resolve_record(session, record_ref)
-    if ref.subject_id != subject_id:
-        raise _refuse("record", "record_not_own", "该记录不属于申请人", "the record is not the applicant's own",
-                      NOT_FOUND)
-    if ref.status != "active":
-        raise _refuse("record", "record_not_active", "该记录已不在服务中，无需修复",
-                      "the record is no longer in service: there is nothing to restore", CONFLICT)
-    if ref.category != UNTRUSTWORTHY:
-        raise _refuse("record", "not_untrustworthiness", "信用修复只适用于失信信息",
-                      "credit restoration applies to untrustworthiness information only")
-    pending = session.scalar(select(Restoration.id).where(Restoration.record_id == ref.id,
-                                                          Restoration.status == "received"))
-    if pending is not None:
-        raise _refuse("record", "restoration_pending", f"该记录的信用修复申请（编号 {pending}）正在办理",
-                      f"an application for this record (no. {pending}) is being handled", CONFLICT)
     at = received or platform.clock.now()
-    today = platform.clock.today()
-    minimum = minimum_publicity(platform, session, ref.id)
-    if minimum.ends is not None and today <= minimum.ends:
-        raise _refuse("record", "minimum_period_not_served",
-                      f"最短公示期限至 {minimum.ends.isoformat()} 届满，届满后方可申请信用修复（{minimum.cite}）",
-                      f"the minimum publicity period ends on {minimum.ends.isoformat()}; restoration can be applied "
-                      f"for after it ({minimum.cite})")
-    needed, cite = _flag(platform, "restoration.commitment", business_date(at))
+    found = eligibility(platform, session, subject_id, record_ref, on=business_date(at))
+    if found.refusal is not None:
+        raise found.refusal
+    ref, needed, cite = found.ref, found.commitment_required, found.commitment_cite
     commitment = (commitment or "").strip() or None
     if needed and not commitment:
         raise _refuse("commitment", "commitment_required", f"申请信用修复须提交信用承诺书（{cite}）",
