@@ -35,6 +35,7 @@ ROUTERS = (
     "xinyong.api.routers.notices",
     "xinyong.api.routers.revocations",
     "xinyong.api.routers.restorations",
+    "xinyong.api.routers.objections",
     "xinyong.portal.routes",
 )
 
