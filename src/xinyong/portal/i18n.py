@@ -391,6 +391,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rr.rev.another": {"zh": "报告另一条", "en": "Report another"},
     "rr.link.staff": {"zh": "信用修复申请", "en": "Restoration applications"},
     "rr.link.revoke": {"zh": "报告撤销", "en": "Report a revocation"},
+    "rr.stop": {"zh": "。", "en": "."},
+    "rr.paren.open": {"zh": "（", "en": " ("},
+    "rr.paren.close": {"zh": "）", "en": ")"},
 }
 
 
