@@ -14,6 +14,7 @@ from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import check_identifier
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
+from xinyong.portal.objection_pages import router as objection_router
 from xinyong.portal.pages import router as pages_router
 from xinyong.portal.regulation import regulation_context
 from xinyong.portal.restoration_pages import router as restoration_router
@@ -27,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages_router)  # sign-in, my credit, public lookups, the catalog (pages.py)
 router.include_router(rights_router)  # written notices, the compliance monitor (rights.py)
 router.include_router(restoration_router)  # restoration and revocation (restoration_pages.py)
+router.include_router(objection_router)  # objections (objection_pages.py)
 
 
 def get_platform(request: Request) -> Platform:
