@@ -38,7 +38,7 @@ def _show(platform, objection_id: int, as_json: bool) -> None:  # type: ignore[n
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    records = ", ".join(r["reference"] for r in data["records"])
+    records = ", ".join(r.reference for r in view.records)
     console.print(f"objection 异议 #{data['id']} {data['status']} {data['outcome'] or ''} records 记录 {records}")
     for d in data["duties"]:
         console.print(f"  {d['key']} {d['owner']} {d['owner_org'] or ''} due {d['due'] or '-'}"
