@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.api.deps import get_platform, require_role
@@ -21,7 +21,12 @@ from xinyong.services.platform.bootstrap import Platform
 router = APIRouter(tags=["notices"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                                            404: {"model": ErrorBody}}
+# An HTML or PDF notice answers its refusals in JSON: documented as such beside the route's own type.
+FILE_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    for code in (401, 403, 404)}
 STAFF = (Role.operator, Role.administrator)
+NOTICE_ID = Path(..., ge=1, le=2**31 - 1)
 LANG = Query("zh", pattern="^(zh|en)$", description="zh (default) or en")
 
 
@@ -50,22 +55,22 @@ def my_notices(caller: Caller = Depends(require_role(Role.subject)),
     return JSONResponse([v.to_dict() for v in views], headers={"Cache-Control": "no-store"})
 
 
-@router.get("/api/v1/me/notices/{notice_id:int}.pdf", responses=ERRORS, response_class=Response,
+@router.get("/api/v1/me/notices/{notice_id:int}.pdf", responses=FILE_ERRORS, response_class=Response,
             summary="My notice as PDF 告知书（PDF）")
-def my_notice_pdf(notice_id: int, lang: str = LANG, caller: Caller = Depends(require_role(Role.subject)),
+def my_notice_pdf(notice_id: int = NOTICE_ID, lang: str = LANG, caller: Caller = Depends(require_role(Role.subject)),
                   platform: Platform = Depends(get_platform)) -> Response:
     return _as(platform, _own(platform, caller, notice_id), "pdf", lang)
 
 
-@router.get("/api/v1/me/notices/{notice_id:int}.html", responses=ERRORS, response_class=HTMLResponse,
+@router.get("/api/v1/me/notices/{notice_id:int}.html", responses=FILE_ERRORS, response_class=HTMLResponse,
             summary="My notice as HTML 告知书（HTML）")
-def my_notice_html(notice_id: int, lang: str = LANG, caller: Caller = Depends(require_role(Role.subject)),
+def my_notice_html(notice_id: int = NOTICE_ID, lang: str = LANG, caller: Caller = Depends(require_role(Role.subject)),
                    platform: Platform = Depends(get_platform)) -> Response:
     return _as(platform, _own(platform, caller, notice_id), "html", lang)
 
 
 @router.get("/api/v1/me/notices/{notice_id:int}", responses=ERRORS, summary="My notice 告知书")
-def my_notice(notice_id: int, caller: Caller = Depends(require_role(Role.subject)),
+def my_notice(notice_id: int = NOTICE_ID, caller: Caller = Depends(require_role(Role.subject)),
               platform: Platform = Depends(get_platform)) -> Any:
     return JSONResponse(_own(platform, caller, notice_id).to_dict(), headers={"Cache-Control": "no-store"})
 
@@ -75,21 +80,21 @@ def _any(platform: Platform, notice_id: int) -> notices.NoticeView:
         return notices.notice_for_subject(session, notice_id, None)
 
 
-@router.get("/api/v1/notices/{notice_id:int}.pdf", responses=ERRORS, response_class=Response,
+@router.get("/api/v1/notices/{notice_id:int}.pdf", responses=FILE_ERRORS, response_class=Response,
             summary="A notice as PDF (operator) 告知书（PDF，运营机构）")
-def notice_pdf(notice_id: int, lang: str = LANG, caller: Caller = Depends(require_role(*STAFF)),
+def notice_pdf(notice_id: int = NOTICE_ID, lang: str = LANG, caller: Caller = Depends(require_role(*STAFF)),
                platform: Platform = Depends(get_platform)) -> Response:
     return _as(platform, _any(platform, notice_id), "pdf", lang)
 
 
-@router.get("/api/v1/notices/{notice_id:int}.html", responses=ERRORS, response_class=HTMLResponse,
+@router.get("/api/v1/notices/{notice_id:int}.html", responses=FILE_ERRORS, response_class=HTMLResponse,
             summary="A notice as HTML (operator) 告知书（HTML，运营机构）")
-def notice_html(notice_id: int, lang: str = LANG, caller: Caller = Depends(require_role(*STAFF)),
+def notice_html(notice_id: int = NOTICE_ID, lang: str = LANG, caller: Caller = Depends(require_role(*STAFF)),
                 platform: Platform = Depends(get_platform)) -> Response:
     return _as(platform, _any(platform, notice_id), "html", lang)
 
 
 @router.get("/api/v1/notices/{notice_id:int}", responses=ERRORS, summary="A notice (operator) 告知书（运营机构）")
-def notice(notice_id: int, caller: Caller = Depends(require_role(*STAFF)),
+def notice(notice_id: int = NOTICE_ID, caller: Caller = Depends(require_role(*STAFF)),
            platform: Platform = Depends(get_platform)) -> Any:
     return JSONResponse(_any(platform, notice_id).to_dict())
