@@ -86,10 +86,14 @@ MESSAGES.update({
 def _objection(platform: Platform, v: objections.ObjectionView, lang: str) -> dict[str, Any]:
     d = v.to_dict()
     duties = [{**x, "time_limit": describe(x["basis"], v.duties[i].due)} for i, x in enumerate(d["duties"])]
+    records = [_record_row(platform, r.to_dict(), lang) for r in v.records]
+    # the source by the records' unit and item names in the page's language (the stored text names codes)
+    source = ("；" if lang == "zh" else "; ").join(dict.fromkeys(
+        f"{r['unit']}{'：' if lang == 'zh' else ': '}{r['item']}" for r in records)) if v.source else None
     return {"id": v.id, "status": v.status, "version": v.version, "received_on": d["received_on"],
-            "next_due": d["next_due"], "outcome": v.outcome, "reasons": v.reasons, "source": v.source,
+            "next_due": d["next_due"], "outcome": v.outcome, "reasons": v.reasons, "source": source,
             "decided_on": d["decided_on"], "grounds": v.grounds, "route": v.route,
-            "records": [_record_row(platform, r.to_dict(), lang) for r in v.records],
+            "records": records,
             "duties": _duty_rows(platform, duties, lang), "notices": _notice_rows(d["notices"], lang)}
 
 

@@ -31,6 +31,7 @@ from xinyong.services.platform.bootstrap import Platform
 router = APIRouter(include_in_schema=False)
 MONITORS = (Role.competent_department, Role.operator, Role.administrator)
 BAR_WIDTH = 360
+ROW = 42          # one chart row: the label's line and the bar under it
 
 MESSAGES.update({
     "nav.notices": {"zh": "书面告知", "en": "Notices"},
@@ -54,7 +55,7 @@ MESSAGES.update({
     "compliance.as_of": {"zh": "截至", "en": "As of"},
     "compliance.open": {"zh": "未办结", "en": "Open"},
     "compliance.due_soon": {"zh": "即将到期", "en": "Due soon"},
-    "compliance.due_soon_until": {"zh": "个工作日内到期（至", "en": "working days (until"},
+    "compliance.due_soon_until": {"zh": "个工作日内到期，至", "en": "working days, until"},
     "compliance.overdue": {"zh": "已逾期", "en": "Overdue"},
     "compliance.provisional": {"zh": "到期日暂定", "en": "Provisional due dates"},
     "compliance.violations": {"zh": "违规记录", "en": "Violations"},
@@ -78,11 +79,13 @@ MESSAGES.update({
 
 
 def _bars(rows: list[tuple[str, int]]) -> dict[str, Any]:
-    """An inline SVG bar chart's geometry: one bar per (label, count), widths scaled to the largest."""
+    """An inline SVG bar chart's geometry: one row per (label, count), the label on its own line over the
+    bar (a Chinese label with its article is wider than any column beside a bar), the count after the
+    bar; widths scaled to the largest, room left for the count."""
     top = max((n for _label, n in rows), default=0) or 1
-    bars = [{"label": label, "count": n, "y": i * 26, "width": max(2, round(BAR_WIDTH * n / top))}
+    bars = [{"label": label, "count": n, "y": i * ROW, "width": max(2, round(BAR_WIDTH * n / top))}
             for i, (label, n) in enumerate(rows)]
-    return {"bars": bars, "height": max(26, 26 * len(bars)), "width": BAR_WIDTH + 260}
+    return {"bars": bars, "height": max(ROW, ROW * len(bars)), "width": BAR_WIDTH + 60}
 
 
 @router.get("/staff/compliance", response_class=HTMLResponse)

@@ -169,12 +169,15 @@ def _records(facts: dict[str, Any], lang: str) -> list[str]:
 
 
 def _source(value: Any, lang: str) -> str:
+    if isinstance(value, list):     # one per record (an objection's): {unit, unit_zh, unit_en, item, item_zh, item_en}
+        return ("；" if lang == "zh" else "; ").join(dict.fromkeys(s for s in (_source(v, lang) for v in value) if s))
     if isinstance(value, dict):
         if "zh" in value or "en" in value:
             return _pick(value, lang)
-        unit = value.get("unit_name_" + lang) or value.get("unit_name_zh") or value.get("unit") \
-            or value.get("unit_code") or ""
-        item = value.get("item_name_" + lang) or value.get("item_code") or ""
+        unit = value.get("unit_name_" + lang) or value.get("unit_" + lang) or value.get("unit_name_zh") \
+            or value.get("unit_zh") or value.get("unit") or value.get("unit_code") or ""
+        item = value.get("item_name_" + lang) or value.get("item_" + lang) or value.get("item_zh") \
+            or value.get("item_code") or value.get("item") or ""
         return f"{unit}（{item}）" if lang == "zh" and item else (f"{unit} ({item})" if item else str(unit))
     return "" if value is None else str(value)
 

@@ -36,6 +36,7 @@ from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services import duties, notices
 from xinyong.services.aggregation.writer import correct_record, stop_record_service
+from xinyong.services.catalog.published import item_in_force
 from xinyong.services.disclosure.inquiry_log import MAX_PAGE, subject_inquiries
 from xinyong.services.disclosure.marks import close_objection_label, label_objection, set_provider_due
 from xinyong.services.disclosure.references import RecordRef, resolve_record
@@ -482,8 +483,16 @@ def _source(uow: UnitOfWork, refs: list[RecordRef]) -> tuple[str, list[dict[str,
             names[code] = (unit.name_zh, unit.name_en or unit.name_zh)
         except Refusal:
             names[code] = (code, code)
+    items: dict[str, tuple[str, str]] = {}
+    for code in sorted({r.item_code for r in refs}):
+        try:
+            spec = item_in_force(uow.session, uow.platform.jurisdiction, code, uow.platform.clock.today())
+            items[code] = (spec.name_zh, spec.name_en or spec.name_zh)
+        except Refusal:
+            items[code] = (code, code)
     facts = [{"record": r.reference, "unit": r.unit_code, "unit_zh": names[r.unit_code][0],
-              "unit_en": names[r.unit_code][1], "item": r.item_code} for r in refs]
+              "unit_en": names[r.unit_code][1], "item": r.item_code, "item_zh": items[r.item_code][0],
+              "item_en": items[r.item_code][1]} for r in refs]
     text = "；".join(f"{f['unit_zh']}（{f['unit']}）：{f['item']}" for f in facts)
     return text, facts
 
