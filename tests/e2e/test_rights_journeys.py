@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from xinyong.domain.duties.model import Owner
 from xinyong.domain.identity.actors import Actor, Role
@@ -61,6 +62,11 @@ def _account(platform, role: Role, *, organisation: str | None = None,  # type: 
              subject_id: int | None = None) -> str:
     name = f"e2e-{role.value}-{subject_id or organisation or 'x'}"
     with platform.unit_of_work(SETUP) as uow:
+        if subject_id is not None:    # one account per subject: the demo's own account (its password) if it has one
+            bound = uow.session.query(User).filter(User.subject_id == subject_id).one_or_none()
+            if bound is not None:
+                bound.password_hash = PasswordHasher().hash(PASSWORD)
+                return bound.username
         user = auth.create_user(uow, username=name, role=role, password=PASSWORD, organisation=organisation,
                                 subject_id=subject_id)
         if subject_id is not None:    # the binding real-name verification makes (its journey: test_portal_subject)
