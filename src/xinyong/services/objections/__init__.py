@@ -1,28 +1,31 @@
 """Objections (异议): filed by a subject or its representative, or registered at the counter; the records
 labelled, decided by the center or transferred to the providing unit, the written result, re-examination
-where the regulation provides it; every step a duty with its due date."""
+where the regulation provides it; every step a duty with its due date: the steps (``handling``) and the objection
+as read (``views``)."""
 
 from xinyong.services.objections.handling import (
     EVIDENCE_BYTES_MAX,
     EVIDENCE_FILES_MAX,
     GROUNDS_MAX,
     REEXAMINATION_OUTCOMES,
-    Evidence,
-    ObjectionView,
     acting_unit,
     add_evidence,
     decide,
     decide_reexamination,
-    evidence_file,
     file_objection,
-    get_objection,
     grounds_digest,
-    list_objections,
     pause,
     refuse,
     request_reexamination,
     resume,
     transfer,
+)
+from xinyong.services.objections.views import (
+    Evidence,
+    ObjectionView,
+    evidence_file,
+    get_objection,
+    list_objections,
 )
 
 __all__ = [

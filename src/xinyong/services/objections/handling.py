@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -37,11 +36,18 @@ from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services import duties, notices
 from xinyong.services.aggregation.writer import correct_record, stop_record_service
 from xinyong.services.catalog.published import item_in_force
-from xinyong.services.disclosure.inquiry_log import MAX_PAGE, subject_inquiries
 from xinyong.services.disclosure.marks import close_objection_label, label_objection, set_provider_due
 from xinyong.services.disclosure.references import RecordRef, resolve_record
 from xinyong.services.identity.units import get_unit
-from xinyong.services.platform.bootstrap import Platform, UnitOfWork
+from xinyong.services.objections.views import (
+    MATTER,
+    STATUS_ZH,
+    Evidence,
+    correction_recipients,
+    load_objection,
+    record_links,
+)
+from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models.rights import (
     OBJECTION_OUTCOMES,
     Objection,
@@ -49,7 +55,6 @@ from xinyong.store.models.rights import (
     ObjectionRecord,
 )
 
-MATTER = "objection"
 GROUNDS_MAX = 4000
 REASONS_MAX = 4000
 AUTHORITY_MAX = 200
@@ -58,159 +63,8 @@ EVIDENCE_FILES_MAX = 5
 EVIDENCE_BYTES_MAX = 10 * 1024 * 1024
 REEXAMINATION_OUTCOMES = ("upheld", "revised")
 OPEN_STATUSES = ("received", "transferred")
-STATUS_ZH = {"received": "已受理", "transferred": "已转交", "decided": "已处理", "refused": "不予受理",
-             "reexamination": "复核中", "closed": "已办结"}
 Owner = duties.Owner
 
-
-@dataclass(frozen=True)
-class Evidence:
-    """An evidence file as handed in (API multipart, portal upload)."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class ObjectionView:
-    id: int
-    subject_id: int
-    status: str
-    channel: str
-    route: str | None
-    unit_code: str | None
-    received_on: date
-    grounds: str
-    representative_authority: str | None
-    outcome: str | None
-    reasons: str | None
-    source: str | None
-    decided_on: date | None
-    forward_to_recipients: bool
-    recipients: list[str]
-    reexamination_received_on: date | None
-    reexamination_outcome: str | None
-    reexamination_reasons: str | None
-    version: int
-    records: list[RecordRef]
-    evidence: list[dict[str, Any]]
-    duties: list[duties.DutyView]
-    notices: list[notices.NoticeView]
-
-    @property
-    def next_due(self) -> date | None:
-        due = [d.due for d in self.duties if d.due is not None and d.status in ("open", "overdue")]
-        return min(due) if due else None
-
-    def to_dict(self, *, grounds: bool = True) -> dict[str, Any]:
-        """The JSON of an objection; ``grounds`` only to the subject and staff."""
-        out: dict[str, Any] = {
-            "id": self.id, "subject_id": self.subject_id, "status": self.status, "channel": self.channel,
-            "route": self.route, "unit": self.unit_code, "received_on": self.received_on.isoformat(),
-            "representative_authority": self.representative_authority, "outcome": self.outcome,
-            "reasons": self.reasons, "source": self.source,
-            "decided_on": self.decided_on.isoformat() if self.decided_on else None,
-            "forward_to_recipients": self.forward_to_recipients, "recipients": self.recipients,
-            "reexamination": {"received_on": self.reexamination_received_on.isoformat()
-                              if self.reexamination_received_on else None,
-                              "outcome": self.reexamination_outcome, "reasons": self.reexamination_reasons},
-            "version": self.version, "next_due": self.next_due.isoformat() if self.next_due else None,
-            "records": [r.to_dict() for r in self.records], "evidence": self.evidence,
-            "duties": [d.to_dict() for d in self.duties], "notices": [n.to_dict() for n in self.notices]}
-        if grounds:
-            out["grounds"] = self.grounds
-        return out
-
-
-# -- reading ----------------------------------------------------------------------------------------
-
-def _unknown(objection_id: int) -> Refusal:
-    return Refusal("objection", "objection_unknown", f"没有编号为 {objection_id} 的异议",
-                   f"no objection {objection_id}", status=NOT_FOUND)
-
-
-def _load(session: Any, objection_id: int, *, subject_id: int | None = None,
-          unit_code: str | None = None) -> Objection:
-    """The objection; one the caller may not see (another subject's, not transferred to this unit) is
-    answered as unknown."""
-    objection = session.get(Objection, objection_id)
-    if objection is None or (subject_id is not None and objection.subject_id != subject_id) or (
-            unit_code is not None and (objection.unit_code != unit_code or objection.route != "provider")):
-        raise _unknown(objection_id)
-    return objection
-
-
-def _record_ids(session: Any, objection_id: int) -> list[ObjectionRecord]:
-    return list(session.scalars(select(ObjectionRecord).where(ObjectionRecord.objection_id == objection_id)
-                                .order_by(ObjectionRecord.record_id)).all())
-
-
-def _recipients(platform: Platform, session: Any, objection: Objection, record_ids: list[int]) -> list[str]:
-    """The organisations the inquiry log shows receiving one of the records, where the subject asked
-    for it (``objection.forward_corrections``: they are asked to correct their copies too)."""
-    if not objection.forward_to_recipients:
-        return []
-    wanted, found, offset = set(record_ids), set(), 0
-    while True:
-        total, page = subject_inquiries(platform, session, objection.subject_id, limit=MAX_PAGE, offset=offset)
-        found.update(v.organisation for v in page if v.organisation and wanted.intersection(v.returned_record_ids))
-        offset += len(page)
-        if not page or offset >= total:
-            return sorted(found)
-
-
-def _view(platform: Platform, session: Any, objection: Objection) -> ObjectionView:
-    links = _record_ids(session, objection.id)
-    records = [resolve_record(session, link.record_id) for link in links]
-    evidence = [{"id": e.id, "filename": e.filename, "content_type": e.content_type, "size": e.size,
-                 "sha256": e.sha256} for e in session.scalars(
-        select(ObjectionEvidence).where(ObjectionEvidence.objection_id == objection.id)
-        .order_by(ObjectionEvidence.id)).all()]
-    own = [n for n in notices.notices_of_subject(session, objection.subject_id)
-           if n.matter_kind == MATTER and n.matter_id == objection.id]
-    return ObjectionView(
-        objection.id, objection.subject_id, objection.status, objection.channel, objection.route,
-        objection.unit_code, objection.received_on, objection.grounds, objection.representative_authority,
-        objection.outcome, objection.reasons, objection.source, objection.decided_on,
-        objection.forward_to_recipients, _recipients(platform, session, objection, [r.id for r in records]),
-        objection.reexamination_received_on, objection.reexamination_outcome, objection.reexamination_reasons,
-        objection.version, records, evidence, duties.duties_of(platform, session, MATTER, objection.id),
-        sorted(own, key=lambda n: n.id))
-
-
-def get_objection(platform: Platform, session: Any, objection_id: int, *, subject_id: int | None = None,
-                  unit_code: str | None = None) -> ObjectionView:
-    """One objection as its subject (``subject_id``), a providing unit (``unit_code``: only those
-    transferred to it) or the center (neither) sees it."""
-    return _view(platform, session, _load(session, objection_id, subject_id=subject_id, unit_code=unit_code))
-
-
-def list_objections(platform: Platform, session: Any, *, status: str | None = None, subject_id: int | None = None,
-                    unit_code: str | None = None, limit: int = 200) -> list[ObjectionView]:
-    """The queue, the nearest open due date first (those with none last): the center's (all), a
-    providing unit's (transferred to it), a subject's (its own)."""
-    q = select(Objection)
-    if status is not None:
-        q = q.where(Objection.status == status)
-    if subject_id is not None:
-        q = q.where(Objection.subject_id == subject_id)
-    if unit_code is not None:
-        q = q.where(Objection.unit_code == unit_code, Objection.route == "provider")
-    rows = session.scalars(q.order_by(Objection.id.desc()).limit(limit)).all()
-    views = [_view(platform, session, o) for o in rows]
-    return sorted(views, key=lambda v: (v.next_due is None, v.next_due or date.max, v.id))
-
-
-def evidence_file(session: Any, objection_id: int, evidence_id: int, *,
-                  subject_id: int | None = None) -> ObjectionEvidence:
-    """An evidence file's bytes (the subject's own, or staff: ``subject_id`` None)."""
-    _load(session, objection_id, subject_id=subject_id)
-    row = session.get(ObjectionEvidence, evidence_id)
-    if row is None or row.objection_id != objection_id:
-        raise Refusal("evidence", "evidence_unknown", f"没有编号为 {evidence_id} 的证明材料",
-                      f"no evidence file {evidence_id}", status=NOT_FOUND)
-    return row
 
 
 # -- the rules in force -------------------------------------------------------------------------------
@@ -397,7 +251,7 @@ def file_objection(uow: UnitOfWork, *, subject_id: int, records: list[str | int]
 def add_evidence(uow: UnitOfWork, objection_id: int, files: list[Evidence], *,
                  subject_id: int | None = None) -> list[ObjectionEvidence]:
     """More evidence while the objection is handled (the subject's own, or the center's clerk)."""
-    objection = _load(uow.session, objection_id, subject_id=subject_id)
+    objection = load_objection(uow.session, objection_id, subject_id=subject_id)
     if objection.status not in OPEN_STATUSES:
         raise Refusal("objection", "objection_closed", "异议已经办结，不能再补充材料",
                       "the objection is closed: no more evidence", status=CONFLICT)
@@ -433,12 +287,12 @@ def _flush(uow: UnitOfWork, objection: Objection) -> None:
 
 
 def _record_refs(uow: UnitOfWork, objection: Objection) -> list[RecordRef]:
-    return [resolve_record(uow.session, link.record_id) for link in _record_ids(uow.session, objection.id)]
+    return [resolve_record(uow.session, link.record_id) for link in record_links(uow.session, objection.id)]
 
 
 def transfer(uow: UnitOfWork, objection_id: int, *, version: int | None = None) -> Objection:
     """The center transfers the objection to the providing unit of its records."""
-    objection = _load(uow.session, objection_id)
+    objection = load_objection(uow.session, objection_id)
     _expect(objection, ("received",), version)
     units = sorted({r.unit_code for r in _record_refs(uow, objection)})
     if len(units) != 1:
@@ -453,7 +307,7 @@ def transfer(uow: UnitOfWork, objection_id: int, *, version: int | None = None) 
     _done(uow, objection, "objection.transfer", open_from=objection.received_on)
     duty = _open(uow, objection, "objection.provider_decide", Owner.providing_unit, today, owner_org=units[0])
     provider_due = duty.due if duty is not None else None
-    for link in _record_ids(uow.session, objection.id):
+    for link in record_links(uow.session, objection.id):
         if link.label_id is not None:
             set_provider_due(uow, link.label_id, provider_due)
     uow.record("objection.transferred", MATTER, objection.id, {
@@ -499,7 +353,7 @@ def _source(uow: UnitOfWork, refs: list[RecordRef]) -> tuple[str, list[dict[str,
 
 def _close(uow: UnitOfWork, objection: Objection, *, kind: str, facts: dict[str, Any]) -> notices.NoticeView:
     """Labels off at once, the written result issued and its duty done."""
-    for link in _record_ids(uow.session, objection.id):
+    for link in record_links(uow.session, objection.id):
         if link.label_id is not None:
             close_objection_label(uow, link.label_id)
     notice = notices.issue(uow, kind=kind, matter_kind=MATTER, matter_id=objection.id,
@@ -514,7 +368,7 @@ def decide(uow: UnitOfWork, objection_id: int, *, outcome: str, reasons: str | N
     """The decision: by the center, or (``unit_code``) by the providing unit it was transferred to.
     ``corrections`` maps a record (id or ``unit/record_key``) to its corrected fields, written as the
     record's new version through the record writer (corrected, supplemented)."""
-    objection = _load(uow.session, objection_id, unit_code=unit_code)
+    objection = load_objection(uow.session, objection_id, unit_code=unit_code)
     _expect(objection, ("transferred",) if unit_code is not None else OPEN_STATUSES, version)
     if outcome not in OBJECTION_OUTCOMES:
         raise Refusal("outcome", "outcome_unknown", f"处理结果须为：{'、'.join(OBJECTION_OUTCOMES)}",
@@ -546,7 +400,7 @@ def decide(uow: UnitOfWork, objection_id: int, *, outcome: str, reasons: str | N
     else:
         _cancel(uow, objection, "objection.transfer", "decided_by_center")
         _done(uow, objection, "objection.decide", open_from=objection.received_on)
-    recipients = _recipients(uow.platform, uow.session, objection, [r.id for r in refs]) \
+    recipients = correction_recipients(uow.platform, uow.session, objection, [r.id for r in refs]) \
         if outcome in ("corrected", "supplemented") else []
     cites = _cites(uow, ("objection.decide", "objection.provider_decide", "objection.notify",
                          "objection.reexamine", "objection.forward_corrections"))
@@ -565,7 +419,7 @@ def decide(uow: UnitOfWork, objection_id: int, *, outcome: str, reasons: str | N
 def refuse(uow: UnitOfWork, objection_id: int, *, reasons: str, version: int | None = None) -> Objection:
     """Not accepted (no legitimate reason, or repeated on the same grounds): the labels go, the open
     duties are cancelled, the applicant is told why in writing."""
-    objection = _load(uow.session, objection_id)
+    objection = load_objection(uow.session, objection_id)
     _expect(objection, OPEN_STATUSES, version)
     text = _text(reasons, "reasons", REASONS_MAX, "不予受理的理由", "the reasons")
     today = uow.platform.clock.today()
@@ -590,7 +444,7 @@ def request_reexamination(uow: UnitOfWork, objection_id: int, *, subject_id: int
                           version: int | None = None) -> Objection:
     """The applicant asks the competent department to re-examine the result, where the regulation
     provides it (``objection.reexamine``)."""
-    objection = _load(uow.session, objection_id, subject_id=subject_id)
+    objection = load_objection(uow.session, objection_id, subject_id=subject_id)
     ruleset = uow.platform.rulebook.get(uow.platform.jurisdiction)
     if not ruleset.has("objection.reexamine"):
         raise Refusal("objection", "reexamination_not_provided",
@@ -608,7 +462,7 @@ def request_reexamination(uow: UnitOfWork, objection_id: int, *, subject_id: int
 def decide_reexamination(uow: UnitOfWork, objection_id: int, *, outcome: str, reasons: str,
                          version: int | None = None) -> Objection:
     """The competent department's re-examination: the result ``upheld`` or ``revised``, with reasons."""
-    objection = _load(uow.session, objection_id)
+    objection = load_objection(uow.session, objection_id)
     _expect(objection, ("reexamination",), version)
     if outcome not in REEXAMINATION_OUTCOMES:
         raise Refusal("outcome", "outcome_unknown", "复核结果须为 upheld（维持）或 revised（变更）",
@@ -640,7 +494,7 @@ def _open_duties(uow: UnitOfWork, objection: Objection) -> list[duties.DutyView]
 def pause(uow: UnitOfWork, objection_id: int, *, reason: str, since: date | None = None) -> list[int]:
     """Stop counting the objection's open duties that the rule file lets pause (inspection, testing,
     evaluation, expert review); refused, with the article, when none may."""
-    objection = _load(uow.session, objection_id)
+    objection = load_objection(uow.session, objection_id)
     refusal: Refusal | None = None
     paused: list[int] = []
     for d in _open_duties(uow, objection):
@@ -662,7 +516,7 @@ def pause(uow: UnitOfWork, objection_id: int, *, reason: str, since: date | None
 
 
 def resume(uow: UnitOfWork, objection_id: int, *, on: date | None = None) -> list[int]:
-    objection = _load(uow.session, objection_id)
+    objection = load_objection(uow.session, objection_id)
     resumed = []
     for d in _open_duties(uow, objection):
         if d.status == "suspended":
