@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, Response
 from xinyong.domain.duties.time_limits import describe
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
-from xinyong.portal.i18n import MESSAGES, language
+from xinyong.portal.i18n import language
 from xinyong.portal.pages import _csrf_ok, _forbidden, _redirect, _render, _to_login, current_visitor, get_platform
 from xinyong.portal.restoration_pages import _duty_rows, _notice_rows, _record_row
 from xinyong.services import objections
@@ -37,50 +37,6 @@ STAFF = (Role.providing_unit, Role.operator, Role.administrator, Role.competent_
 CENTER = (Role.operator, Role.administrator)
 OUTCOMES = ("corrected", "supplemented", "service_stopped", "not_corrected")
 
-MESSAGES.update({
-    "ob.apply": {"zh": "提出异议", "en": "Object"},
-    "ob.new.title": {"zh": "提出异议", "en": "File an objection"},
-    "ob.new.intro": {"zh": "认为信息有误或不应公开的，可以提出异议并提交证明材料。提交后该信息即被标注为“异议处理中”。",
-                     "en": "If you believe the information is wrong or should not be disclosed, object and hand in "
-                           "your evidence. The record is labelled as under objection at once."},
-    "ob.grounds": {"zh": "异议理由", "en": "Grounds"},
-    "ob.evidence": {"zh": "证明材料（最多 5 个文件，每个不超过 10 MB）",
-                    "en": "Evidence (at most 5 files, 10 MB each)"},
-    "ob.submit": {"zh": "提交异议", "en": "Submit the objection"},
-    "ob.refused": {"zh": "异议未能提交：", "en": "The objection was not filed:"},
-    "ob.list.title": {"zh": "我的异议", "en": "My objections"},
-    "ob.list.none": {"zh": "暂无异议。", "en": "No objections."},
-    "ob.show.title": {"zh": "异议", "en": "Objection"},
-    "ob.missing": {"zh": "没有这件异议。", "en": "No such objection."},
-    "ob.filed": {"zh": "异议已提交，信息已标注为“异议处理中”。",
-                 "en": "The objection is filed; the record is labelled."},
-    "ob.records": {"zh": "异议涉及的信息", "en": "Records objected to"},
-    "ob.next_due": {"zh": "最近期限", "en": "Next due"},
-    "ob.outcome": {"zh": "处理结果", "en": "Outcome"},
-    "ob.source": {"zh": "信息来源", "en": "Source of the information"},
-    "ob.reasons": {"zh": "理由", "en": "Reasons"},
-    "ob.decided_on": {"zh": "决定日期", "en": "Decided on"},
-    "ob.status.received": {"zh": "已受理", "en": "Received"},
-    "ob.status.transferred": {"zh": "已转交信息提供单位核查", "en": "Transferred to the providing unit"},
-    "ob.status.decided": {"zh": "已作出处理决定", "en": "Decided"},
-    "ob.status.refused": {"zh": "不予受理", "en": "Not accepted"},
-    "ob.status.reexamination": {"zh": "复核中", "en": "Being re-examined"},
-    "ob.status.closed": {"zh": "已办结", "en": "Closed"},
-    "ob.outcome.corrected": {"zh": "予以更正", "en": "Corrected"},
-    "ob.outcome.supplemented": {"zh": "予以补充", "en": "Supplemented"},
-    "ob.outcome.service_stopped": {"zh": "超过公开期限，停止查询服务",
-                                   "en": "Past its display period: inquiry stopped"},
-    "ob.outcome.not_corrected": {"zh": "不予更正", "en": "Not corrected"},
-    "ob.queue.title": {"zh": "异议（按期限排序）", "en": "Objections by due date"},
-    "ob.queue.none": {"zh": "暂无异议。", "en": "No objections."},
-    "ob.queue.forbidden": {"zh": "仅平台运行机构、信息提供单位和主管部门可以查看异议。",
-                           "en": "Only the platform operator, providing units and the competent department see "
-                                 "objections."},
-    "ob.transfer": {"zh": "转交信息提供单位", "en": "Transfer to the providing unit"},
-    "ob.decide": {"zh": "作出决定", "en": "Decide"},
-    "ob.done": {"zh": "已办理。", "en": "Done."},
-    "ob.back_me": {"zh": "返回我的信用", "en": "Back to my credit"},
-})
 
 
 def _objection(platform: Platform, v: objections.ObjectionView, lang: str) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Caller
 from xinyong.domain.platform.clock import business_tz
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.regulation import regulation_context
@@ -678,7 +679,7 @@ def organisation(request: Request, ref: str = PathParam(..., min_length=1, max_l
     if result.refused is not None or subject is None:
         return _render(request, "organisation.html", {"refused": result.refused}, visitor=visitor,
                        status_code=result.status if result.refused is not None else 404)
-    if subject.kind == "natural_person":   # never on a public page, whatever a rule file says
+    if subject.kind == SubjectKind.natural_person:   # never on a public page, whatever a rule file says
         return _render(request, "organisation.html", {"natural_person": True}, visitor=visitor, status_code=403)
     return _render(request, "organisation.html", {
         "subject": subject, "uscc": next((v for k, v in subject.identifiers if k == "uscc"), None),

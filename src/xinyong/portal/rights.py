@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
-from xinyong.portal.i18n import MESSAGES, language
+from xinyong.portal.i18n import language
 from xinyong.portal.pages import _render, _to_login, current_visitor, get_platform
 from xinyong.services import compliance, notices
 from xinyong.services.notices.render import TITLES
@@ -33,49 +33,6 @@ MONITORS = (Role.competent_department, Role.operator, Role.administrator)
 BAR_WIDTH = 360
 ROW = 42          # one chart row: the label's line and the bar under it
 
-MESSAGES.update({
-    "nav.notices": {"zh": "书面告知", "en": "Notices"},
-    "notices.title": {"zh": "我的书面告知", "en": "My written notices"},
-    "notices.intro": {"zh": "平台对异议、信息撤销、信用修复等事项作出的书面告知。每份告知书可下载为 PDF。",
-                      "en": "The written notices the platform issued to you on objections, revocations and "
-                            "credit restoration. Each can be downloaded as PDF."},
-    "notices.none": {"zh": "暂无书面告知。", "en": "No notices yet."},
-    "notices.kind": {"zh": "告知书", "en": "Notice"},
-    "notices.issued": {"zh": "告知日期", "en": "Issued"},
-    "notices.read": {"zh": "阅读", "en": "Read"},
-    "notices.unread": {"zh": "未读", "en": "Unread"},
-    "notices.open": {"zh": "查看", "en": "Open"},
-    "notices.pdf": {"zh": "下载 PDF", "en": "Download PDF"},
-    "notices.back": {"zh": "返回书面告知", "en": "Back to my notices"},
-    "compliance.title": {"zh": "合规监测", "en": "Compliance monitor"},
-    "compliance.intro": {"zh": "各项法定期限义务的办理情况：未办结、即将到期、已逾期，"
-                               "以及违规记录（违反的条款及应承担法律责任的条款）。",
-                         "en": "The statutory duties: open, due soon, overdue, and the violations recorded "
-                               "(the article breached and the liability article)."},
-    "compliance.as_of": {"zh": "截至", "en": "As of"},
-    "compliance.open": {"zh": "未办结", "en": "Open"},
-    "compliance.due_soon": {"zh": "即将到期", "en": "Due soon"},
-    "compliance.due_soon_until": {"zh": "个工作日内到期，至", "en": "working days, until"},
-    "compliance.overdue": {"zh": "已逾期", "en": "Overdue"},
-    "compliance.provisional": {"zh": "到期日暂定", "en": "Provisional due dates"},
-    "compliance.violations": {"zh": "违规记录", "en": "Violations"},
-    "compliance.by_owner": {"zh": "按责任单位", "en": "By owing unit"},
-    "compliance.by_article": {"zh": "按条款", "en": "By article"},
-    "compliance.by_month": {"zh": "按月份", "en": "By month"},
-    "compliance.open_by_key": {"zh": "未办结义务（按事项）", "en": "Open duties by step"},
-    "compliance.duty": {"zh": "义务", "en": "Duty"},
-    "compliance.owner": {"zh": "责任方", "en": "Owed by"},
-    "compliance.cite": {"zh": "违反条款", "en": "Article breached"},
-    "compliance.liability": {"zh": "法律责任条款", "en": "Liability article"},
-    "compliance.due": {"zh": "期限", "en": "Due"},
-    "compliance.detected": {"zh": "发现日期", "en": "Detected"},
-    "compliance.count": {"zh": "次数", "en": "Count"},
-    "compliance.none": {"zh": "暂无违规记录。", "en": "No violations recorded."},
-    "compliance.latest": {"zh": "最近的违规记录", "en": "Latest violations"},
-    "compliance.forbidden": {"zh": "仅社会信用主管部门和平台运营机构可以查看合规监测。",
-                             "en": "Only the competent department and the platform operator see the "
-                                   "compliance monitor."},
-})
 
 
 def _bars(rows: list[tuple[str, int]]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from xinyong.domain.catalog.items import Category, DisclosureClass, FieldType, O
 from xinyong.domain.catalog.lifecycle import CommentStance, VersionState
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.services import catalog
 from xinyong.services.platform.bootstrap import Platform
 
@@ -75,8 +76,7 @@ class ItemIn(BaseModel):
     name_en: str = Field(min_length=1, max_length=200)
     category: Category
     origin: Origin
-    subject_kinds: list[str] = Field(min_length=1, description="natural_person, legal_person, "
-                                     "unincorporated_org, state_organ")
+    subject_kinds: list[str] = Field(min_length=1, description=", ".join(k.value for k in SubjectKind))
     fields: list[FieldIn] = Field(min_length=1)
     legal_document_required: bool = Field(strict=True)
     disclosure_class: DisclosureClass

@@ -33,6 +33,7 @@ from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.rulebook.calendar import add_span
 from xinyong.domain.subjects import personal_data
 from xinyong.domain.subjects.identifiers import is_citizen_id
+from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.domain.subjects.masking import mask_identifier, mask_name
 
 
@@ -161,7 +162,7 @@ class Decision:
 
 
 BASELINE = "Xinyong policy baseline"
-NATURAL_PERSON = "natural_person"
+NATURAL_PERSON = SubjectKind.natural_person.value   # a str, compared with the kind of each record
 DUTY_ROLES = frozenset({Role.duty_department, Role.operator, Role.competent_department})
 """Who may inquire by duty: departments performing a statutory duty, the center, the supervisor."""
 AUTHORIZED_ROLES = frozenset({Role.service_institution, Role.duty_department, Role.providing_unit,
@@ -498,24 +499,24 @@ def mask_payload(payload: Mapping[str, Any], fields: Iterable[str], names: Itera
 # Periods
 # ---------------------------------------------------------------------------------------------
 
-def display_until(start: date, count: int | str, unit: str | None) -> date | None:
+def display_until(start: date, count: int | str, period_unit: str | None) -> date | None:
     """The last day information counted from ``start`` may be shown: ``count`` months or years on
     (calendar arithmetic, the same day of the month: the ``display.*`` spans).
-    ``unlimited`` (or no unit) means no end."""
-    if count == "unlimited" or unit is None or isinstance(count, str):
+    ``unlimited`` (or no period unit) means no end."""
+    if count == "unlimited" or period_unit is None or isinstance(count, str):
         return None
-    return add_span(start, count, unit)
+    return add_span(start, count, period_unit)
 
 
-def retention_cutoff(retention: int | str, today: date, unit: str) -> date | None:
+def retention_cutoff(retention: int | str, today: date, period_unit: str) -> date | None:
     """Inquiry log rows made before the returned day are past their retention (kept ``retention``
-    ``unit`` from the inquiry: the rule value's unit, years in the registry); None for ``unlimited``
+    ``period_unit`` from the inquiry: the rule value's period unit, years in the registry); None for ``unlimited``
     (long-term logs): never purge."""
     if retention == "unlimited" or isinstance(retention, str):
         return None
     if isinstance(retention, bool) or retention < 0:
-        raise ValueError(f"a retention period is a whole number of {unit}, not {retention!r}")
-    return add_span(today, -retention, unit)
+        raise ValueError(f"a retention period is a whole number of {period_unit}, not {retention!r}")
+    return add_span(today, -retention, period_unit)
 
 
 # ---------------------------------------------------------------------------------------------
