@@ -84,6 +84,8 @@ class Duty(Base):
         # the sweep: open duties by due date
         Index("ix_duties_open_due", "state", "due"),
         Index("ix_duties_owner", "owner_party", "owner_org"),
+        # the sweep's recount: the few open duties whose due date is provisional, without a full scan
+        Index("ix_duties_open_provisional", "state", "provisional"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

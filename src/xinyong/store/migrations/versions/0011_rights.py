@@ -51,6 +51,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_duties_matter', ['matter_kind', 'matter_id'], unique=False)
         batch_op.create_index('ix_duties_open_due', ['state', 'due'], unique=False)
         batch_op.create_index('ix_duties_owner', ['owner_party', 'owner_org'], unique=False)
+        batch_op.create_index('ix_duties_open_provisional', ['state', 'provisional'], unique=False)
 
     op.create_table('scheduler_locks',
     sa.Column('name', sa.String(length=32), nullable=False),
@@ -279,6 +280,7 @@ def downgrade() -> None:
     op.drop_table('duty_pauses')
     op.drop_table('scheduler_locks')
     with op.batch_alter_table('duties', schema=None) as batch_op:
+        batch_op.drop_index('ix_duties_open_provisional')
         batch_op.drop_index('ix_duties_owner')
         batch_op.drop_index('ix_duties_open_due')
         batch_op.drop_index('ix_duties_matter')
