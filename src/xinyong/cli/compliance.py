@@ -67,7 +67,7 @@ def sweep(
 
 
 def compliance(
-    soon: int = typer.Option(3, "--soon", min=0, max=60, help="'Due soon' means within this many working days."),
+    soon: int = typer.Option(3, "--soon", min=1, max=60, help="'Due soon' means within this many working days."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """The compliance monitor: open duties, due soon, overdue, violations by unit, article and month."""

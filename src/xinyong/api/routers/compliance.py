@@ -29,7 +29,7 @@ MONITORS = (Role.competent_department, Role.operator, Role.administrator)
 
 @router.get("/api/v1/compliance", responses=ERRORS,
             summary="Compliance monitor 合规监测：义务、逾期与违规（条款及法律责任）")
-def compliance_monitor(soon: int = Query(DUE_SOON_WORKING_DAYS, ge=0, le=60,
+def compliance_monitor(soon: int = Query(DUE_SOON_WORKING_DAYS, ge=1, le=60,
                                          description="'Due soon': within this many working days"),
                        caller: Caller = Depends(require_role(*MONITORS)),
                        platform: Platform = Depends(platform_of)) -> Any:

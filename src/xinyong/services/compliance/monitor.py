@@ -68,7 +68,7 @@ class Monitor:
 def monitor(platform: Platform, session: Any, *, soon: int = DUE_SOON_WORKING_DAYS, limit: int = LIMIT) -> Monitor:
     """The monitor as of today: counts, the latest ``limit`` violations, and the groupings (over all)."""
     today = platform.clock.today()
-    soon_until = count_due(platform.calendar, today, soon, "working_days").due or today
+    soon_until = (count_due(platform.calendar, today, soon, "working_days").due if soon >= 1 else None) or today
     names = {u.code: (u.name_zh, u.name_en or u.name_zh) for u in units.list_units(session)}
     is_open = Duty.state == "open"
     counts = {
