@@ -45,6 +45,7 @@ $(BENCH_STAMP): $(STAMP)
 install: $(STAMP)
 
 run: $(RUN_STAMP)
+	scripts/system-deps.sh --runtime
 	$(BIN)/xinyong init
 	$(BIN)/xinyong demo --once
 	$(BIN)/xinyong serve

@@ -3,10 +3,18 @@
 # (Playwright drives it; no browser download), Noto CJK fonts so Chinese pages and PDFs render, and
 # Pango (with HarfBuzz's subsetter) for WeasyPrint, which renders the written notices as PDF.
 # Idempotent: does nothing when everything is present. Needs root (or passwordless sudo).
+#
+#   scripts/system-deps.sh            everything the test suite needs (what `make test` runs)
+#   scripts/system-deps.sh --runtime  only what the running platform needs (fonts and Pango for the
+#                                     written notices' PDF; what `make run` runs): without root it
+#                                     warns and goes on, since only the PDF download depends on them
 set -euo pipefail
 
+runtime=0
+[ "${1:-}" = "--runtime" ] && runtime=1
+
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ $runtime -eq 1 ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
@@ -16,7 +24,11 @@ ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || need+=(libharfbuzz-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-    echo "system-deps: need root to install: ${need[*]}" >&2; exit 1
+    echo "system-deps: need root to install: ${need[*]}" >&2
+    if [ $runtime -eq 1 ]; then
+      echo "system-deps: going on without them; written notices will be offered as HTML only" >&2; exit 0
+    fi
+    exit 1
   fi
 fi
 echo "system-deps: installing ${need[*]} from Debian's packages"

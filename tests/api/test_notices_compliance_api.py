@@ -173,3 +173,31 @@ def test_fixed_clock_banner_on_every_page(settings, tmp_path) -> None:
             assert "Fixed clock" in c.get("/?lang=en").text
     finally:
         fixed.engine.dispose()
+
+
+def test_without_pango_the_pdf_is_a_503_that_points_to_the_html(client, platform: Platform, monkeypatch) -> None:
+    """WeasyPrint raises OSError at import when the system's Pango is missing (`make run` without root):
+    the download answers 503 naming the HTML version, as a page on the portal and as JSON on the API."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    seed = Seed(platform)
+    mine = seed.subject("natural_person", "王小明")
+    notice_id = _notice(platform, mine)
+    operator_token = seed.user(Role.operator, token=True)[1]
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    api = client.get(f"/api/v1/notices/{notice_id}.pdf", headers=_bearer(operator_token))
+    assert api.status_code == 503 and api.json()["detail"]["reason"] == "pdf_unavailable"
+    assert "HTML" in api.json()["detail"]["message_zh"] and "HTML" in api.json()["detail"]["message_en"]
+    _sign_in(client, platform, Role.subject, subject_id=mine)
+    page = client.get(f"/me/notices/{notice_id}.pdf")
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "HTML 版本" in page.text
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    assert client.get(f"/me/notices/{notice_id}").status_code == 200

@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from xinyong.domain.platform.clock import business_tz
+from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.services.notices.issue import NoticeView
@@ -240,7 +241,15 @@ def render_html(platform: Platform, session: Any, notice: NoticeView, lang: str 
 
 
 def render_pdf(platform: Platform, session: Any, notice: NoticeView, lang: str = "zh") -> bytes:
-    """The notice as PDF (A4), the CJK text in Noto Sans/Serif CJK, the fonts embedded (subset)."""
-    from weasyprint import HTML
+    """The notice as PDF (A4), the CJK text in Noto Sans/Serif CJK, the fonts embedded (subset).
 
+    Without the system's Pango (``scripts/system-deps.sh --runtime``) WeasyPrint cannot load: that is
+    a 503 naming the HTML version, not a server error."""
+    try:
+        from weasyprint import HTML
+    except OSError as missing:
+        raise Refusal("format", "pdf_unavailable",
+                      "本平台未安装生成 PDF 所需的系统组件（Pango），请查看或下载 HTML 版本",
+                      "this platform lacks the system libraries (Pango) that PDF needs; "
+                      "read or download the HTML version", status=503) from missing
     return HTML(string=render_html(platform, session, notice, lang)).write_pdf()
