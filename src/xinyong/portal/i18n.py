@@ -262,6 +262,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind.legal_person": {"zh": "法人", "en": "legal person"},
     "kind.unincorporated_org": {"zh": "非法人组织", "en": "unincorporated organisation"},
     "kind.state_organ": {"zh": "国家机关", "en": "state organ"},
+    "kind.individual_business": {"zh": "个体工商户", "en": "individual business"},
     "role.public": {"zh": "公众", "en": "the public"},
     "role.subject": {"zh": "信用主体", "en": "credit subject"},
     "role.providing_unit": {"zh": "信息提供单位", "en": "providing unit"},

@@ -17,6 +17,7 @@ class IdentifierKind(StrEnum):
     uscc = "uscc"                # 统一社会信用代码, GB 32100-2015
     passport = "passport"        # 护照号码
     other_id = "other_id"        # 其他有效身份证件号码
+    registration_no = "registration_no"  # 工商注册号 (GB 12272-1990): an individual business without a USCC
 
 
 class SubjectKind(StrEnum):
@@ -24,3 +25,4 @@ class SubjectKind(StrEnum):
     legal_person = "legal_person"                # 法人
     unincorporated_org = "unincorporated_org"    # 非法人组织
     state_organ = "state_organ"                  # 国家机关
+    individual_business = "individual_business"  # 个体工商户: a market entity whose operator is a natural person
