@@ -140,6 +140,31 @@ def test_repeated_grounds_are_accepted_where_the_rule_file_is_silent(make) -> No
     _file(p, subject, [record], grounds="处罚已被撤销")
 
 
+def test_corrected_values_are_checked_as_the_item_field_stores_them(make, clock) -> None:
+    """A correction goes through the same cell converters as an import: a date that is not a date, a
+    required field emptied, are refused with the field's label in both languages and the objection stays
+    undecided; a date written the way departments write it is stored as ISO."""
+    p = make("chongqing-2021")
+    subject, (record,) = _seed(p)
+    objection_id = _file(p, subject, [record])
+    clock.set(datetime(2026, 10, 8, 9, 0, tzinfo=CST))
+    for changes, field, words in (({"conduct_ended": "上个月"}, "corrections.conduct_ended", "行为终止日期"),
+                                  ({"document_number": " "}, "corrections.document_number", "文书编号")):
+        with pytest.raises(Refusal) as refused, p.unit_of_work(OPERATOR) as uow:
+            objections.decide(uow, objection_id, outcome="corrected", reasons="已更正",
+                              corrections={str(record): changes})
+        assert refused.value.field == field and words in refused.value.message_zh
+        assert refused.value.message_en
+        assert _view(p, objection_id).status != "decided"
+    with p.unit_of_work(OPERATOR) as uow:
+        objections.decide(uow, objection_id, outcome="corrected", reasons="行为终止日期有误，已更正",
+                          corrections={str(record): {"conduct_ended": "2026/03/01"}})
+    with p.sessions() as s:
+        version = s.scalar(select(RecordVersion).where(RecordVersion.record_id == record)
+                           .order_by(RecordVersion.version.desc()))
+        assert version.payload["conduct_ended"] == "2026-03-01"
+
+
 def test_center_decision_corrects_through_the_writer_removes_the_label_and_notifies(make, clock) -> None:
     p = make("chongqing-2021")
     subject, (record,) = _seed(p)

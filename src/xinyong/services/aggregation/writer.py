@@ -360,6 +360,7 @@ def correct_record(uow: UnitOfWork, record_id: int, changes: dict[str, Any], *, 
     version; ``origin`` (``objection:<id>``) is the correction's reason and idempotency key. Returns the
     new version number. Fields the record's catalog item does not have, or no change at all, are
     refused."""
+    from xinyong.domain.aggregation.corrections import corrected_values
     from xinyong.domain.aggregation.rows import content_digest
     from xinyong.store.models.catalog import CatalogItem
 
@@ -374,10 +375,11 @@ def correct_record(uow: UnitOfWork, record_id: int, changes: dict[str, Any], *, 
     if unknown:
         raise Refusal("corrections", "field_unknown", f"信息事项 {record.item_code} 没有字段：{'、'.join(unknown)}",
                       f"item {record.item_code} has no field {', '.join(unknown)}")
+    changes = corrected_values(fields, changes)
     current = uow.session.scalar(select(RecordVersion).where(RecordVersion.record_id == record.id,
                                                              RecordVersion.version == record.current_version))
     assert current is not None
-    payload = {**current.payload, **changes}
+    payload = {name: value for name, value in {**current.payload, **changes}.items() if value is not None}
     if payload == current.payload:
         raise Refusal("corrections", "correction_unchanged", "更正内容与现有内容相同",
                       "the corrected content is the same as the current content")
