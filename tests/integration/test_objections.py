@@ -149,7 +149,8 @@ def test_corrected_values_are_checked_as_the_item_field_stores_them(make, clock)
     objection_id = _file(p, subject, [record])
     clock.set(datetime(2026, 10, 8, 9, 0, tzinfo=CST))
     for changes, field, words in (({"conduct_ended": "上个月"}, "corrections.conduct_ended", "行为终止日期"),
-                                  ({"document_number": " "}, "corrections.document_number", "文书编号")):
+                                  ({"document_number": " "}, "corrections.document_number", "文书编号"),
+                                  ({"summary": "当事人身份证号 11010519491231002X"}, "corrections.summary", "摘要")):
         with pytest.raises(Refusal) as refused, p.unit_of_work(OPERATOR) as uow:
             objections.decide(uow, objection_id, outcome="corrected", reasons="已更正",
                               corrections={str(record): changes})
