@@ -3,7 +3,8 @@
 Natural persons are keyed by their citizen identity number (公民身份号码, GB 11643-1999), or where they
 have none by a passport or other valid identity document; legal persons, unincorporated organisations
 and state organs by their Unified Social Credit Code (统一社会信用代码, GB 32100-2015) as the sole key
-(as the regulations key subjects).
+(as the regulations key subjects); an individual business (个体工商户) by its USCC (type ``92``) or, where
+it has none, by its 工商注册号 (``registration_numbers``).
 
 ``check_identifier`` says whether an identifier is valid, what kind it is, which kinds of subject it
 can identify and, when it is not valid, exactly why, in Chinese and English; ``is_citizen_id`` is the
@@ -50,12 +51,14 @@ from xinyong.domain.platform.citizen import (
     is_citizen_id,
 )
 from xinyong.domain.subjects.kinds import IdentifierKind, SubjectKind
+from xinyong.domain.subjects.registration_numbers import USCC_PLACEHOLDER, read_registration_number
 from xinyong.domain.subjects.uscc_types import classify_uscc
 
 __all__ = [
     "CITIZEN_ID_PROVINCE_PREFIXES",
     "USCC_ALPHABET",
     "USCC_FORBIDDEN_LETTERS",
+    "USCC_PLACEHOLDER",
     "IdentifierCheck",
     "IdentifierKind",
     "Reason",
@@ -79,6 +82,7 @@ class Reason(StrEnum):
     date = "date"
     division = "division"
     unknown_format = "unknown_format"
+    placeholder = "placeholder"
 
     @property
     def message_zh(self) -> str:
@@ -98,6 +102,9 @@ _REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.date: ("出生日期码不是有效日期", "the birth date in the number is not a possible date"),
     Reason.division: ("行政区划代码不合规范", "the administrative division code is not plausible"),
     Reason.unknown_format: ("无法识别的证件号码格式", "the identifier's format is not recognised"),
+    Reason.placeholder: ("这是无统一社会信用代码的个体工商户所填的占位代码，不能识别主体",
+                         "this is the placeholder an individual business without a USCC writes; it "
+                         "identifies nobody"),
 }
 
 # The registration authority's division code in a USCC (positions 3-8) also takes 10 (100000, used for
@@ -389,6 +396,23 @@ def _check_document(s: str, kind: IdentifierKind) -> IdentifierCheck:
         {"has_check_character": False})
 
 
+def _check_registration_no(s: str) -> IdentifierCheck:
+    """A 工商注册号 (GS 15-2006), read by ``registration_numbers``; only with a hint, since 15 digits
+    alone read as a first-generation citizen identity number."""
+    kind = IdentifierKind.registration_no
+    reading = read_registration_number(s)
+    if reading.problem is not None:
+        reason, zh, en = reading.problem
+        return _invalid(s, kind, Reason(reason), zh, en, **reading.details)
+    if reading.details.get("has_check_character"):
+        zh, en = "有效的工商注册号", "valid registration number (工商注册号)"
+    else:
+        zh = "13位工商注册号格式可以接受（2007年以前核发，没有校验码，无法发现输入错误，请与营业执照核对）"
+        en = ("13-digit registration number accepted (issued before 2007, it has no check character, so typing "
+              "errors cannot be detected: compare it with the business licence)")
+    return IdentifierCheck(True, s, kind, reading.subject_kinds, None, zh, en, dict(reading.details))
+
+
 # --- the entry point ------------------------------------------------------------------------------
 
 def check_identifier(raw: str, *, today: date | None = None,
@@ -417,6 +441,11 @@ def check_identifier(raw: str, *, today: date | None = None,
     * one letter + 8 digits, or two letters + 7 digits: a passport (Chinese passports have these
       shapes); with H, M or C + 8 digits, a travel permit (``other_id``).
     * anything else is ``unknown_format``: passports and other IDs of other shapes need a hint.
+
+    A 工商注册号 (``registration_no``, see ``registration_numbers``) is checked only with its hint: 15
+    digits without one read as a first-generation citizen identity number. The placeholder
+    ``00000000000000000X`` of an individual business without a USCC is refused (``placeholder``) without
+    a hint or with the ``uscc`` hint, saying to give the registration number.
     """
     hint = IdentifierKind(hint) if hint is not None else None
     s = normalise_identifier(raw)
@@ -433,8 +462,16 @@ def check_identifier(raw: str, *, today: date | None = None,
             position=bad + 1, character=s[bad])
     when = today if today is not None else default_today()
 
+    if s == USCC_PLACEHOLDER and hint in (None, IdentifierKind.uscc):
+        return _invalid(
+            s, hint, Reason.placeholder,
+            f"“{USCC_PLACEHOLDER}”是无统一社会信用代码的个体工商户所填的占位代码，不能识别主体：请提供其工商注册号",
+            f"'{USCC_PLACEHOLDER}' is the placeholder an individual business without a unified social credit "
+            "code writes, and identifies nobody: give its registration number (工商注册号)")
     if hint is IdentifierKind.citizen_id:
         return _check_citizen_id(s, when)[0]
+    if hint is IdentifierKind.registration_no:
+        return _check_registration_no(s)
     if hint is IdentifierKind.uscc:
         return _check_uscc(s)[0]
     if hint is not None:

@@ -34,8 +34,10 @@ _OTHER = ("其他", "other")
 # (authority, type) -> (Chinese, English, the subject kinds it can be, most likely first).
 # Where a type covers both legal persons and organisations without legal personality (an "enterprise"
 # may be a company, a partnership, a sole proprietorship or a branch), the plausible set is returned.
-# Individual businesses (个体工商户) are placed with natural persons by the Civil Code (arts. 54-56);
-# they are returned as natural_person first so that personal-information protections are not lost.
+# Individual businesses (个体工商户, type 92) are a subject kind of their own: a market entity named by its
+# business, whose operator is a natural person (Civil Code arts. 54-56). Their permits and penalties are
+# published under the business's name; the operator's name and identity number stay personal data (the
+# access policy masks them, and a business registered under the operator's bare name, see ``masking``).
 _ORG_TYPES: dict[tuple[str, str], tuple[str, str, tuple[SubjectKind, ...]]] = {
     ("1", "1"): ("机关", "state organ", (SubjectKind.state_organ,)),
     ("1", "2"): ("事业单位", "public institution", (SubjectKind.legal_person,)),
@@ -68,8 +70,7 @@ _ORG_TYPES: dict[tuple[str, str], tuple[str, str, tuple[SubjectKind, ...]]] = {
     ("8", "1"): ("基层工会", "grassroots trade union", (SubjectKind.legal_person,)),
     ("8", "9"): (*_OTHER, _ORGS),
     ("9", "1"): ("企业", "enterprise", _ORGS),
-    ("9", "2"): ("个体工商户", "individual business",
-                 (SubjectKind.natural_person, SubjectKind.unincorporated_org)),
+    ("9", "2"): ("个体工商户", "individual business", (SubjectKind.individual_business,)),
     ("9", "3"): ("农民专业合作社", "farmers' specialised cooperative", (SubjectKind.legal_person,)),
     ("A", "1"): ("军队事业单位", "military public institution", (SubjectKind.legal_person,)),
     ("A", "9"): (*_OTHER, _ORGS),
