@@ -137,3 +137,48 @@ def _subject_of(p, record_id: int) -> int:  # type: ignore[no-untyped-def]
     from xinyong.services.disclosure import resolve_record
     with p.sessions() as s:
         return resolve_record(s, record_id).subject_id
+
+
+def test_refusal_then_reexamination_through_the_pages(client, world) -> None:  # type: ignore[no-untyped-def]
+    """The center refuses an objection from its queue (with reasons); the subject asks for re-examination
+    from the objection's page, where the regulation provides it; the competent department decides it from
+    its queue; each page in the page's language, each form a page, never JSON."""
+    p = world["platform"]
+    if not p.rulebook.get(p.jurisdiction).has("objection.reexamine"):
+        pytest.skip(f"{p.jurisdiction} provides no re-examination")
+    subject_id = _subject_of(p, world["record"])
+    with p.unit_of_work(Actor(Role.operator, "user:x")) as uow:
+        oid = objections.file_objection(uow, subject_id=subject_id, records=[world["record"]],
+                                        grounds="重复提出", channel="counter").id
+    operator = _signed_in(client, world["operator"])
+    queue = operator.get("/staff/objections")
+    assert f'action="/staff/objections/{oid}/refuse' in queue.text and "不予受理" in queue.text
+    empty = operator.post(f"/staff/objections/{oid}/refuse?lang=en", data={"reasons": " ",
+                                                                          "csrf_token": _csrf(queue.text)})
+    assert empty.status_code == 422 and "text/html" in empty.headers["content-type"] and "reasons" in empty.text
+    refused = operator.post(f"/staff/objections/{oid}/refuse", data={"reasons": "以相同理由重复提出",
+                                                                   "csrf_token": _csrf(queue.text)},
+                            follow_redirects=False)
+    assert refused.status_code == 303, refused.text
+    subject = _signed_in(client, world["subject"])
+    page = subject.get(f"/me/objections/{oid}")
+    assert "不予受理" in _text(page.text) and f'action="/me/objections/{oid}/reexamination' in page.text
+    asked = subject.post(f"/me/objections/{oid}/reexamination", data={"csrf_token": _csrf(page.text)},
+                         follow_redirects=False)
+    assert asked.status_code == 303, asked.text
+    after = _text(subject.get(asked.headers["location"]).text)
+    assert "复核申请已提交" in after and "复核中" in after and "社会信用主管部门" in after
+    again = subject.post(f"/me/objections/{oid}/reexamination?lang=en", data={"csrf_token": _csrf(page.text)})
+    assert again.status_code == 409 and "text/html" in again.headers["content-type"]
+    assert operator.get("/staff/objections").text.count(f'/staff/objections/{oid}/reexamine') == 0
+    department = _signed_in(client, _account(p, Role.competent_department, organisation="dept"))
+    dq = department.get("/staff/objections?lang=en")
+    assert f'action="/staff/objections/{oid}/reexamine' in dq.text and "Upheld" in dq.text
+    assert not any(code in _text(dq.text) for code in CODES)
+    decided = department.post(f"/staff/objections/{oid}/reexamine", data={
+        "outcome": "upheld", "reasons": "经复核，原处理结果正确", "csrf_token": _csrf(dq.text)}, follow_redirects=False)
+    assert decided.status_code == 303, decided.text
+    with p.sessions() as s:
+        view = objections.get_objection(p, s, oid)
+    assert view.status == "closed" and view.reexamination_outcome == "upheld"
+    assert f'action="/me/objections/{oid}/reexamination' not in subject.get(f"/me/objections/{oid}").text

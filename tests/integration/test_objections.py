@@ -420,6 +420,18 @@ def test_the_cli_files_lists_decides_and_keeps_the_json_contract(monkeypatch, se
         shown = _last_json(runner.invoke(app, ["objections", "show", str(data["id"]), "--json"]).output)
         assert shown["status"] == "decided" and shown["outcome"] == "corrected"
         assert shown["notices"][0]["kind"] == "objection_result"
+        if platform.rulebook.get(platform.jurisdiction).has("objection.reexamine"):
+            asked = runner.invoke(app, ["objections", "reexamination", str(data["id"]), "--json"])
+            assert asked.exit_code == 0, asked.output
+            assert _last_json(asked.output)["status"] == "reexamination"
+            wrong = runner.invoke(app, ["objections", "reexamination-decide", str(data["id"]), "--outcome", "maybe",
+                                        "--reasons", "x"])
+            assert wrong.exit_code == 2 and "upheld" in wrong.output
+            upheld = runner.invoke(app, ["objections", "reexamination-decide", str(data["id"]), "--outcome",
+                                         "upheld", "--reasons", "经复核维持", "--json"])
+            assert upheld.exit_code == 0, upheld.output
+            closed = _last_json(upheld.output)
+            assert closed["status"] == "closed" and closed["reexamination"]["outcome"] == "upheld"
         unknown = runner.invoke(app, ["objections", "show", "999", "--json"])
         assert unknown.exit_code == 2
     finally:

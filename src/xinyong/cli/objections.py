@@ -185,3 +185,24 @@ def resume(objection_id: int = typer.Argument(...), as_json: bool = typer.Option
     """Count the paused periods again from today."""
     from xinyong.services import objections
     _act(objection_id, as_json, lambda uow: objections.resume(uow, objection_id))
+
+
+@app.command("reexamination")
+def reexamination(objection_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Register the applicant's request for re-examination (received at the counter today), where the
+    regulation provides it; the competent department's duty is counted from today."""
+    from xinyong.services import objections
+    _act(objection_id, as_json, lambda uow: objections.request_reexamination(uow, objection_id))
+
+
+@app.command("reexamination-decide")
+def reexamination_decide(
+    objection_id: int = typer.Argument(...),
+    outcome: str = typer.Option(..., "--outcome", help="upheld or revised"),
+    reasons: str = typer.Option(..., "--reasons"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record the competent department's re-examination decision; the applicant gets the written result."""
+    from xinyong.services import objections
+    _act(objection_id, as_json, lambda uow: objections.decide_reexamination(uow, objection_id, outcome=outcome,
+                                                                              reasons=reasons))

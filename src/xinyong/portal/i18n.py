@@ -438,6 +438,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ob.decide": {"zh": "作出决定", "en": "Decide"},
     "ob.done": {"zh": "已办理。", "en": "Done."},
     "ob.back_me": {"zh": "返回我的信用", "en": "Back to my credit"},
+    "ob.refuse": {"zh": "不予受理", "en": "Refuse (not accepted)"},
+    "ob.refuse.hint": {"zh": "异议没有正当理由，或者以相同理由重复提出的，可以不予受理；申请人将收到书面告知。",
+                       "en": "An objection without a legitimate reason, or repeated on the same grounds, may be "
+                             "refused; the applicant is told why in writing."},
+    "ob.refuse.reasons": {"zh": "不予受理的理由", "en": "Why it is not accepted"},
+    "ob.rx.request": {"zh": "申请复核", "en": "Ask for re-examination"},
+    "ob.rx.hint": {"zh": "对处理结果有异议的，可以向社会信用主管部门申请复核。",
+                   "en": "If you disagree with the result, you may ask the competent department to re-examine it."},
+    "ob.rx.requested": {"zh": "复核申请已提交，主管部门将在期限内作出复核决定。",
+                        "en": "Your request for re-examination was filed; the competent department decides "
+                              "within the limit."},
+    "ob.rx.outcome": {"zh": "复核结果", "en": "Re-examination result"},
+    "ob.rx.outcome.upheld": {"zh": "维持原处理结果", "en": "Upheld"},
+    "ob.rx.outcome.revised": {"zh": "变更原处理结果", "en": "Revised"},
+    "ob.rx.decide": {"zh": "作出复核决定", "en": "Decide the re-examination"},
     # --- notices and compliance (portal/rights.py) --------------------------------------------
     "nav.notices": {"zh": "书面告知", "en": "Notices"},
     "notices.title": {"zh": "我的书面告知", "en": "My written notices"},

@@ -5,10 +5,12 @@ the CLI).
   grounds, up to five evidence files), ``POST /me/objections`` files it (the record labelled at once),
   ``/me/objections`` lists its objections with the next due date and ``/me/objections/{id}`` shows each
   step (duty) with its due date, the working days left, its article and status, the outcome, reasons
-  and source, and the written notices (``/me/notices/{id}``); ``/me`` links each record in service to
-  the form;
-- the center (all; the competent department reads) and a providing unit (those transferred to it):
-  ``/staff/objections``, the queue by due date with the transfer and decide forms.
+  and source, and the written notices (``/me/notices/{id}``), with the request for re-examination
+  (``POST /me/objections/{id}/reexamination``) once decided or refused, where the regulation provides
+  it; ``/me`` links each record in service to the form;
+- the center (all), the competent department and a providing unit (those transferred to it):
+  ``/staff/objections``, the queue by due date with the transfer, decide and refuse (不予受理) forms of
+  the center, the providing unit's decide form, and the competent department's re-examination form.
 
 Statuses, outcomes, duty keys and owners are shown by their labels; citations as the rule file gives
 them; refusals in the page's language.
@@ -155,9 +157,56 @@ def my_objection(request: Request, objection_id: int = PathParam(..., ge=1, le=2
     except Refusal:
         return _render(request, "me_objection.html", {"missing": True}, visitor=visitor, status_code=404,
                        private=True)
-    return _render(request, "me_objection.html", {"o": _objection(platform, view, lang),
-                                                  "done": request.query_params.get("done") == "filed"},
-                   visitor=visitor, private=True)
+    return _my_objection_page(request, platform, visitor, view, lang)
+
+
+def _my_objection_page(request: Request, platform: Platform, visitor: Caller, view: objections.ObjectionView,
+                       lang: str, *, refusal: Refusal | None = None, status_code: int = 200) -> HTMLResponse:
+    row = _objection(platform, view, lang)
+    provided = platform.rulebook.get(platform.jurisdiction).has("objection.reexamine")
+    row["may_request_reexamination"] = provided and view.status in ("decided", "refused")
+    return _render(request, "me_objection.html", {"o": row, "done": request.query_params.get("done"),
+                                                  "refusal": refusal},
+                   visitor=visitor, status_code=status_code, private=True)
+
+
+@router.post("/me/objections/{objection_id}/reexamination", response_class=HTMLResponse)
+async def request_reexamination(request: Request, objection_id: int = PathParam(..., ge=1, le=2**31 - 1),
+                                visitor: Caller | None = Depends(current_visitor),
+                                platform: Platform = Depends(get_platform)) -> Response:
+    """The subject asks the competent department to re-examine the result (where the regulation
+    provides it); the step, its due date and article then show on the objection's page."""
+    from fastapi.concurrency import run_in_threadpool
+    form = await request.form(max_files=0, max_fields=5)
+    csrf, version = form.get("csrf_token"), form.get("version")
+    if not _csrf_ok(request, visitor, csrf if isinstance(csrf, str) else ""):
+        return _forbidden(request, visitor)
+    gate = _subject_gate(request, visitor, "me_objection.html")
+    if gate is not None:
+        return gate
+    assert visitor is not None
+
+    def ask() -> None:
+        with platform.unit_of_work(visitor.actor) as uow:
+            objections.request_reexamination(uow, objection_id, subject_id=visitor.subject_id,
+                                             version=int(version) if isinstance(version, str)
+                                             and version.isdigit() and len(version) < 10 else None)
+
+    def page(refusal: Refusal) -> HTMLResponse:
+        try:
+            with platform.sessions() as session:
+                view = objections.get_objection(platform, session, objection_id, subject_id=visitor.subject_id)
+        except Refusal:
+            return _render(request, "me_objection.html", {"missing": True}, visitor=visitor, status_code=404,
+                           private=True)
+        return _my_objection_page(request, platform, visitor, view, language(request), refusal=refusal,
+                                  status_code=refusal.status)
+
+    try:
+        await run_in_threadpool(ask)
+    except Refusal as exc:
+        return await run_in_threadpool(page, exc)
+    return _redirect(request, f"/me/objections/{objection_id}", done="reexamination")
 
 
 # -- the center and the providing units --------------------------------------------------------------
@@ -179,8 +228,11 @@ def _queue(request: Request, platform: Platform, visitor: Caller, *, refusal: Re
         row["may_transfer"] = role in CENTER and row["status"] == "received"
         row["may_decide"] = (role in CENTER and row["status"] in ("received", "transferred")) or (
             role is Role.providing_unit and row["status"] == "transferred")
+        row["may_refuse"] = role in CENTER and row["status"] in ("received", "transferred")
+        row["may_reexamine"] = role is Role.competent_department and row["status"] == "reexamination"
     return _render(request, "staff_objections.html",
                    {"objections": rows, "refusal": refusal, "outcomes": OUTCOMES,
+                    "reexamination_outcomes": objections.REEXAMINATION_OUTCOMES,
                     "done": request.query_params.get("done") == "1"},
                    visitor=visitor, status_code=status_code, private=True)
 
@@ -206,7 +258,7 @@ def staff_objections(request: Request, visitor: Caller | None = Depends(current_
 
 @router.post("/staff/objections/{objection_id}/{step}", response_class=HTMLResponse)
 async def staff_step(request: Request, objection_id: int = PathParam(..., ge=1, le=2**31 - 1),
-                     step: str = PathParam(..., pattern="^(transfer|decide)$"),
+                     step: str = PathParam(..., pattern="^(transfer|decide|refuse|reexamine)$"),
                      visitor: Caller | None = Depends(current_visitor),
                      platform: Platform = Depends(get_platform)) -> Response:
     from fastapi.concurrency import run_in_threadpool
@@ -232,6 +284,17 @@ async def staff_step(request: Request, objection_id: int = PathParam(..., ge=1, 
                     raise Refusal(None, "role_not_allowed", "只有平台运行机构可以转交", "only the center transfers",
                                   status=403)
                 objections.transfer(uow, objection_id, version=version)
+            elif step == "refuse":
+                if visitor.actor.role not in CENTER:
+                    raise Refusal(None, "role_not_allowed", "只有平台运行机构可以不予受理",
+                                  "only the center refuses an objection", status=403)
+                objections.refuse(uow, objection_id, reasons=text("reasons"), version=version)
+            elif step == "reexamine":
+                if visitor.actor.role is not Role.competent_department:
+                    raise Refusal(None, "role_not_allowed", "只有社会信用主管部门可以作出复核决定",
+                                  "only the competent department decides a re-examination", status=403)
+                objections.decide_reexamination(uow, objection_id, outcome=text("outcome", 32),
+                                                reasons=text("reasons"), version=version)
             else:
                 if visitor.actor.role not in (*CENTER, Role.providing_unit):
                     raise Refusal(None, "role_not_allowed", "当前身份不能作出决定", "this role may not decide",
