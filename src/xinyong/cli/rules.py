@@ -233,7 +233,10 @@ def show(
         rows = ruleset_rows(ruleset)
         empty = None
         if day is not None:
-            rows = rows_in_force(rows, day)
+            # before the regulation takes effect (a draft: before its publication) nothing of it is in
+            # force, its deferrals to older State values included
+            starts = ruleset.published if ruleset.is_draft else ruleset.in_force
+            rows = [] if starts is not None and day < starts else rows_in_force(rows, day)
             empty = nothing_in_force(ruleset, day, rows)
         return ruleset, rows, day, empty
 

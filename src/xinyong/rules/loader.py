@@ -262,7 +262,7 @@ def _is_int(value: Any) -> bool:
 # The key registry and the vocabulary
 # --------------------------------------------------------------------------------------------------
 
-_KEY_FIELDS = ("type", "unit", "duty", "unlimited", "pause", "zh", "en")
+_KEY_FIELDS = ("type", "unit", "duty", "unlimited", "pause", "choices", "zh", "en")
 
 
 def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
@@ -315,12 +315,23 @@ def load_keys(path: str | Path = KEYS_PATH) -> dict[str, KeySpec]:
         elif pause and kind != "duties":
             ck.add(node.key_line("pause"), f"key {key}: only a duties key can be pause (it lists the duties)")
         flags["pause"] = pause is True
+        choices = node.get("choices")
+        if kind == "choice" and (not isinstance(choices, list) or not choices
+                                 or not all(isinstance(c, str) and c for c in choices)
+                                 or len(set(choices)) != len(choices)):
+            ck.add(node.value_line("choices") if "choices" in node else node.line,
+                   f"key {key}: a choice lists its choices, distinct words, at least one")
+            continue
+        if kind != "choice" and choices is not None:
+            ck.add(node.key_line("choices"), f"key {key}: only a choice key lists choices")
+            continue
         zh = ck.string(node["zh"], node.value_line("zh"), f"key {key}: zh")
         en = ck.string(node["en"], node.value_line("en"), f"key {key}: en")
         if zh is None or en is None:
             continue
         specs[key] = KeySpec(
-            key, kind, period_unit, zh, en, duty=flags["duty"], unlimited=flags["unlimited"], pause=flags["pause"]
+            key, kind, period_unit, zh, en, duty=flags["duty"], unlimited=flags["unlimited"], pause=flags["pause"],
+            choices=tuple(choices or ()),
         )
     ck.raise_if_any()
     return specs
@@ -818,6 +829,10 @@ def _check_value(ctx: _FileContext, spec: KeySpec, value: Any, line: int, what: 
         return value
     if kind == "span":
         return _check_span(ck, value, line, what)
+    if kind == "choice":
+        if not isinstance(value, str) or value not in spec.choices:
+            ck.add(line, f"{what}: a choice is one of {', '.join(spec.choices)}, got {value!r}")
+        return value
     if kind == "text":
         if not isinstance(value, _Map) or not ck.fields(value, ("zh", "en"), ("zh", "en"), what):
             if not isinstance(value, _Map):

@@ -19,7 +19,7 @@ from .errors import NoValueInForce, RuleNotProvided, UnknownJurisdiction, Unknow
 UNLIMITED = "unlimited"
 
 KEY_TYPES = (
-    "period", "flag", "count", "span", "keys", "duties", "purposes", "measures", "liability", "text"
+    "period", "flag", "count", "span", "keys", "duties", "purposes", "measures", "liability", "text", "choice"
 )
 PERIOD_UNITS = ("working_days", "days", "months", "years", "hours")
 COUNT_UNITS = ("per_year", "total")
@@ -229,6 +229,7 @@ class KeySpec:
     duty: bool = False
     unlimited: bool = False
     pause: bool = False  # a ``duties`` key: the periods of the duties it lists may be paused
+    choices: tuple[str, ...] = ()  # a ``choice`` key: the words its value may be
 
     @property
     def per_file(self) -> bool:
