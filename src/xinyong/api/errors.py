@@ -39,7 +39,9 @@ def error_response(status: int, field: str | None, reason: str, zh: str, en: str
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if wants_page(request):
+            return refusal_response(request, _page_validation_refusal(exc.errors()))
         details = []
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
@@ -54,8 +56,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return refusal_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _framework_error(request, exc)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        response = _framework_error(request, exc)
+        if wants_page(request) and response.status_code in _PAGE_WORDS:
+            zh, en = _PAGE_WORDS[response.status_code]
+            headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+            return refusal_response(request, Refusal(None, HTTPStatus(response.status_code).phrase.lower()
+                                                     .replace(" ", "_"), zh, en, status=response.status_code,
+                                                     headers=headers))
+        return response
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
@@ -67,10 +76,70 @@ def install_error_handlers(app: FastAPI) -> None:
     _document_error_shape(app)
 
 
+# Paths a program reads: they answer in the error shape; every other path is a portal page a person
+# reads, answered with a page in the visitor's language and a way back.
+_MACHINE_PREFIXES = ("/api/", "/static/", "/docs", "/redoc")
+_MACHINE_PATHS = frozenset({"/openapi.json", "/healthz"})
+_PAGE_WORDS = {
+    404: ("您要找的页面不存在，可能地址有误或已经移除。", "The page you asked for does not exist: the address may be "
+          "mistyped, or the page was removed."),
+    405: ("该页面不支持这种操作。", "This page does not support that action."),
+    413: ("提交的内容过大。", "What you sent is too large."),
+    422: ("提交的内容无法读取（编码或格式错误）。", "What you sent cannot be read (bad encoding or format)."),
+}
+# The words for a query or form parameter in a page's error (never the parameter's internal name).
+_PARAMETER_WORDS = {
+    "page": ("页码", "the page number"), "q": ("查询内容", "the search text"), "kind": ("类别", "the kind"),
+    "lang": ("语言", "the language"), "version": ("版本", "the version"), "record": ("记录", "the record"),
+    "limit": ("每页条数", "the number per page"), "since": ("起始日期", "the start date"),
+    "until": ("截止日期", "the end date"), "date_from": ("起始日期", "the start date"),
+    "date_to": ("截止日期", "the end date"), "unit": ("信息提供单位", "the providing unit"),
+}
+
+
+def wants_page(request: Request) -> bool:
+    """Whether a person's browser asked (a portal path), not a program (the API, OpenAPI, health)."""
+    path = request.url.path
+    return not path.startswith(_MACHINE_PREFIXES) and path not in _MACHINE_PATHS
+
+
+def _page_validation_refusal(errors: Any) -> Refusal:
+    """The first invalid parameter of a portal request, in words a visitor reads (``?page=abc``: the
+    page number must be a whole number), never the framework's English or a parameter's code."""
+    error = next(iter(errors), {}) or {}
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+    name = loc[-1] if loc else ""
+    zh_name, en_name = _PARAMETER_WORDS.get(name, ("编号", "the number") if name.endswith("_id")
+                                            else ("请求参数", "a parameter of the request"))
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        zh, en = "应为整数", "must be a whole number"
+    elif kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        zh, en = "应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"
+    elif kind == "string_too_long":
+        most = ctx.get("max_length")
+        zh, en = f"过长（最多 {most} 个字符）", f"is too long (at most {most} characters)"
+    elif kind == "string_too_short":
+        zh, en = "过短或为空", "is too short or empty"
+    elif kind in ("greater_than_equal", "greater_than"):
+        limit = ctx.get("ge", ctx.get("gt"))
+        zh, en = f"不能小于 {limit}", f"cannot be less than {limit}"
+    elif kind in ("less_than_equal", "less_than"):
+        limit = ctx.get("le", ctx.get("lt"))
+        zh, en = f"不能大于 {limit}", f"cannot be more than {limit}"
+    elif kind == "missing":
+        zh, en = "缺失", "is missing"
+    elif kind in ("enum", "literal_error", "string_pattern_mismatch"):
+        zh, en = "不是可以接受的值", "is not one of the accepted values"
+    else:
+        zh, en = "无效", "is invalid"
+    return Refusal(name or None, kind or "invalid", f"{zh_name}{zh}。", f"{en_name[0].upper()}{en_name[1:]} {en}.")
+
+
 def refusal_response(request: Request, exc: Refusal) -> Response:
     """The one answer to a refusal: the error shape under ``/api/`` (with the refusal's status and
     headers), a page in the visitor's language elsewhere."""
-    if not request.url.path.startswith("/api/"):
+    if wants_page(request):
         from xinyong.portal.routes import refusal_page
 
         return refusal_page(request, exc)
@@ -85,7 +154,7 @@ def database_unavailable(request: Request, exc: Exception) -> Response:
 
     get_logger(__name__).error("database unavailable", path=request.url.path,
                                error=f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-    if not request.url.path.startswith("/api/"):
+    if wants_page(request):
         from xinyong.portal.routes import unavailable_page
 
         return unavailable_page(request)
