@@ -178,8 +178,12 @@ def test_the_api_documentation_pages_allow_their_assets_and_exactly_their_inline
     inline = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
     wanted = {f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline}
     assert {s for s in scripts if s.startswith("'sha256-")} == wanted
+    assert not any(s.startswith("http") for part in policy.values() for s in part.split())   # no other host
+    assert "cdn.jsdelivr.net" not in page.text and "fonts.googleapis.com" not in page.text
+    for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', page.text):   # served here, offline
+        assert client.get(asset).status_code == 200, asset
     if path != "/docs/oauth2-redirect":
-        assert "https://cdn.jsdelivr.net" in scripts and re.search(r'src="https://cdn\.jsdelivr\.net/', page.text)
+        assert re.search(r'src="/docs-assets/(swagger-ui-bundle|redoc\.standalone)\.js"', page.text)
     assert policy["frame-ancestors"] == "'none'"
 
 

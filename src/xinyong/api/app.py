@@ -36,6 +36,7 @@ ROUTERS = (
     "xinyong.api.routers.revocations",
     "xinyong.api.routers.restorations",
     "xinyong.api.routers.objections",
+    "xinyong.api.routers.exchange",
     "xinyong.portal.routes",
 )
 
@@ -82,13 +83,51 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await task
 
 
+DOCS_ASSETS_URL = "/docs-assets"
+DOCS_PAGES = ("/docs", "/redoc", "/docs/oauth2-redirect")
+
+
+def _documentation(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` with their scripts, styles and icon served by the platform
+    from the ``fastapi-offline`` package's files, so they work with no internet (FastAPI's own pages load
+    them from a CDN); ReDoc without Google's fonts."""
+    from importlib.resources import files
+
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=str(assets)), name="docs-assets")
+    title, openapi_url = app.title, app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=openapi_url, title=f"{title} – Swagger UI",
+                                   swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
+                                   oauth2_redirect_url="/docs/oauth2-redirect")
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=openapi_url, title=f"{title} – ReDoc",
+                              redoc_js_url=f"{DOCS_ASSETS_URL}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png", with_google_fonts=False)
+
+
 def create_app(platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform.from_settings()
     app = FastAPI(
         title="Xinyong 信用平台 API",
         version=__version__,
         description="Public credit information platform. Every value is cited to the regulation in force.",
-        docs_url="/docs",
+        docs_url=None,          # served below with their assets from this platform (no CDN): _documentation
+        redoc_url=None,
         openapi_url="/openapi.json",
         default_response_class=JSONResponse,
         lifespan=_lifespan,
@@ -97,7 +136,8 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(CookieWritesNeedOrigin, session_cookie=SESSION_COOKIE)
     # Outermost: the request id and the security headers on every response, the refusals above included.
-    app.add_middleware(SecureResponses, docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
+    app.add_middleware(SecureResponses, docs_paths=DOCS_PAGES)
+    _documentation(app)
     for module in ROUTERS:
         app.include_router(importlib.import_module(module).router)
     from xinyong.portal.routes import mount_static

@@ -7,10 +7,10 @@
   has ``request_id``.
 - ``Content-Security-Policy``: the portal loads its own static files only (no inline script or style,
   no frames, forms posting to this site); nobody may frame any page (``frame-ancestors 'none'`` and
-  ``X-Frame-Options: DENY``). The OpenAPI pages (``/docs``, ``/redoc``) get their own policy: FastAPI
-  serves them with an inline script and loads Swagger UI and ReDoc from ``cdn.jsdelivr.net`` (their
-  favicon and ReDoc's fonts from two other hosts): that host is allowed there, and the inline scripts
-  by their hash, computed from the page sent, so nothing else inline runs.
+  ``X-Frame-Options: DENY``). The OpenAPI pages (``/docs``, ``/redoc``) get their own policy: their
+  assets come from this site (``/docs-assets``, no CDN), but FastAPI writes an inline script into
+  each page: those scripts are allowed by their hash, computed from the page sent, so nothing else
+  inline runs; Swagger UI's inline styles and ReDoc's worker are allowed there too.
 - ``Referrer-Policy: same-origin``, ``X-Content-Type-Options: nosniff``.
 
 An exception that escapes the app before it answered is answered here (500, with these headers) and
@@ -34,13 +34,9 @@ _SANE_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:=+/@-]{0,127}")
 _FRAMING = ("object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'")
 POLICY = "; ".join(("default-src 'self'", *_FRAMING))
 """The portal and the API: this site's own files only, nothing inline."""
-DOCS_ASSETS = "https://cdn.jsdelivr.net"
-"""Where FastAPI's documentation pages load Swagger UI and ReDoc from (until they are served locally)."""
-_DOCS_POLICY = ("default-src 'self'", "script-src 'self' " + DOCS_ASSETS + "{hashes}",
-                f"style-src 'self' 'unsafe-inline' {DOCS_ASSETS} https://fonts.googleapis.com",
-                "font-src 'self' data: https://fonts.gstatic.com",
-                "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-                "worker-src 'self' blob:", "connect-src 'self'", *_FRAMING)
+_DOCS_POLICY = ("default-src 'self'", "script-src 'self'{hashes}", "style-src 'self' 'unsafe-inline'",
+                "font-src 'self' data:", "img-src 'self' data:", "worker-src 'self' blob:", "connect-src 'self'",
+                *_FRAMING)
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 _ALWAYS = [(b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
@@ -58,7 +54,8 @@ def request_id(scope: Scope) -> str:
 
 
 def docs_policy(html: bytes) -> str:
-    """The policy of a documentation page: its CDN and, by hash, exactly the inline scripts it holds."""
+    """The policy of a documentation page: this site's files and, by hash, exactly the inline scripts it
+    holds."""
     hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
                      for script in _INLINE_SCRIPT.findall(html))
     return "; ".join(_DOCS_POLICY).replace("{hashes}", hashes)
