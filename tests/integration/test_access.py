@@ -472,10 +472,12 @@ def test_double_publicity_with_publication_due_dates(make_platform, clock) -> No
     assert row.mode == "lawful_disclosure" and sorted(row.returned_record_ids) == sorted([permit, penalty])
 
 
-def test_double_publicity_without_the_rule_leaves_the_due_date_empty(platform, world) -> None:  # type: ignore[no-untyped-def]
+def test_double_publicity_under_a_local_regulation_takes_the_states_period(platform, world) -> None:  # type: ignore[no-untyped-def]
+    # CQ defers double_publicity.publish to the State (Art. 24(2)): the same 7 working days, the State's cite
     world["seed"].record(world["org"], "admin_permit", decision_date=date(2026, 3, 2))
     (entry,) = public.double_publicity(platform, kind="permit")
-    assert entry.due is None and entry.on_time is None
+    assert entry.due == date(2026, 3, 11) and entry.on_time is False
+    assert entry.cite is not None and "2016" in entry.cite
 
 
 def test_explain_without_a_record_is_not_found(platform, world) -> None:  # type: ignore[no-untyped-def]

@@ -128,6 +128,8 @@ class RecordFacts:
     display_cite: str | None = None
     period_start_missing: bool = False  # a display period applies but the record lacks its starting date
     period_rule_missing: bool = False   # the display rule had no value in force on the decision date, nor since
+    publicity_until: date | None = None  # an administrative penalty's last day of publicity (lawful disclosure)
+    publicity_cite: str | None = None
     personal_fields: tuple[str, ...] = ()   # payload fields holding a natural person's identifiers
 
 
@@ -391,6 +393,13 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
         if record.disclosure_class != "public":
             return deny(_r("not_public", BASELINE, "该信息不属于依法公开的信息",
                            "this information is not lawfully public"))
+        if record.publicity_until is not None and today > record.publicity_until:
+            # publicity has its own clock: it ends before the display period, which inquiry by duty and
+            # the subject's own inquiry keep (domain.disclosure.publicity)
+            return deny(_r("publicity_ended", record.publicity_cite or BASELINE,
+                           f"行政处罚信息的公示期已于 {record.publicity_until.isoformat()} 届满，不再公开",
+                           f"the publicity period of this administrative penalty ended on "
+                           f"{record.publicity_until.isoformat()}; it is no longer public"))
         reasons.append(_r("lawful_disclosure", mode_cite, "依法公开的信息", "lawfully public information"))
     elif mode is Mode.duty:
         if record.disclosure_class == "authorized":

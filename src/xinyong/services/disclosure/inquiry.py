@@ -217,6 +217,7 @@ def _facts(row: Any, subject_kind: str, period: Period, today: date, declared: M
         positive=bool(row.positive), withheld=bool(row.withheld), objection_open=bool(row.objection_open),
         suspended=suspended, display_until=period.until, display_cite=period.cite,
         period_start_missing=period.start_missing, period_rule_missing=period.rule_missing,
+        publicity_until=period.publicity_until, publicity_cite=period.publicity_cite,
         personal_fields=policy.personal_fields(payload, subject_kind, declared, names))
 
 
@@ -235,7 +236,8 @@ def _served(row: Any, decision: Decision, period: Period, names: Sequence[str],
         decision_date=row.decision_date or as_date(payload.get("decision_date")) or row.document_date,
         conduct_ended=row.conduct_ended or as_date(payload.get("conduct_ended")),
         received_on=business_date(row.created_at) if row.created_at else None,
-        display_until=period.until, display_cite=period.cite)
+        display_until=period.until, display_cite=period.cite, publicity_until=period.publicity_until,
+        publicity_cite=period.publicity_cite)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ class ServedRecord:
     received_on: date | None = None
     display_until: date | None = None
     display_cite: str | None = None
+    publicity_until: date | None = None     # a penalty's last day on the public website
+    publicity_cite: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def iso(d: date | None) -> str | None:
@@ -78,7 +80,8 @@ class ServedRecord:
                 "reasons": [r.to_dict() for r in self.decision.reasons],
                 "decision_date": iso(self.decision_date), "conduct_ended": iso(self.conduct_ended),
                 "received_on": iso(self.received_on), "display_until": iso(self.display_until),
-                "display_cite": self.display_cite}
+                "display_cite": self.display_cite, "publicity_until": iso(self.publicity_until),
+                "publicity_cite": self.publicity_cite}
 
 
 @dataclass(frozen=True)

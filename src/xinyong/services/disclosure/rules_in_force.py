@@ -14,9 +14,11 @@ from typing import Any, NamedTuple
 from xinyong.domain.catalog.items import display_rule_for
 from xinyong.domain.disclosure import policy
 from xinyong.domain.disclosure.policy import PolicyRules
+from xinyong.domain.disclosure.publicity import STATED_FIELD, publicity_end, publicity_window
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.rules.model import Span
 from xinyong.services.platform.bootstrap import Platform
+from xinyong.services.rulebook import publicity
 
 _RULES_CACHE: dict[tuple[Any, date], PolicyRules] = {}
 
@@ -76,6 +78,10 @@ class Period(NamedTuple):
     cite: str | None
     start_missing: bool
     rule_missing: bool = False      # no value of the display rule in force on the decision date, nor since
+    # an administrative penalty's publicity on the public website (lawful disclosure), its own shorter
+    # clock: the last day and its citation (``domain.disclosure.publicity``); None: no publicity period
+    publicity_until: date | None = None
+    publicity_cite: str | None = None
 
 
 class _ItemRule(NamedTuple):
@@ -128,6 +134,7 @@ class Periods:
                 self._CACHE.clear()
             values = self._CACHE[cache_key] = {}
         self._values: dict[tuple[str, date], Any] = values
+        self._publicity = publicity.lookup(self.ruleset, today)
 
     def _rule(self, key: str, on: date) -> Any | None:
         cache_key = (key, on)
@@ -156,6 +163,18 @@ class Periods:
         return _NotInForce((earlier[-1] if earlier else entries[0]).citation)
 
     def of(self, row: Any, subject_kind: str) -> Period:
+        period = self._display(row, subject_kind)
+        if getattr(row, "penalty_item", False):
+            payload = row.payload or {}
+            decided = row.decision_date or as_date(payload.get("decision_date")) or row.document_date \
+                or as_date(payload.get("document_date"))
+            window = publicity_window(decided, payload, self._publicity) if decided else None
+            if window is not None:
+                until = publicity_end(window, as_date(payload.get(STATED_FIELD)))
+                return period._replace(publicity_until=until, publicity_cite=window.cite)
+        return period
+
+    def _display(self, row: Any, subject_kind: str) -> Period:
         payload = row.payload or {}
         key = display_rule_for(_ItemRule(row.display_rule), subject_kind, payload)  # type: ignore[arg-type]
         if key is None:

@@ -41,7 +41,7 @@ def _record_columns() -> tuple[Any, ...]:
                     .scalar_subquery())
     return (r.id, r.subject_id, r.item_code, r.category, r.disclosure_class, r.status, r.current_version,
             r.unit_code, r.created_at, v.payload, v.decision_date, v.conduct_ended, v.document_date, c.name_zh,
-            c.name_en, c.display_rule, c.counts_from_field, c.positive, c.id.label("catalog_item_id"),
+            c.name_en, c.display_rule, c.counts_from_field, c.positive, c.penalty_item, c.id.label("catalog_item_id"),
             withheld.label("withheld"),
             objection.label("objection_open"), provider_due.label("provider_due"))
 
