@@ -130,6 +130,26 @@ def _convert_decimal(raw: Any) -> str:
     return format(number.normalize(), "f") if number != 0 else "0"
 
 
+_MULTI_SEPARATORS = re.compile(r"[;；、,，]")
+
+
+def _multi_enum(choices: tuple[str, ...]) -> Any:
+    """Several choices in one cell (``fine;warning``, also separated by ；、, or ，, or a JSON list):
+    stored as their codes joined by ``;`` in the order of the choices, each once."""
+    allowed = frozenset(choices)
+    wrong_zh, wrong_en = f"应为以下之一或多个（以“;”分隔）：{'、'.join(choices)}", \
+        f"must be one or more of (separated by ';'): {', '.join(choices)}"
+
+    def convert_multi_enum(raw: Any) -> str:
+        parts = [cell_text(p) for p in raw] if isinstance(raw, list) else _MULTI_SEPARATORS.split(_as_text(raw))
+        found = {p.strip() for p in parts if p is not None and p.strip()}
+        if not found or None in parts or not found <= allowed:
+            raise Invalid("field_choice", wrong_zh, wrong_en)
+        return ";".join(c for c in choices if c in found)
+
+    return convert_multi_enum
+
+
 def converter(spec: FieldSpec) -> Any:
     """The function that turns a raw cell into the field's stored value, or raises ``Invalid``."""
     if spec.type is FieldType.date:
@@ -140,6 +160,8 @@ def converter(spec: FieldSpec) -> Any:
         return _convert_integer
     if spec.type is FieldType.decimal:
         return _convert_decimal
+    if spec.type is FieldType.multi_enum:
+        return _multi_enum(spec.choices)
     if spec.type is FieldType.enum:
         choices = frozenset(spec.choices)
         wrong = Invalid("field_choice", f"应为以下之一：{'、'.join(spec.choices)}",

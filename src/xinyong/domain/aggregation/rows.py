@@ -37,6 +37,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "prior_notice_missing": ("提供失信信息前未书面告知信用主体",
                              "the subject was not informed in writing before delivery"),
     "correction_reason_required": ("更正已报送的记录须说明更正原因", "a correction needs its reason"),
+    # Rows laid out in a national standard (``standard_rows``): what the standard implies.
+    "code_invalid": ("代码无效（校验码或格式错误）", "the code is invalid (check character or format)"),
+    "placeholder_not_allowed": ("只有个体工商户可用占位代码，自然人不填统一社会信用代码",
+                                "only an individual business gives the placeholder code; a natural person no USCC"),
+    "decision_date_in_future": ("决定日期晚于接收之日", "the decision date is after the day of receipt"),
+    "date_order": ("日期先后顺序有误", "the dates are in the wrong order"),
+    "publicity_until_inconsistent": ("公示截止期与公示规则不符",
+                                     "the end of publicity does not fit the publicity rules"),
+    "personal_data_in_text": ("文本字段含有自然人的个人信息", "a text field holds a natural person's personal data"),
     # Rows the file reader could not read (``xinyong.services.aggregation.files``).
     "cell_too_large": ("单元格内容过长", "the cell is too large"),
     "row_too_long": ("本行过长", "the row is too long"),
@@ -89,7 +98,7 @@ ENVELOPE_LABELS = {
     "prior_notice_reference": ("书面告知编号", "prior notice reference"),
     "correction_reason": ("更正原因", "reason for correction"),
 }
-MAX_ENVELOPE_LENGTH = {"item": 64, "record_key": 128, "identifier": 64, "identifier_kind": 16,
+MAX_ENVELOPE_LENGTH = {"item": 64, "record_key": 128, "identifier": 64, "identifier_kind": 32,
                        "subject_name": 200, "subject_kind": 32, "consent_reference": 128,
                        "prior_notice_reference": 128, "correction_reason": 500}
 # Any accepted column name of the envelope, case-folded, and the envelope name it stands for.

@@ -68,6 +68,7 @@ class FieldType(StrEnum):
     decimal = "decimal"
     boolean = "boolean"
     enum = "enum"
+    multi_enum = "multi_enum"    # several of the choices, stored as their codes joined by ";" in choices' order
 
 
 class PersonalData(StrEnum):
@@ -195,10 +196,10 @@ def item_problems(item: CatalogItemSpec, *, known_rule_keys: Iterable[str] | Non
         if not spec.label_zh.strip() or not spec.label_en.strip():
             bad("required", f"字段 {spec.name} 须有中英文标签",
                 f"field {spec.name} needs labels in zh and en", f"fields.{spec.name}")
-        if spec.type is FieldType.enum and not spec.choices:
+        if spec.type in (FieldType.enum, FieldType.multi_enum) and not spec.choices:
             bad("enum_without_choices", f"枚举字段 {spec.name} 须列明可选值",
                 f"enum field {spec.name} needs its choices", f"fields.{spec.name}")
-        if spec.type is not FieldType.enum and spec.choices:
+        if spec.type not in (FieldType.enum, FieldType.multi_enum) and spec.choices:
             bad("choices_not_enum", f"只有枚举字段可列可选值（{spec.name}）",
                 f"only enum fields have choices ({spec.name})", f"fields.{spec.name}")
         if spec.max_length is not None and (spec.max_length <= 0

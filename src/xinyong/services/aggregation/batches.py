@@ -59,6 +59,7 @@ from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
 from xinyong.logging import get_logger
 from xinyong.services.aggregation import files
 from xinyong.services.aggregation.law import law_in_force, verify_due
+from xinyong.services.aggregation.layouts import StandardRows
 from xinyong.services.aggregation.lookups import BatchLookups, granted_items
 from xinyong.services.aggregation.writer import RecordWriter
 from xinyong.services.catalog import CatalogIndex
@@ -170,13 +171,15 @@ def _clean_key(key: str | None, digest: str) -> str:
 
 def _run(platform: Platform, actor: Actor, unit_code: str, *, key: str | None, digest: str, source: str,
          filename: str | None, rows: Callable[[], Iterator[tuple[int, Any]]],
-         fraction: Callable[[], float], progress: Progress | None) -> BatchSummary:
+         fraction: Callable[[], float], progress: Progress | None,
+         header: Callable[[], list[str] | None] | None = None) -> BatchSummary:
     attempt = 0
     while True:
         attempt += 1
         try:
             return _run_batch(platform, actor, unit_code, key=key, digest=digest, source=source,
-                              filename=filename, rows=rows, fraction=fraction, progress=progress)
+                              filename=filename, rows=rows, fraction=fraction, progress=progress,
+                              header=header)
         except OperationalError as exc:
             # On SQLite a batch holds the single write lock from its first row to its commit; a second
             # writer waits ``busy_timeout`` and then gives up. That is "try again", not a server fault.
@@ -202,7 +205,8 @@ def _retryable(exc: OperationalError) -> bool:
 
 def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | None, digest: str, source: str,
                filename: str | None, rows: Callable[[], Iterator[tuple[int, Any]]],
-               fraction: Callable[[], float], progress: Progress | None) -> BatchSummary:
+               fraction: Callable[[], float], progress: Progress | None,
+               header: Callable[[], list[str] | None] | None = None) -> BatchSummary:
     key = _clean_key(key, digest)
     received_on = platform.clock.today()
     with platform.unit_of_work(actor) as uow:
@@ -234,6 +238,8 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         lookups = BatchLookups(session, index, unit_code, granted, received_on)
         validator = RowValidator(law_in_force(platform, received_on), lookups, received_on=received_on,
                                  vocabulary=platform.rulebook.vocabulary)
+        # A file laid out in a national standard (双公示) is recognised by its header and read as it is.
+        standard = StandardRows(received_on, header)
         # With no catalog version in force every row is refused (item_not_in_force): no record needs one.
         writer = RecordWriter(uow, batch, in_force[0] if in_force else None)
         counters = writer.counters
@@ -243,7 +249,9 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
                 writer.reject([RowError(number, values.field, values.code, values.message_zh,
                                         values.message_en)])
             else:
-                result = validator.validate(number, values)
+                found_layout = standard.layout_for(values)
+                result = (validator.validate(number, values) if found_layout is None
+                          else standard.validate(validator, number, values, found_layout))
                 if isinstance(result, list):
                     writer.reject(result)
                 else:
@@ -285,7 +293,7 @@ def import_file(platform: Platform, actor: Actor, unit_code: str, path: str | os
     digest = file_digest(path)
     return _run(platform, actor, unit_code, key=key, digest=digest, source=source.format,
                 filename=(filename or path.name)[:255], rows=source.rows, fraction=source.fraction_read,
-                progress=progress)
+                progress=progress, header=lambda: source.header)
 
 
 def submit_rows(platform: Platform, actor: Actor, unit_code: str, rows: list[Mapping[str, Any]], *,

@@ -101,6 +101,7 @@ class RowSource:
         self.path = path
         self.size = path.stat().st_size
         self._raw: BinaryIO | None = None
+        self.header: list[str] | None = None   # a CSV's or XLSX's column names, once the header is read
 
     def rows(self) -> Iterator[Row]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -302,7 +303,7 @@ class CsvSource(RowSource):
                 if header is None:
                     if not any(c.strip() for c in cells):
                         continue
-                    header = _header(cells)
+                    header = self.header = _header(cells)
                     continue
                 values = _zip_row(header, cells, to_text=False, strings=True)
                 if values is not None:
@@ -508,7 +509,7 @@ class XlsxSource(RowSource):
                     texts = [_cell_text(c) or "" for c in cells]
                     if not any(t.strip() for t in texts):
                         continue
-                    header = _header(_trim_trailing(texts))
+                    header = self.header = _header(_trim_trailing(texts))
                     continue
                 values = _zip_row(header, list(cells), to_text=True)
                 if values is not None:
