@@ -1,6 +1,6 @@
 """Write the demo files in the national double-publicity layout (src/xinyong/demo/files/standard-*):
 standard-penalties.csv (UTF-8 with BOM, full headers, 30 rows), standard-permits.xlsx (short headers,
-30 rows) and standard-penalties.jsonl (element codes). Deterministic: run again, same files.
+30 rows) and standard-penalties.jsonl (element codes). The same rows every run.
 
     .venv/bin/python scripts/standard_demo_files.py
 """
