@@ -173,11 +173,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "auth.document_ref.hint": {"zh": "您签署的书面授权文件的编号或存档位置。",
                                "en": "The number or filing place of the written authorization you signed."},
     "orgs.title": {"zh": "机构信用查询", "en": "Look up an organisation"},
-    "orgs.intro": {"zh": "按名称或统一社会信用代码查询法人、非法人组织和国家机关依法公开的信用信息。"
-                         "自然人的信息不在此公示。",
-                   "en": "Find legal persons, unincorporated organisations and state organs by name or Unified "
-                         "Social Credit Code and see their lawfully public credit information. Natural persons' "
-                         "information is not published here."},
+    "orgs.intro": {"zh": "按名称或统一社会信用代码查询法人、非法人组织、国家机关和个体工商户依法公开的信用信息。"
+                         "自然人的信息不在此公示；个体工商户经营者的姓名和证件号码不予公示。",
+                   "en": "Find legal persons, unincorporated organisations, state organs and individual businesses "
+                         "by name or Unified Social Credit Code and see their lawfully public credit information. "
+                         "Natural persons' information is not published here, nor the names and identity numbers "
+                         "of individual businesses' operators."},
     "orgs.search": {"zh": "查询", "en": "Search"},
     "orgs.found": {"zh": "找到的机构", "en": "Organisations found"},
     "orgs.name": {"zh": "名称", "en": "Name"},

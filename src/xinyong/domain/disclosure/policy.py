@@ -115,7 +115,7 @@ class Target:
 class RecordFacts:
     record_id: int
     subject_id: int
-    subject_kind: str                  # natural_person, legal_person, unincorporated_org, state_organ
+    subject_kind: str                  # a SubjectKind value (an individual business is not a natural person)
     item_code: str
     category: str                      # basic, untrustworthiness, other
     disclosure_class: str              # public, shared, authorized
@@ -131,6 +131,7 @@ class RecordFacts:
     publicity_until: date | None = None  # an administrative penalty's last day of publicity (lawful disclosure)
     publicity_cite: str | None = None
     personal_fields: tuple[str, ...] = ()   # payload fields holding a natural person's identifiers
+    declared_personal: tuple[str, ...] = ()  # of those, the ones the catalog declares a person's name or number
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,7 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
         if record.disclosure_class == "authorized":
             return deny(_r("needs_authorization", BASELINE, "该信息须经信息主体书面授权方可查询",
                            "this information may be queried only with the subject's written authorization"))
-        cite = (rules.duty_purposes or {}).get(viewer.purpose or "") or mode_cite
+        cite = mode_cite = (rules.duty_purposes or {}).get(viewer.purpose or "") or mode_cite
         reasons.append(_r("duty_inquiry", cite, f"依职责查询：{viewer.purpose}",
                           f"inquiry by duty for: {viewer.purpose}"))
     elif mode is Mode.self:
@@ -414,13 +415,20 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
         reasons.append(_r("authorized_inquiry", mode_cite, "经信息主体书面授权查询",
                           "inquiry with the subject's written authorization"))
 
-    # 6. Masking: a natural person's identifiers are shown only to the person.
+    # 6. Masking: a natural person's identifiers are shown only to the person and, where the catalog
+    # declares the field a person's name or number (a party's, an operator's, a legal representative's
+    # 法定代表人证件号码), to a duty inquiry; personal data found elsewhere stays masked to duty too.
     masked: tuple[str, ...] = ()
     if not is_self and record.personal_fields:
-        masked = record.personal_fields
-        cite = rules.desensitise_natural_person[1] if rules.desensitise_natural_person else BASELINE
-        reasons.append(_r("masked_personal_identifiers", cite, "自然人的证件号码、姓名等个人信息已脱敏",
-                          "natural persons' identity numbers, names and other personal data are masked"))
+        by_duty = record.declared_personal if mode is Mode.duty else ()
+        masked = tuple(f for f in record.personal_fields if f not in by_duty)
+        if masked:
+            cite = rules.desensitise_natural_person[1] if rules.desensitise_natural_person else BASELINE
+            reasons.append(_r("masked_personal_identifiers", cite, "自然人的证件号码、姓名等个人信息已脱敏",
+                              "natural persons' identity numbers, names and other personal data are masked"))
+        if len(masked) < len(record.personal_fields):
+            reasons.append(_r("personal_data_by_duty", mode_cite, "依职责查询：显示目录列明的自然人姓名、证件号码",
+                              "inquiry by duty: the names and identity numbers the catalog declares are shown"))
     return Decision(True, masked, tuple(labels), tuple(reasons))
 
 

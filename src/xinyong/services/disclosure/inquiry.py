@@ -39,7 +39,8 @@ from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.clock import business_date
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
-from xinyong.domain.subjects.masking import mask_identifier, mask_name
+from xinyong.domain.subjects.kinds import SubjectKind
+from xinyong.domain.subjects.masking import business_name_as_shown, mask_identifier, mask_name
 from xinyong.services.disclosure import duty_purposes
 from xinyong.services.disclosure.results import (
     Explanation,
@@ -64,6 +65,7 @@ from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 from xinyong.store.models.access import Authorization
 from xinyong.store.models.subjects import Subject
 
+INDIVIDUAL_BUSINESS = SubjectKind.individual_business.value
 PERSON_IDENTIFIER_KINDS = frozenset({IdentifierKind.citizen_id, IdentifierKind.passport,
                                      IdentifierKind.other_id})
 MAX_ITEMS = 50
@@ -196,7 +198,12 @@ def _viewer(session: Session, actor: Actor, mode: Mode, purpose: str | None, aut
 
 
 def _summary(subject_id: int, kind: str, name: str, identifiers: Sequence[tuple[str, str]], *,
-             full: bool) -> SubjectSummary:
+             full: bool, operators: Sequence[str] = ()) -> SubjectSummary:
+    """The subject as the viewer sees it: a natural person's name and numbers masked unless ``full``; an
+    individual business's name with its ``operators``' names (or a bare personal name) masked unless
+    ``full`` (``masking.business_name_as_shown``); an organisation's as registered."""
+    if kind == INDIVIDUAL_BUSINESS and not full:
+        name = business_name_as_shown(name, tuple(operators))
     if full or kind != NATURAL_PERSON:
         return SubjectSummary(subject_id, kind, name, tuple((k, v) for k, v in identifiers))
     return SubjectSummary(subject_id, kind, mask_name(name),
@@ -206,6 +213,12 @@ def _summary(subject_id: int, kind: str, name: str, identifiers: Sequence[tuple[
 # ---------------------------------------------------------------------------------------------
 # A record as the policy sees it, and as the viewer receives it
 # ---------------------------------------------------------------------------------------------
+
+def declared_names(payload: Mapping[str, Any] | None, declared: Mapping[str, str]) -> tuple[str, ...]:
+    """The persons' names in the fields the catalog declares to hold a name (a legal representative's, an
+    individual business's operator's)."""
+    return tuple(v for k, v in (payload or {}).items() if declared.get(k) == "name" and isinstance(v, str))
+
 
 def _facts(row: Any, subject_kind: str, period: Period, today: date, declared: Mapping[str, str] = NOTHING_DECLARED,
            names: Sequence[str] = ()) -> RecordFacts:
@@ -218,7 +231,8 @@ def _facts(row: Any, subject_kind: str, period: Period, today: date, declared: M
         suspended=suspended, display_until=period.until, display_cite=period.cite,
         period_start_missing=period.start_missing, period_rule_missing=period.rule_missing,
         publicity_until=period.publicity_until, publicity_cite=period.publicity_cite,
-        personal_fields=policy.personal_fields(payload, subject_kind, declared, names))
+        personal_fields=policy.personal_fields(payload, subject_kind, declared, names),
+        declared_personal=tuple(declared))
 
 
 def _served(row: Any, decision: Decision, period: Period, names: Sequence[str],
@@ -302,9 +316,11 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
         keep = (subject.s_name, subject.s_ident_value) if is_self else ()
         served: list[ServedRecord] = []
         denied: list[tuple[int, str]] = []
+        operators = list(names)
         for record in resolved.rows:
             period = periods.of(record, kind)
             declared = declared_fields(connection, record)
+            operators.extend(declared_names(record.payload, declared))
             decision = decide(viewer, _facts(record, kind, period, today, declared, names), rules, today)
             if decision.visible:
                 served.append(_served(record, decision, period, names, declared, keep))
@@ -314,7 +330,8 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
         if the_mode is Mode.duty and rules.duty_purposes and wanted in rules.duty_purposes:
             basis = rules.duty_purposes[wanted]
         identifiers = [(subject.s_ident_kind, subject.s_ident_value)] if subject.s_ident_kind else []
-        summary = _summary(subject.s_id, kind, subject.s_name, identifiers, full=is_self)
+        summary = _summary(subject.s_id, kind, subject.s_name, identifiers, operators=operators,
+                           full=is_self or (the_mode is Mode.duty and kind != NATURAL_PERSON))
         row = log(uow, mode=the_mode, purpose=shown_purpose, authorization_id=auth_id, subject_id=subject.s_id,
                   ref_sha256=None, items=codes, returned=[r.id for r in served], denied=denied, refused=None,
                   cite=basis, channel=channel)
@@ -391,6 +408,8 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
                 names = people.get(row.subject_id)
                 if names is None:
                     names = people[row.subject_id] = people_of(connection, row.subject_id)
+                if row.subject_kind == INDIVIDUAL_BUSINESS:    # the operator named in the record, for the name
+                    people[row.subject_id] = tuple(dict.fromkeys((*names, *declared_names(row.payload, declared))))
                 decision = decide(viewer, _facts(row, row.subject_kind, period, today, declared, names), rules,
                                   today)
                 if decision.visible:
@@ -402,7 +421,8 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
                 for subject in rows:
                     identifiers = session.connection().execute(sql().identifiers, {"sid": subject.id}).all()
                     subjects[subject.id] = _summary(subject.id, subject.kind, subject.display_name,
-                                                    [tuple(i) for i in identifiers], full=False)
+                                                    [tuple(i) for i in identifiers], full=False,
+                                                    operators=people.get(subject.id, ()))
         entry = log(uow, mode=Mode.lawful_disclosure, purpose=None, authorization_id=None, subject_id=None,
                      ref_sha256=None, items=codes, returned=[r.id for r in served], denied=(), refused=None,
                      cite=rules.modes.get(Mode.lawful_disclosure.value) or BASELINE, channel=channel)

@@ -5,6 +5,15 @@ policy decides and the inquiry log records it. Natural persons never appear: the
 organisations only (a natural person's identifier or name finds nothing), and the policy refuses a
 natural person's records to the public (``disclosure.natural_person_public``; the baseline elsewhere).
 
+Individual businesses (个体工商户) are market entities, not natural persons: they are found, and their
+permits and penalties listed, under the business's name. Their operator is a natural person: the
+operator's name inside the business's name, or a business registered under a bare personal name, is
+masked (``domain.subjects.masking.business_name_as_shown``), and a name search matches only what the
+public sees, so a person's name never finds the business they run (its USCC or 工商注册号 does). Where
+the registry links no operator, the name is the one the business's public page shows (an inquiry, logged:
+the operator is named only in its records). The operator's name and identity number in the records
+themselves are the policy's to mask.
+
 Double publicity (“双公示”): administrative permit and penalty decisions are published online within
 7 working days of the decision (State Council 2016 No. 33, rule ``double_publicity.publish``). Each
 entry carries the decision date, the day the platform received it, the publication due date counted
@@ -27,13 +36,15 @@ from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.rulebook.calendar import UnknownYearError
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 from xinyong.domain.subjects.kinds import SubjectKind
+from xinyong.domain.subjects.masking import business_name_as_shown
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services.disclosure import inquiry
 from xinyong.services.disclosure.results import InquiryResult, ServedRecord, SubjectSummary
 from xinyong.services.platform.bootstrap import Platform
-from xinyong.store.models.subjects import Subject, SubjectIdentifier
+from xinyong.store.models.subjects import ResponsiblePerson, Subject, SubjectIdentifier
 
 PUBLIC = Actor(Role.public, "anonymous")
+_INDIVIDUAL_BUSINESS = SubjectKind.individual_business.value
 PUBLICITY_KINDS = ("permit", "penalty")
 MAX_HITS = 50
 
@@ -50,8 +61,9 @@ class OrganisationHit:
 
 
 def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[OrganisationHit]:
-    """Organisations (legal persons, unincorporated organisations, state organs) by USCC or by part of
-    their name. Natural persons are never found, by name or by identifier."""
+    """Organisations (legal persons, unincorporated organisations, state organs, individual businesses) by
+    USCC, an individual business also by its 工商注册号, or by part of their name as the public sees it.
+    Natural persons are never found, by name or by identifier."""
     q = " ".join((q or "").split())
     if len(q) < 2 or len(q) > 100:
         raise Refusal("q", "query_length", "请输入 2 至 100 个字符的名称或统一社会信用代码",
@@ -63,9 +75,14 @@ def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[O
         .limit(1).scalar_subquery()
     stmt = select(Subject.id, Subject.kind, Subject.display_name, uscc.label("uscc")) \
         .where(Subject.kind != SubjectKind.natural_person.value)
-    if check.valid and check.kind is IdentifierKind.uscc:
+    registration = check_identifier(q, hint=IdentifierKind.registration_no) if q.isdigit() else None
+    if registration is not None and registration.valid and not check.valid:
+        check = registration
+    by_code = check.valid and check.kind in (IdentifierKind.uscc, IdentifierKind.registration_no)
+    if by_code:
+        assert check.kind is not None
         stmt = stmt.where(Subject.id.in_(select(SubjectIdentifier.subject_id).where(
-            SubjectIdentifier.kind == IdentifierKind.uscc.value,
+            SubjectIdentifier.kind == check.kind.value,
             SubjectIdentifier.value == check.identifier)))
     elif check.valid:
         return []          # a personal identifier: natural persons are not looked up here
@@ -74,7 +91,27 @@ def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[O
         stmt = stmt.where(Subject.display_name.like(pattern, escape="\\"))
     with platform.sessions() as session:
         rows = session.execute(stmt.order_by(Subject.display_name, Subject.id).limit(limit)).all()
-    return [OrganisationHit(r.id, r.kind, r.display_name, r.uscc) for r in rows]
+        businesses = [r.id for r in rows if r.kind == _INDIVIDUAL_BUSINESS]
+        operators: dict[int, list[str]] = {}
+        if businesses:
+            for oid, person in session.execute(
+                    select(ResponsiblePerson.organisation_id, Subject.display_name)
+                    .join(Subject, Subject.id == ResponsiblePerson.person_id)
+                    .where(ResponsiblePerson.organisation_id.in_(businesses))):
+                operators.setdefault(oid, []).append(person)
+    hits = []
+    for r in rows:
+        name = r.display_name
+        if r.kind == _INDIVIDUAL_BUSINESS:
+            if r.id in operators:
+                name = business_name_as_shown(name, tuple(operators[r.id]))
+            else:       # the operator is named only in its records: the name as its public page shows it
+                shown = organisation_records(platform, r.id).subject
+                name = shown.name if shown is not None else business_name_as_shown(name)
+            if not by_code and q not in name:
+                continue            # matched only through the operator's name: not a key to the business
+        hits.append(OrganisationHit(r.id, r.kind, name, r.uscc))
+    return hits
 
 
 def organisation_records(platform: Platform, ref: str | int, actor: Actor = PUBLIC) -> InquiryResult:
