@@ -153,3 +153,13 @@ def test_a_stored_record_written_back_in_the_standard(catalog: Platform, tmp_pat
     out = io.StringIO()
     csv.DictWriter(out, fieldnames=penalty.headers()).writeheader()
     assert out.getvalue().startswith("行政相对人名称,行政相对人类别,")
+
+
+def test_the_double_publicity_page_shows_amounts_in_both_units(  # type: ignore[no-untyped-def]
+        catalog: Platform, client, tmp_path: Path) -> None:
+    batches.import_file(catalog, ACTOR, UNIT, demo_file("standard-penalties.jsonl", tmp_path), key="std-5")
+    page = client.get("/public/double-publicity", params={"kind": "penalty"})
+    assert page.status_code == 200
+    assert "5000 元（0.5 万元）" in page.text and "长期" in page.text
+    english = client.get("/public/double-publicity", params={"kind": "penalty", "lang": "en"})
+    assert "5000 yuan (0.5 × 10,000 yuan)" in english.text

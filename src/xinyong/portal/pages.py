@@ -63,6 +63,7 @@ from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError
 from xinyong.rules.model import UNIT_WORDS, Span
 from xinyong.services import catalog as catalog_service
+from xinyong.services.aggregation.layouts import field_display as standard_display
 from xinyong.services.disclosure import authorizations, inquiry, inquiry_log, marks, public
 from xinyong.services.disclosure.results import NOT_LOGGED, ServedRecord
 from xinyong.services.disclosure.rules_in_force import policy_rules
@@ -291,7 +292,8 @@ def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str
                 continue
             spec_field = spec.field(name) if spec else None
             label = (spec_field.label_zh if lang == "zh" else spec_field.label_en) if spec_field else name
-            labels.append((label, _field_value(value, lang)))
+            shown = standard_display(record.item_code, name, value, lang)   # 万元 and 元, 长期, code names
+            labels.append((label, shown if shown is not None else _field_value(value, lang)))
         unit = names.get(record.unit_code)
         category = CATEGORY_LABELS.get(record.category)  # type: ignore[call-overload]
         disclosure = DISCLOSURE_LABELS.get(record.disclosure_class)  # type: ignore[call-overload]

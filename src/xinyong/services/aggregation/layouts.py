@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from xinyong.domain.aggregation.layouts import Layout, load_layouts, recognise
+from xinyong.domain.aggregation.layouts import Layout, is_long_term, load_layouts, recognise, yuan_to_wan
 from xinyong.domain.aggregation.rows import RowError, ValidRecord
 from xinyong.domain.aggregation.standard_rows import PublicityCheck, prepare, verdict
 
@@ -44,6 +44,45 @@ def yuan_fields() -> dict[str, frozenset[str]]:
     for found in standard_layouts().values():
         out.setdefault(found.item, set()).update(c.to for c in found.columns if c.convert == "wan_to_yuan")
     return {item: frozenset(names) for item, names in out.items()}
+
+
+@cache
+def _display_kinds() -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+    """(item, field) -> how the standard's conversion shows it: ``yuan``, ``long_term``, or a code table."""
+    out: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+    for found in standard_layouts().values():
+        for column in found.columns:
+            how = column.convert or ""
+            if how == "wan_to_yuan":
+                out[(found.item, column.to)] = ("yuan", {})
+            elif how == "long_term_date":
+                out[(found.item, column.to)] = ("long_term", {})
+            elif how.startswith(("table:", "tables:")) and column.to != "subject_category":
+                table = found.tables[how.partition(":")[2]]
+                out[(found.item, column.to)] = ("codes", {code: text for text, code in table.items()})
+    return out
+
+
+def field_display(item_code: str, name: str, value: Any, lang: str) -> str | None:
+    """How a stored field of a record in a standard's item is shown, or None for the plain value: a yuan
+    amount in 元 and in 万元 (``5000 元（0.5 万元）``), a long-term date as 长期, codes by the standard's names."""
+    found = _display_kinds().get((item_code, name))
+    if found is None or value is None or value == "":
+        return None
+    how, names = found
+    text = str(value)
+    if how == "yuan":
+        try:
+            wan = yuan_to_wan(text)
+        except (ArithmeticError, ValueError):
+            return None
+        return f"{text} 元（{wan} 万元）" if lang == "zh" else f"{text} yuan ({wan} × 10,000 yuan)"
+    if how == "long_term":
+        return ("长期" if lang == "zh" else "long-term") if is_long_term(text) else None
+    codes = [c for c in text.split(";") if c]
+    if lang == "zh":
+        return "、".join(names.get(c, c) for c in codes)
+    return ", ".join(c.replace("_", " ") for c in codes)
 
 
 class StandardRows:
@@ -90,4 +129,4 @@ class StandardRows:
         return verdict(found, row, errors, validator.validate(number, row))
 
 
-__all__ = ["STANDARDS", "StandardRows", "layout", "standard_layouts", "yuan_fields"]
+__all__ = ["STANDARDS", "StandardRows", "field_display", "layout", "standard_layouts", "yuan_fields"]
