@@ -43,6 +43,7 @@ SUBCOMMANDS = {
     "revocations": "xinyong.cli.revocations",
     "restorations": "xinyong.cli.restorations",
     "duties": "xinyong.cli.duties",
+    "exchange": "xinyong.cli.exchange",
 }
 
 

@@ -15,7 +15,7 @@ Facts: ids, codes, counts, states and hashes only, never personal content (see
 ``domain.audit.facts.check_facts``; obviously personal keys and values are refused with
 ``FactsRefused``, a programming error).
 
-Reads: :func:`head`, :func:`count`, :func:`entries`, :func:`get`, :func:`raw_entry`.
+Reads: :func:`head`, :func:`count`, :func:`entries`, :func:`entries_after`, :func:`get`, :func:`raw_entry`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from xinyong.services.audit.checkpoints import after_append
 from xinyong.services.audit.rows import ENTRY_COLUMNS, head, lock_head
 from xinyong.store.models.ledger import LedgerEntry
 
-__all__ = ["LedgerEntry", "append", "append_many", "count", "entries", "get", "head", "prepare", "raw_entry"]
+__all__ = ["LedgerEntry", "append", "append_many", "count", "entries", "entries_after", "get", "head", "prepare",
+           "raw_entry"]
 
 # Built once: an inquiry appends an entry per read, and building these each time cost more than running them.
 _ADD_ENTRY = insert(LedgerEntry.__table__)
@@ -126,6 +127,18 @@ def entries(session: Session, *, entity: str | None = None, entity_id: str | int
         stmt = stmt.where(_action_filter(action_prefix))
     if limit is not None:
         stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def entries_after(session: Session, after: int, upto: int, actions: Sequence[str],
+                  limit: int) -> list[LedgerEntry]:
+    """Entries with ``after < seq <= upto`` whose action is one of ``actions``, in seq order, at most
+    ``limit``: a change feed's page (``services.exchange``). Entries are appended under the head's lock
+    and commit in seq order, so every entry up to a committed head is already visible: a reader that
+    pages up to the head it read misses none."""
+    stmt = (select(LedgerEntry).where(LedgerEntry.seq > after, LedgerEntry.seq <= upto,
+                                      LedgerEntry.action.in_(list(actions)))
+            .order_by(LedgerEntry.seq).limit(limit))
     return list(session.execute(stmt).scalars())
 
 

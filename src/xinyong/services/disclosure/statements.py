@@ -141,6 +141,27 @@ def records_after() -> Any:
     return _record_query().where(Record.id > bindparam("after")).order_by(Record.id).limit(bindparam("n"))
 
 
+def shared_records() -> Any:
+    """Records by id (bound ``ids``, a page of a change feed) with what the exchange with other platforms
+    forwards (``sharing``): the current version, the record key, the subject's kind, name and first
+    identifier, the item's sharing category."""
+    first = (select(SubjectIdentifier.id).where(SubjectIdentifier.subject_id == Record.subject_id)
+             .order_by(SubjectIdentifier.id).limit(1).scalar_subquery())
+    ident = SubjectIdentifier.__table__.alias("shared_identifier")
+    name = select(Subject.display_name).where(Subject.id == Record.subject_id).scalar_subquery()
+    return (_with_subject_kind()
+            .add_columns(Record.record_key, CatalogItem.sharing_category, name.label("subject_name"),
+                         ident.c.kind.label("identifier_kind"), ident.c.value.label("identifier"))
+            .outerjoin(ident, ident.c.id == first)
+            .where(Record.id.in_(bindparam("ids", expanding=True))).order_by(Record.id))
+
+
+def batch_record_ids() -> Any:
+    """The records a batch wrote a version of (bound ``batch``): new records and corrections."""
+    return (select(RecordVersion.record_id).where(RecordVersion.batch_id == bindparam("batch"))
+            .order_by(RecordVersion.record_id))
+
+
 _ROW_TYPES: dict[tuple[str, ...], Any] = {}    # per statement's keys (a handful of statements)
 
 
@@ -189,5 +210,5 @@ def people_of(connection: Connection, organisation_id: int) -> tuple[str, ...]:
     return tuple(connection.execute(sql().people_of, {"oid": organisation_id}).scalars())
 
 
-__all__ = ["NATURAL_PERSON", "NOTHING_DECLARED", "Statements", "declared_fields", "people_of", "plain_rows",
-           "public_records", "records_after", "sql"]
+__all__ = ["NATURAL_PERSON", "NOTHING_DECLARED", "Statements", "batch_record_ids", "declared_fields", "people_of",
+           "plain_rows", "public_records", "records_after", "shared_records", "sql"]

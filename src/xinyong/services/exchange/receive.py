@@ -1,0 +1,158 @@
+"""Receiving a downstream platform's changes (pulled from it, pushed by it, or a file it exported).
+
+Every change is checked first (``domain.exchange.parse_changes``; each upsert's row against the standard's
+own checks, ``domain.aggregation.standard_rows.prepare``): a bad change refuses the whole exchange, naming
+the change (position and seq), the field and the reason in Chinese and English, before anything is
+stored. Then:
+
+- the upserts go through the normal import as one batch of the providing unit that stands for the peer
+  (``services.aggregation.batches.submit_rows``), under the key the change names and with the
+  idempotency key ``exchange:<peer>:<layout>:<since>-<next>``: the same range received again is a replay of
+  the first batch, not a duplicate; a correction (other content under a known key) becomes a new version
+  with the reason ``exchange <peer> seq <n>``;
+- the withdrawals, and the cursor, in one transaction: the copy leaves service at once and its content is
+  erased through the record writer (``revoke_record``, ``erase_record_content``: the ledger keeps the
+  event and the digest), one ``exchange.withdrawn`` entry each; a key this platform never received is
+  counted as ``missing`` (nothing to withdraw).
+
+A row the validator then refuses (the catalog in force here differs from the sender's) is kept as the
+batch's rejection, as with any import: the exchange is refused naming the change and reason, and the
+cursor stays where it was, so the next pull replays the same batch until the cause is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from xinyong.domain.aggregation.standard_rows import prepare
+from xinyong.domain.exchange.changes import Change, parse_changes, parse_cursor
+from xinyong.domain.platform.refusal import CONFLICT, Refusal
+from xinyong.services.aggregation import batches
+from xinyong.services.aggregation.layouts import standard_layouts
+from xinyong.services.aggregation.writer import erase_record_content, revoke_record
+from xinyong.services.disclosure.references import resolve_record
+from xinyong.services.exchange import peers
+from xinyong.services.exchange.feed import layout_named
+from xinyong.services.platform.bootstrap import Platform
+
+RECEIVED = "received"
+
+
+@dataclass
+class Received:
+    peer: str
+    layout: str
+    since: int
+    next: int
+    upserts: int = 0
+    withdrawn: int = 0
+    missing: int = 0
+    batch: dict[str, Any] | None = None
+    replayed: bool = False
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"peer": self.peer, "layout": self.layout, "since": self.since, "next": self.next,
+                "upserts": self.upserts, "withdrawn": self.withdrawn, "missing": self.missing,
+                "batch": self.batch, "replayed": self.replayed}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _rows(platform: Platform, peer: str, changes: list[Change]) -> list[dict[str, Any]]:
+    today = platform.clock.today()
+    rows: list[dict[str, Any]] = []
+    for index, change in enumerate(changes):
+        if change.op != "upsert":
+            continue
+        layout = layout_named(change.layout)
+        if change.form == "standard":
+            out, errors = prepare(layout, index + 1, change.row or {}, received_on=today)
+            if errors:
+                first = errors[0]
+                raise Refusal(f"changes[{index}].row.{first.field}", first.code,
+                              f"第 {index + 1} 项变更（seq {change.seq}）：{first.message_zh}",
+                              f"change {index + 1} (seq {change.seq}): {first.message_en}",
+                              index=index, seq=change.seq, problems=[e.to_dict() for e in errors])
+            row = {k: _plain(v) for k, v in out.items()}
+        else:
+            row = {**(change.row or {}), "item": layout.item}
+        row["record_key"] = change.key
+        row["correction_reason"] = f"exchange {peer} seq {change.seq}"
+        rows.append(row)
+    return rows
+
+
+def receive(platform: Platform, peer_name: str, layout_name: str, since: Any, upto: Any,
+            raw_changes: Any) -> Received:
+    """Apply a downstream peer's changes in ``(since, upto]`` (see the module docstring)."""
+    layout = layout_named(layout_name)
+    start, end = parse_cursor(since, "since"), parse_cursor(upto, "next")
+    if end < start:
+        raise Refusal("next", "cursor_order", "next 不能小于 since", "next cannot be before since")
+    with platform.sessions() as session:
+        peer = peers.get_peer(session, peer_name, relation="downstream")
+        reached = peers.cursor(session, peer.id, layout.name, RECEIVED)
+    result = Received(peer.name, layout.name, start, end)
+    if start > reached:
+        raise Refusal("since", "cursor_gap", f"本平台从“{peer.name}”收到的变更止于 {reached}，不能从 {start} 接续",
+                      f"this platform has {peer.name}'s changes up to {reached} and cannot continue from {start}",
+                      status=CONFLICT, reached=reached)
+    changes = parse_changes(raw_changes, standard_layouts(), since=start, upto=end)
+    if any(c.layout != layout.name for c in changes):
+        index = next(i for i, c in enumerate(changes) if c.layout != layout.name)
+        raise Refusal(f"changes[{index}].layout", "layout_mixed", f"第 {index + 1} 项变更不属于格式 {layout.name}",
+                      f"change {index + 1} is not of layout {layout.name}")
+    if end <= reached and not changes:
+        result.replayed = True
+        return result
+    rows = _rows(platform, peer.name, changes)
+    upserts = [c for c in changes if c.op == "upsert"]
+    if rows:
+        summary = batches.submit_rows(platform, peer.actor_as_unit, peer.unit or "", rows,
+                                      key=f"exchange:{peer.name}:{layout.name}:{start}-{end}")
+        result.batch, result.replayed = summary.to_dict(), summary.replayed
+        result.upserts = summary.accepted
+        if summary.rejected:
+            first = summary.errors[0] if summary.errors else {}
+            number = int(first.get("row") or 1)
+            change = upserts[number - 1] if 0 < number <= len(upserts) else upserts[0]
+            index = changes.index(change)
+            raise Refusal(f"changes[{index}].row.{first.get('field')}", str(first.get("code") or "row_rejected"),
+                          f"第 {index + 1} 项变更（seq {change.seq}）被拒收：{first.get('message_zh', '')}"
+                          f"（批次 {summary.batch}，共 {summary.rejected} 行被拒）",
+                          f"change {index + 1} (seq {change.seq}) refused: {first.get('message_en', '')} "
+                          f"(batch {summary.batch}, {summary.rejected} rows refused)", batch=summary.batch)
+    with platform.unit_of_work(peer.actor_as_unit) as uow:
+        for change in changes:
+            if change.op != "withdraw":
+                continue
+            try:
+                ref = resolve_record(uow.session, f"{peer.unit}/{change.key}")
+            except Refusal as unknown:
+                if unknown.reason != "record_unknown":
+                    raise
+                result.missing += 1
+                continue
+            if ref.status == "active":
+                revoke_record(uow, ref.id)
+                erase_record_content(uow, ref.id)
+            result.withdrawn += 1
+            uow.record("exchange.withdrawn", "record", ref.id, {"peer": peer.name, "layout": layout.name,
+                                                                 "seq": change.seq, "reason": change.reason})
+        if end > reached:
+            peers.set_cursor(uow, peer.id, layout.name, RECEIVED, end)
+        uow.record("exchange.received", "exchange_peer", peer.id, {
+            "peer": peer.name, "layout": layout.name, "since": start, "next": end, "upserts": len(upserts),
+            "withdrawn": result.withdrawn, "missing": result.missing,
+            "batch": result.batch["batch"] if result.batch else None})
+    return result
+
+
+__all__ = ["RECEIVED", "Received", "receive"]
