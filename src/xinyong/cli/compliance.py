@@ -58,7 +58,8 @@ def sweep(
     what = "forecast 预测" if dry_run else "swept 已扫描"
     console.print(f"{what} as of {data['as_of']}: overdue 逾期 {data['overdue']}, "
                   f"provisional recounted 重算 {data['provisional_recounted']}, "
-                  f"inquiry-log rows purged 删除查询记录 {data['purged_log_rows']}")
+                  f"inquiry-log rows purged 删除查询记录 {data['purged_log_rows']}, "
+                  f"penalties whose publicity ended 公示期届满的行政处罚 {data['publicity_ended']}")
     table = Table("key", "owner", "count", "liability 法律责任")
     for v in data["violations"]:
         table.add_row(v["key"], v["owner"], str(v["count"]), v["liability"] or "")

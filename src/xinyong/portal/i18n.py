@@ -212,6 +212,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dp.on_time": {"zh": "按时", "en": "on time"},
     "dp.late": {"zh": "逾期", "en": "late"},
     "dp.no_due": {"zh": "现行法规未规定", "en": "not set by the regulation in force"},
+    "dp.public_until": {"zh": "公示截止期", "en": "Public until"},
+    "dp.no_public_until": {"zh": "无公示截止期", "en": "no end of publicity"},
     "dp.none": {"zh": "暂无公示信息。", "en": "Nothing published yet."},
     "catalog.title": {"zh": "公共信用信息目录", "en": "Public credit information catalog"},
     "catalog.none": {"zh": "今天没有施行中的目录。", "en": "No catalog is in force today."},

@@ -165,6 +165,10 @@ class PublicityOut(BaseModel):
     publication_due: date | None = Field(description="double_publicity.publish after the decision")
     on_time: bool | None
     cite: str | None
+    publicity_until: date | None = Field(
+        default=None, description="a penalty's last day of publicity (公示截止期): display.penalty.<tier> from the "
+                                  "decision date; null where no publicity period applies")
+    publicity_cite: str | None = None
 
 
 class PurgeOut(BaseModel):

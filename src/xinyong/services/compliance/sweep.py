@@ -7,12 +7,15 @@ reported as skipped). A sweep:
    open duty past its due date (the article breached and the liability article), marks the duties
    overdue and escalated to the owing unit and the competent department, in one unit of work
    (``services.duties.mark_overdue``: one ``INSERT … SELECT`` per (key, owner) group and one ``UPDATE``);
-2. purges inquiry-log rows past the retention in force (``services.disclosure.inquiry_log.
+2. records the administrative penalties whose publicity ended since the last sweep recorded them
+   (``services.disclosure.publicity_ends``: one ledger entry for the lot, in the same unit of work);
+3. purges inquiry-log rows past the retention in force (``services.disclosure.inquiry_log.
    purge_expired_logs``, its own unit of work and ledger entry).
 
-Display periods need no write: the access policy decides at each read whether a record's display period
-has ended (``services.disclosure.rules_in_force.Periods`` from the rule value and today), so a record
-leaves service the day its period ends with nothing for the sweep to do.
+Display periods and publicity need no write to take effect: the access policy decides at each read whether
+a record's display period, or a penalty's publicity on the public website, has ended
+(``services.disclosure.rules_in_force.Periods`` from the rule value and today), so a record leaves service,
+or the public website, the day after its last day; the sweep only records that publicity ended.
 
 ``dry_run`` answers what will be overdue by ``as_of`` (``services.duties.forecast``) and writes nothing,
 not even the lock.
@@ -29,7 +32,7 @@ from typing import Any
 from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services import duties
-from xinyong.services.disclosure import inquiry_log
+from xinyong.services.disclosure import inquiry_log, publicity_ends
 from xinyong.services.platform.bootstrap import Platform
 
 SWEEP_ACTOR = Actor.system("sweep")
@@ -43,6 +46,7 @@ class SweepReport:
     skipped: str | None = None                 # "locked": another sweep was running
     overdue: duties.OverdueReport | None = None
     purge: inquiry_log.PurgeResult | None = None
+    publicity: publicity_ends.PublicityEnded | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +60,8 @@ class SweepReport:
             "purged_log_rows": self.purge.purged if self.purge else 0,
             "purge": self.purge.to_dict() if self.purge else None,
             "display_periods": DISPLAY_PERIODS,
+            "publicity_ended": self.publicity.count if self.publicity else 0,
+            "publicity": self.publicity.to_dict() if self.publicity else None,
         }
 
 
@@ -70,7 +76,8 @@ def sweep(platform: Platform, as_of: date | None = None, dry_run: bool = False,
     day = as_of or today
     if dry_run:
         with platform.sessions() as session:
-            return SweepReport(day, True, overdue=duties.forecast(platform, session, day))
+            return SweepReport(day, True, overdue=duties.forecast(platform, session, day),
+                               publicity=publicity_ends.forecast(platform, session, day))
     if day > today:
         raise Refusal("as_of", "as_of_in_future", f"只能预测（--dry-run）{day.isoformat()} 的情况：该日尚未到来",
                       f"{day.isoformat()} has not come yet: only a forecast (--dry-run) can look ahead")
@@ -80,7 +87,8 @@ def sweep(platform: Platform, as_of: date | None = None, dry_run: bool = False,
     try:
         with platform.unit_of_work(SWEEP_ACTOR) as uow:
             overdue = duties.mark_overdue(uow, day)
+            ended = publicity_ends.record_ended(uow, day)
         purge = inquiry_log.purge_expired_logs(platform, SWEEP_ACTOR)
     finally:
         duties.release_lock(platform, who)
-    return SweepReport(day, False, overdue=overdue, purge=purge)
+    return SweepReport(day, False, overdue=overdue, purge=purge, publicity=ended)

@@ -18,7 +18,9 @@ Double publicity (“双公示”): administrative permit and penalty decisions 
 7 working days of the decision (State Council 2016 No. 33, rule ``double_publicity.publish``). Each
 entry carries the decision date, the day the platform received it, the publication due date counted
 by the working-day calendar, and whether it was on time — where the regulation in force provides the
-rule; otherwise the due date is left empty rather than guessed.
+rule; otherwise the due date is left empty rather than guessed. A penalty entry also carries the end of its
+publicity (公示截止期: ``domain.disclosure.publicity``, its tier's span from the decision date) with its
+citation; past it the policy no longer shows the penalty to the public (duty and self inquiries go on).
 """
 
 from __future__ import annotations
@@ -139,6 +141,16 @@ class PublicityEntry:
     on_time: bool | None
     cite: str | None
 
+    @property
+    def publicity_until(self) -> date | None:
+        """A penalty's last day on the public website (its tier's span from the decision date; None: the
+        regulation in force gives the entry no publicity end)."""
+        return self.record.publicity_until
+
+    @property
+    def publicity_cite(self) -> str | None:
+        return self.record.publicity_cite
+
     def to_dict(self) -> dict[str, Any]:
         def iso(d: date | None) -> str | None:
             return d.isoformat() if d else None
@@ -146,7 +158,8 @@ class PublicityEntry:
         return {"kind": self.kind, "record": self.record.to_dict(),
                 "organisation": self.organisation.to_dict() if self.organisation else None,
                 "decided_on": iso(self.decided_on), "received_on": iso(self.received_on),
-                "publication_due": iso(self.due), "on_time": self.on_time, "cite": self.cite}
+                "publication_due": iso(self.due), "on_time": self.on_time, "cite": self.cite,
+                "publicity_until": iso(self.publicity_until), "publicity_cite": self.publicity_cite}
 
 
 def _catalog_items(platform: Platform) -> list[CatalogItemSpec]:

@@ -136,6 +136,27 @@ def public_records(codes: Sequence[str], since: date | None, offset: int, limit:
     return stmt
 
 
+def public_penalties(decided_from: date | None) -> Any:
+    """The active, public records of administrative penalty items about organisations (what the public
+    sees of penalties) decided on or after ``decided_from``: their id, decision date and the two payload
+    values their publicity end depends on (tier, stated 公示截止期), for the sweep to count whose publicity
+    ended; no other content."""
+    v = RecordVersion
+    decided = func.coalesce(v.decision_date, v.document_date)
+    stmt = (select(Record.id, decided.label("decided"), v.payload["severity"].as_string().label("severity"),
+                   v.payload["publicity_until"].as_string().label("publicity_until"))
+            .select_from(Record)
+            .join(v, and_(v.record_id == Record.id, v.version == Record.current_version))
+            .join(CatalogItem, and_(CatalogItem.version_id == Record.catalog_version_id,
+                                    CatalogItem.code == Record.item_code))
+            .where(CatalogItem.penalty_item.is_(True), Record.status == "active",
+                   Record.disclosure_class == "public",
+                   Record.subject_id.in_(select(Subject.id).where(Subject.kind != NATURAL_PERSON))))
+    if decided_from is not None:
+        stmt = stmt.where(decided >= decided_from)
+    return stmt.order_by(Record.id)
+
+
 def records_after() -> Any:
     """Every record's current version in id order, a chunk at a time (bound ``after`` and ``n``)."""
     return _record_query().where(Record.id > bindparam("after")).order_by(Record.id).limit(bindparam("n"))

@@ -23,7 +23,6 @@ from typing import Any
 from xinyong.domain.disclosure.publicity import Lookup, PublicityRule, PublicityWindow, publicity_window
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.rules.model import Span
-from xinyong.services.platform.bootstrap import Platform
 
 
 def _plain(value: Any) -> PublicityRule:
@@ -66,10 +65,11 @@ def lookup(ruleset: Any, today: date) -> Lookup:
     return value
 
 
-def publicity_window_for(platform: Platform, decided_on: date,
+def publicity_window_for(platform: Any, decided_on: date,
                          values: Mapping[str, Any] | None = None) -> PublicityWindow | None:
     """The publicity window of a penalty decided on ``decided_on`` (its record's ``values`` give its tier),
-    under the deployment's rule set; None where no publicity period applies."""
+    under the deployment's rule set; None where no publicity period applies. ``platform``: the ``Platform``
+    (its rule set, jurisdiction and clock; not imported: rulebook sits below the platform's layer)."""
     ruleset = platform.rulebook.get(platform.jurisdiction)
     return publicity_window(decided_on, values, lookup(ruleset, platform.clock.today()))
 
