@@ -36,7 +36,8 @@ def _import(*args: str) -> tuple[int, dict]:
 
 
 @pytest.mark.parametrize("name", ["penalties.csv", "permits-gb18030.csv", "registrations.xlsx",
-                                  "corrections.jsonl"])
+                                  "corrections.jsonl", "standard-penalties.csv", "standard-permits.xlsx",
+                                  "standard-penalties.jsonl"])
 def test_each_demo_file_imports_with_readable_rejections(env,
                                                          name: str) -> None:  # type: ignore[no-untyped-def]
     path = Path(str(DEMO_FILES.joinpath(name)))

@@ -57,7 +57,7 @@ def _display_kinds() -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
                 out[(found.item, column.to)] = ("yuan", {})
             elif how == "long_term_date":
                 out[(found.item, column.to)] = ("long_term", {})
-            elif how.startswith(("table:", "tables:")) and column.to != "subject_category":
+            elif how.startswith(("table:", "tables:")):
                 table = found.tables[how.partition(":")[2]]
                 out[(found.item, column.to)] = ("codes", {code: text for text, code in table.items()})
     return out
