@@ -145,7 +145,8 @@ def platforms(tmp_path: Path) -> Iterator[dict[str, Instance]]:
 def _penalty(facts: str, number: str = NUMBER) -> dict[str, str]:
     return {"CF_XDR_MC": "示范建设工程有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
             "CF_FRDB": "张三", "CF_WSH": number, "CF_WFXW": "食品安全", "CF_SY": facts,
-            "CF_YJ": "《中华人民共和国食品安全法》第一百二十四条", "CF_CFLB": "警告;罚款", "CF_NR": "警告，罚款人民币五千元",
+            "CF_YJ": "《中华人民共和国食品安全法》第一百二十四条", "CF_CFLB": "警告;罚款",
+            "CF_NR": "警告，罚款人民币五千元",
             "CF_NR_FK": "0.5", "CF_JDRQ": "2026/03/10", "CF_YXQ": "2027/03/09", "CF_CFJG": "示范区市场监督管理局",
             "CF_CFJGDM": ORGAN, "CF_SJLY": "示范区市场监督管理局", "CF_SJLYDM": ORGAN}
 
@@ -210,7 +211,7 @@ def test_a_penalty_its_correction_and_its_restoration_reach_the_provincial_platf
     with city.platform.unit_of_work(operator) as uow:
         restore_record(uow, record.id)
     second = _pull(province, province_token)
-    assert second["withdrawn"] == 1 and second["upserts"] == 0
+    assert second["withdrawn"] == 1 and second["upserts"] == 0 and second["since"] >= pushed["next"]
     assert "货值金额较大" not in _public(province)
     assert "货值金额较大" not in _by_duty(province)
     with province.platform.sessions() as session:
