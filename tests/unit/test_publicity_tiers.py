@@ -120,3 +120,15 @@ def test_a_choice_key_needs_its_choices_and_a_value_among_them(tmp_path: Path, r
     with pytest.raises(RuleFileError, match="only a choice key lists choices"):
         load_keys(keys)
     assert rulebook.get("national").value("publicity.untiered_penalty", date(2026, 4, 1)).value == "general"
+
+
+def test_intakes_check_refuses_an_end_outside_the_window_with_its_cite(rulebook) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from xinyong.services.rulebook.publicity import publicity_check
+
+    clock = SimpleNamespace(today=lambda: TODAY)
+    check = publicity_check(SimpleNamespace(rulebook=rulebook, jurisdiction="shanghai-2017", clock=clock))
+    assert check(date(2026, 4, 1), ("罚款",), date(2026, 12, 31)) is None
+    zh, en = check(date(2026, 4, 1), ("罚款",), date(2028, 1, 1))  # type: ignore[misc]
+    assert "Order No. 36" in zh and "2027-04-01" in en

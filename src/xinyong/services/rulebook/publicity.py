@@ -16,11 +16,17 @@ plain ``PublicityRule``s of ``domain.disclosure.publicity``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from xinyong.domain.disclosure.publicity import Lookup, PublicityRule, PublicityWindow, publicity_window
+from xinyong.domain.disclosure.publicity import (
+    Lookup,
+    PublicityRule,
+    PublicityWindow,
+    check_publicity_until,
+    publicity_window,
+)
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.rules.model import Span
 
@@ -74,4 +80,17 @@ def publicity_window_for(platform: Any, decided_on: date,
     return publicity_window(decided_on, values, lookup(ruleset, platform.clock.today()))
 
 
-__all__ = ["lookup", "publicity_window_for"]
+def publicity_check(platform: Any) -> Callable[[date, tuple[str, ...], date], tuple[str, str] | None]:
+    """The check intake hands a file's rows to (``domain.aggregation.standard_rows.PublicityCheck``): a
+    row's 公示截止期 ``until`` against the window of a penalty decided on ``decision`` (the standard's rows
+    state no tier: ``publicity.untiered_penalty``), as (zh, en) with the rule's citation, or None."""
+    look = lookup(platform.rulebook.get(platform.jurisdiction), platform.clock.today())
+
+    def check(decision: date, kinds: tuple[str, ...], until: date) -> tuple[str, str] | None:
+        refused = check_publicity_until(until, publicity_window(decision, None, look))
+        return None if refused is None else (refused.message_zh, refused.message_en)
+
+    return check
+
+
+__all__ = ["lookup", "publicity_check", "publicity_window_for"]
