@@ -65,7 +65,7 @@ def test_the_standard_penalty_csv_imports_as_sent(catalog: Platform, tmp_path: P
     summary = batches.import_file(catalog, ACTOR, UNIT, demo_file("standard-penalties.csv", tmp_path), key="std-1")
     bad = errors_by_row(summary)
     assert (summary.rows, summary.accepted, summary.rejected) == (30, 20, 10), bad
-    expected = {22: ("行政相对人代码_1(统一社会信用代码)", "code_invalid"),
+    expected = {22: ("行政相对人代码_1(统一社会信用代码)", "identifier_invalid"),
                 23: ("处罚机关统一社会信用代码", "code_invalid"), 24: ("证件号码", "field_required"),
                 25: ("行政相对人代码_1(统一社会信用代码)", "placeholder_not_allowed"),
                 26: ("处罚类别", "field_choice"), 27: ("处罚决定日期", "decision_date_in_future"),

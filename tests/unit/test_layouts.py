@@ -137,8 +137,6 @@ def test_a_good_row_has_no_errors() -> None:
 
 
 @pytest.mark.parametrize(("cells", "expected"), [
-    ({"行政相对人代码_1(统一社会信用代码)": "91500000MA5U0AB10A"},
-     ("行政相对人代码_1(统一社会信用代码)", "code_invalid")),
     ({"处罚机关统一社会信用代码": "115000000098765430"}, ("处罚机关统一社会信用代码", "code_invalid")),
     ({"数据来源单位统一社会信用代码": ""}, ("数据来源单位统一社会信用代码", "field_required")),
     ({"法定代表人": ""}, ("法定代表人", "field_required")),

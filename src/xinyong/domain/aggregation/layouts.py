@@ -58,7 +58,7 @@ class CellProblem(Exception):
         self.header, self.code, self.zh, self.en = header, code, zh, en
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)    # compared and hashed by identity: a key per row
 class Column:
     n: int
     header: str
@@ -94,6 +94,8 @@ class Layout:
     id_type_kinds: Mapping[str, str]
     date_format: str = "%Y/%m/%d"
     _index: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
+    _plans: dict[tuple[str, ...], tuple[Column | None, ...]] = field(default_factory=dict, repr=False,
+                                                                      compare=False)
 
     def __post_init__(self) -> None:
         for column in self.columns:
@@ -135,10 +137,16 @@ class Layout:
 
     def read_cells(self, cells: Mapping[str, Any]) -> tuple[dict[Column, Any], list[str]]:
         """The cells by column (any spelling of its header), and the headers the layout does not know."""
+        headers = tuple(cells)
+        plan = self._plans.get(headers)
+        if plan is None:      # worked out once per header row
+            plan = tuple(self.column_for(h) for h in headers)
+            if len(self._plans) >= 256:
+                self._plans.clear()
+            self._plans[headers] = plan
         by_column: dict[Column, Any] = {}
         unknown: list[str] = []
-        for header, value in cells.items():
-            column = self.column_for(header)
+        for column, (header, value) in zip(plan, cells.items(), strict=True):
             if column is None:
                 if not is_blank(value):
                     unknown.append(header)
@@ -146,12 +154,14 @@ class Layout:
                 by_column[column] = value
         return by_column, unknown
 
-    def to_row(self, cells: Mapping[str, Any], problems: list[CellProblem] | None = None) -> dict[str, Any]:
+    def to_row(self, cells: Mapping[str, Any], problems: list[CellProblem] | None = None,
+               by_column: Mapping[Column, Any] | None = None) -> dict[str, Any]:
         """The envelope and item fields of one row laid out in the standard (see the module docstring).
 
         A cell that cannot be read is left out of the row and reported in ``problems``; without a list
-        the first one is raised (``CellProblem``)."""
-        by_column, _ = self.read_cells(cells)
+        the first one is raised (``CellProblem``). ``by_column``: the cells as ``read_cells`` read them."""
+        if by_column is None:
+            by_column = self.read_cells(cells)[0]
         row: dict[str, Any] = {"item": self.item, **self.fixed}
         category = None
         for column in self.columns:

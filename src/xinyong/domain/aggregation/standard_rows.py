@@ -11,7 +11,8 @@ Chinese and English (reason codes in ``rows.REASONS``):
 * required fields by 行政相对人类别: a natural person needs 证件类型 and 证件号码; a legal person or
   individual business the USCC (an individual business without one: the placeholder
   ``00000000000000000X`` and its 工商注册号, ``placeholder_not_allowed`` for anyone else) and 法定代表人;
-* every USCC's check character (the subject's, the deciding body's, the data source's: ``code_invalid``),
+* every USCC's check character (the deciding body's and the data source's: ``code_invalid``; the
+  subject's by the row validator, ``identifier_invalid``, named by the standard's header),
   a legal representative's citizen identity number (``identifier_invalid``);
 * the decision date not after the day of receipt (``decision_date_in_future``; the platform's clock);
   有效期至 not before 有效期自 and 处罚有效期 not before the decision date (``date_order``);
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from xinyong.domain.aggregation.convert import is_blank
@@ -48,6 +50,14 @@ def publicity_until_problem(decision: date, kinds: tuple[str, ...], until: date)
     return None
 
 
+@lru_cache(maxsize=4096)
+def _uscc_problem(value: str) -> tuple[str, str] | None:
+    """Why a USCC is invalid (both languages), or None; the deciding body's and the data source's
+    codes repeat on every row of a file."""
+    check = check_identifier(value, hint=IdentifierKind.uscc)
+    return None if check.valid else (check.message_zh, check.message_en)
+
+
 def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
 
@@ -56,8 +66,8 @@ def prepare(layout: Layout, row: int, cells: Mapping[str, Any], *, received_on: 
             publicity: PublicityCheck | None = None) -> tuple[dict[str, Any], list[RowError]]:
     """The validator's row and the errors the standard implies (see the module docstring)."""
     problems: list[CellProblem] = []
-    out = layout.to_row(cells, problems)
     by_column, unknown = layout.read_cells(cells)
+    out = layout.to_row(cells, problems, by_column)
     errors = [RowError(row, p.header, p.code, p.zh, p.en) for p in problems]
     seen = {e.field for e in errors}
 
@@ -105,13 +115,13 @@ def prepare(layout: Layout, row: int, cells: Mapping[str, Any], *, received_on: 
             if category == "natural_person" and value:
                 add(column.header, "placeholder_not_allowed", "自然人不填统一社会信用代码，请填写证件类型和证件号码",
                     "a natural person has no unified social credit code: give 证件类型 and 证件号码")
-                continue
+            continue     # the subject's own code: the row validator checks it (identifier_invalid), cached
         if not isinstance(value, str) or not value:
             continue
-        check = check_identifier(value, hint=IdentifierKind.uscc)
-        if not check.valid:
-            add(column.header, "code_invalid", f"“{column.header}”无效：{check.message_zh}",
-                f"{column.header!r} is invalid: {check.message_en}")
+        problem = _uscc_problem(value)
+        if problem is not None:
+            add(column.header, "code_invalid", f"“{column.header}”无效：{problem[0]}",
+                f"{column.header!r} is invalid: {problem[1]}")
     representative = layout.column_to("legal_representative_id_number")
     number = out.get("legal_representative_id_number")
     if (representative is not None and isinstance(number, str)
