@@ -14,6 +14,11 @@ export XINYONG_JURISDICTION
 # deployment), XINYONG_ENV means production, which refuses the demo verifier.
 XINYONG_ENV ?= local
 export XINYONG_ENV
+# Who runs the demo, as every page's footer names it (a real deployment sets its own).
+XINYONG_OPERATOR_NAME ?= 示范公共信用信息中心（演示）
+XINYONG_OPERATOR_NAME_EN ?= Demonstration Public Credit Information Center (demo)
+XINYONG_CONTACT ?= 演示部署，无真实联系方式 / a demonstration deployment with no real contact
+export XINYONG_OPERATOR_NAME XINYONG_OPERATOR_NAME_EN XINYONG_CONTACT
 
 .PHONY: install run test lint bench fuzz long load clean help
 

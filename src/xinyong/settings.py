@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Sign-in throttle window")
     clock: datetime | None = Field(default=None, description="A fixed instant (with offset): time stands still")
     sweep_seconds: int = Field(default=300, ge=0, description="Seconds between the server's sweeps (0: none)")
+    operator_name: str = Field(default="公共信用信息平台运行机构", max_length=100,
+                               description="The operating center's name, in Chinese (every page's footer)")
+    operator_name_en: str = Field(default="The platform's operating center", max_length=200,
+                                  description="The operating center's name, in English")
+    contact: str = Field(default="", max_length=200,
+                         description="How to reach the operating center (address, telephone, hours): the footer")
 
     @field_validator("data_dir")
     @classmethod

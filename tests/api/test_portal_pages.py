@@ -14,6 +14,7 @@ import pytest
 from access_seed import Seed, citizen_id
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.portal import pages
+from xinyong.portal.citations import in_chinese
 from xinyong.portal.i18n import MESSAGES
 from xinyong.services.audit import ledger
 from xinyong.services.demo.loader import load_demo
@@ -52,7 +53,7 @@ def sign_in(client, username: str) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/login", data={"username": username, "password": PASSWORD,
                                            "csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert response.status_code == 303, response.text
-    assert response.headers["location"].startswith("/me")
+    assert response.headers["location"].startswith(("/me", "/staff"))     # each role's own home page
     assert pages.SESSION_COOKIE in response.cookies or client.cookies.get(pages.SESSION_COOKIE)
 
 
@@ -236,7 +237,7 @@ def test_a_subject_sees_its_own_records_with_their_basis(client, demo) -> None: 
     assert "决定日期 2025-06-10" in text and "行为终止日期 2025-05-20" in text
     assert 'data-code="self_inquiry"' in html
     rules = policy_rules(demo, demo.clock.today())
-    assert rules.modes["self"] in html                      # the article behind the decision
+    assert in_chinese(rules.modes["self"], demo.rulebook) in html   # the article behind the decision, in Chinese
     assert DEMO_PERSON[0] in html                           # the subject sees its own identifier
 
 
@@ -433,7 +434,7 @@ def test_withholding_positive_information_where_the_rule_provides_it(platform) -
         assert verify(client, identifier, name).status_code == 303
         html = client.get("/me?lang=zh").text
         cite = policy_rules(there, there.clock.today()).positive_withholdable[1]
-        assert 'id="withhold-rule"' in html and cite in html
+        assert 'id="withhold-rule"' in html and in_chinese(cite, there.rulebook) in html
         assert f'action="/me/withhold/{commendation}"' in html
         done = client.post(f"/me/withhold/{commendation}", data={"csrf_token": csrf_of(html)}, follow_redirects=False)
         assert done.status_code == 303
@@ -471,7 +472,7 @@ def test_organisation_lookup_and_its_public_records(client, demo) -> None:  # ty
     page = client.get(f"/public/organisations/{DEMO_ORG}?lang=zh")
     assert page.status_code == 200 and "示范食品贸易有限公司" in page.text
     assert "示市监罚〔2025〕2号" in page.text and 'data-code="lawful_disclosure"' in page.text
-    assert policy_rules(demo, demo.clock.today()).modes["lawful_disclosure"] in page.text
+    assert in_chinese(policy_rules(demo, demo.clock.today()).modes["lawful_disclosure"], demo.rulebook) in page.text
     by_code = client.get(f"/public/organisations?q={DEMO_ORG}")
     assert f'value="{DEMO_ORG}"' in by_code.text and by_code.text.count('class="hit"') == 1
     short = client.get("/public/organisations?q=a&lang=en")

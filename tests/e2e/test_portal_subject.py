@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.portal.citations import in_chinese
 from xinyong.services.disclosure import inquiry
 from xinyong.services.disclosure.rules_in_force import policy_rules
 from xinyong.services.identity import accounts as auth
@@ -71,7 +72,7 @@ def test_a_subject_signs_in_verifies_sees_the_record_authorizes_and_sees_the_log
     text = record.inner_text()
     assert "提供单位" in text and "决定日期" in text and "2025-06-10" in text
     cite = policy_rules(platform, platform.clock.today()).modes["self"]
-    assert cite in record.locator(".basis").inner_text()
+    assert in_chinese(cite, platform.rulebook) in record.locator(".basis").inner_text()   # 《…条例》第…条
 
     # Grant a written authorization, then revoke it.
     page.click("#link-authorizations")

@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 
 from xinyong.domain.duties.model import Owner
 from xinyong.domain.identity.actors import Actor, Role
+from xinyong.portal.citations import in_chinese
 from xinyong.services import compliance, objections
 from xinyong.services.demo.loader import demo_password
 from xinyong.services.disclosure.references import resolve_record
@@ -99,8 +100,10 @@ def _chinese_clean(page) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def _steps_match(page, duties) -> None:  # type: ignore[no-untyped-def]
-    """Each step row shows the due date services.duties computed and, while open, its working days left."""
+def _steps_match(page, duties, rulebook) -> None:  # type: ignore[no-untyped-def]
+    """Each step row shows the due date services.duties computed and, while open, its working days left,
+    and its article (as a Chinese statute reference on a Chinese page)."""
+    chinese = page.locator("html").get_attribute("lang") != "en"
     rows = page.locator("table.steps tr.step")
     assert rows.count() == len(duties)
     for i, duty in enumerate(duties):
@@ -110,7 +113,7 @@ def _steps_match(page, duties) -> None:  # type: ignore[no-untyped-def]
         if duty.status == "open" and duty.working_days_left is not None and duty.working_days_left > 0:
             assert re.search(rf"\b{duty.working_days_left}\b", left_cell), (duty.key, left_cell)
         if duty.cite:
-            assert duty.cite in row.inner_text()
+            assert (in_chinese(duty.cite, rulebook) if chinese else duty.cite) in row.inner_text()
 
 
 def _file_objection(page, base: str, shot, lang: str) -> int:  # type: ignore[no-untyped-def]
@@ -145,7 +148,7 @@ def test_objection_deadline_missed_seen_by_the_department_then_decided_and_notif
         view = objections.get_objection(platform, session, objection_id, subject_id=record.subject_id)
     dated = [d for d in view.duties if d.due is not None]
     assert dated and any(d.key == "objection.decide" for d in dated)
-    _steps_match(page, view.duties)
+    _steps_match(page, view.duties, platform.rulebook)
     _chinese_clean(page)
     shot(page, "objection-filed")
     page.set_viewport_size(PHONE)                       # a phone: the steps stay readable (table scrolls)
@@ -175,11 +178,13 @@ def test_objection_deadline_missed_seen_by_the_department_then_decided_and_notif
     page.goto(f"{live_server}/staff/compliance")
     text = _chinese_clean(page)
     assert int(page.locator("#count-violations").inner_text()) >= 1
+    cite, liability_cite = in_chinese(cite, platform.rulebook), in_chinese(liability.cite, platform.rulebook)
+    assert "《" in cite and "第" in cite and "Art." not in text     # a Chinese page cites the Chinese way
     row = page.locator("tr.violation", has_text=cite)
     assert row.count() >= 1, text
-    assert liability.cite in row.first.inner_text() and decide.due.isoformat() in row.first.inner_text()
+    assert liability_cite in row.first.inner_text() and decide.due.isoformat() in row.first.inner_text()
     by_article = page.locator("#by-article").inner_text()
-    assert cite in by_article and liability.cite in by_article
+    assert cite in by_article and liability_cite in by_article
     counts = page.locator("#compliance-counts").inner_text()
     assert counts.count("（") == counts.count("）") and "(" not in counts and ")" not in counts, counts
     clipped = page.evaluate("""() => [...document.querySelectorAll('svg.chart')].flatMap(svg =>
@@ -229,7 +234,7 @@ def test_objection_in_english_up_to_its_page(live_server, page, platform, shot) 
     assert page.locator("#ob-status").inner_text().strip() == "Received"
     with platform.sessions() as session:
         view = objections.get_objection(platform, session, objection_id, subject_id=record.subject_id)
-    _steps_match(page, view.duties)
+    _steps_match(page, view.duties, platform.rulebook)
     steps = page.locator("table.steps").inner_text()
     assert not [code for code in CODES if code in steps], steps
     assert not re.search(r"[\u4e00-\u9fff]", steps), f"Chinese in the English steps: {steps}"
@@ -273,7 +278,7 @@ def test_restoration_applied_for_and_granted_takes_the_record_off_every_page(  #
         steps = duties_of(platform, session, "restoration", restoration_id)
     decide = next(d for d in steps if d.key == "restoration.decide")
     assert decide.due is not None
-    _steps_match(page, steps)
+    _steps_match(page, steps, platform.rulebook)
     _chinese_clean(page)
     shot(page, "restoration-filed")
 

@@ -13,17 +13,148 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Public credit information collected, disclosed and used under the regulation in force: "
               "every decision cites its article, meets its time limit and leaves a record nobody can alter unseen.",
     },
-    "home.running": {"zh": "正在运行", "en": "Running"},
-    "home.version": {"zh": "版本", "en": "Version"},
     "home.jurisdiction": {"zh": "适用法规", "en": "Regulation in force"},
-    "home.status": {"zh": "状态", "en": "Status"},
-    "home.database": {"zh": "数据库", "en": "Database"},
-    "home.subjects": {"zh": "信用主体数量", "en": "Credit subjects"},
-    "home.next": {"zh": "下一步", "en": "Where to go next"},
-    "home.link.rules": {"zh": "现行规则及其法律依据", "en": "The rules in force, each with its article"},
     "home.link.docs": {"zh": "接口文档（OpenAPI）", "en": "API documentation (OpenAPI)"},
-    "home.link.health": {"zh": "健康检查", "en": "Health check"},
-    "home.link.check": {"zh": "校验身份证号码或统一社会信用代码", "en": "Check an identity number or credit code"},
+    "home.link.check": {"zh": "校验身份证号码或统一社会信用代码的校验位，不保存任何数据",
+                        "en": "Check the check character of an identity number or credit code; nothing is stored"},
+    "home.check": {"zh": "代码校验", "en": "Check a code"},
+    "home.link.help": {"zh": "如何查询、异议、申请信用修复；法律依据与联系方式",
+                       "en": "How to look up, object and apply for restoration; the legal basis and contacts"},
+    "home.search.label": {"zh": "查询机构：名称或统一社会信用代码", "en": "Find an organisation: name or credit code"},
+    "home.search.placeholder": {"zh": "例如：示范建设工程有限公司", "en": "e.g. 示范建设工程有限公司"},
+    "home.account.title": {"zh": "登录", "en": "Sign in"},
+    "home.account.why": {
+        "zh": "信用主体登录并完成实名核验后，可以查看本人信用信息和被查询记录、提出异议、申请信用修复；"
+              "信息提供单位、平台运行机构和主管部门登录后进入各自的工作台。",
+        "en": "A credit subject who signs in and verifies their real name sees their own record and who looked "
+              "at it, may object and apply for restoration; providing units, the operating center and the "
+              "competent department sign in to their own workspace."},
+    "home.account.signed_in": {"zh": "您已登录", "en": "You are signed in"},
+    "home.account.workspace": {"zh": "进入我的工作台", "en": "Go to my workspace"},
+    "home.services": {"zh": "服务", "en": "Services"},
+    "home.basis": {"zh": "法律依据", "en": "Legal basis"},
+    "home.basis.why": {"zh": "本平台的每一项决定都注明所依据的条款，在法定期限内作出，并记入不可篡改的审计日志。",
+                       "en": "Every decision this platform makes cites the article that allows it, is made within "
+                             "the time limit and is written to an audit ledger nobody can alter unseen."},
+    "nav.staff": {"zh": "工作台", "en": "Workspace"},
+    "staff.title": {"zh": "工作台", "en": "Workspace"},
+    "staff.link.objections": {"zh": "异议办理", "en": "Objections"},
+    "staff.link.restorations": {"zh": "信用修复申请", "en": "Restoration applications"},
+    "staff.link.revocation": {"zh": "报告决定被撤销或变更", "en": "Report a revoked or changed decision"},
+    "staff.link.compliance": {"zh": "合规监测", "en": "Compliance monitor"},
+    "staff.link.catalog": {"zh": "公共信用信息目录", "en": "The catalog"},
+    "staff.link.organisations": {"zh": "机构信用查询", "en": "Organisations"},
+    "staff.link.api": {"zh": "接口文档", "en": "API documentation"},
+    "staff.why.objections.unit": {"zh": "平台转交本单位核查的异议，按期限排序；核查后作出决定。",
+                                  "en": "Objections the center transferred to your unit, by due date; decide each."},
+    "staff.why.restorations.unit": {"zh": "涉及本单位报送信息的信用修复申请：同意或不同意，并说明理由。",
+                                    "en": "Restoration applications about records your unit submitted: grant or "
+                                          "refuse, with reasons."},
+    "staff.why.revocation": {"zh": "作出决定的机关撤销或变更了信息所依据的决定（含复议、诉讼）时，报告后该信息立即停"
+                                   "止服务。",
+                             "en": "When the deciding organ, a reconsideration or a court revoked or changed the "
+                                   "decision a record rests on: the record leaves service at once."},
+    "staff.why.objections.center": {"zh": "全部异议，按期限排序：转交、作出决定或不予受理。",
+                                    "en": "Every objection by due date: transfer, decide or refuse."},
+    "staff.why.restorations.center": {"zh": "全部信用修复申请及其办理期限。",
+                                      "en": "Every restoration application and its time limits."},
+    "staff.why.compliance.center": {"zh": "即将到期和已逾期的法定义务、违规记录及其责任条款。",
+                                    "en": "Duties falling due and overdue, violations and their liability articles."},
+    "staff.why.compliance.department": {"zh": "监督平台运行机构和信息提供单位履行法定期限：逾期、违规及其责任条款。",
+                                        "en": "Supervise the statutory time limits of the center and the providing "
+                                              "units: overdue duties, violations, liability articles."},
+    "staff.why.objections.department": {"zh": "申请复核的异议：维持或变更原处理结果。",
+                                        "en": "Objections sent for re-examination: uphold or revise the result."},
+    "staff.why.catalog": {"zh": "现行目录及其各版本。", "en": "The catalog in force and its versions."},
+    "staff.why.duty": {"zh": "查询机构的公开信息；依职责查询须通过接口并注明法定职责和事由，每次查询均被记录。",
+                       "en": "Public information of organisations; inquiries by duty go through the API with "
+                             "the duty and purpose stated, and every one is logged."},
+    "staff.why.institution": {"zh": "查询机构的公开信息；按协议查询须通过接口，并持有信用主体的书面授权。",
+                              "en": "Public information of organisations; inquiries under your agreement go "
+                                    "through the API with the subject's written authorization."},
+    "staff.why.api": {"zh": "接口说明：每个接口的参数、权限和错误说明。",
+                      "en": "The API: each endpoint's parameters, permissions and errors."},
+    "footer.operator": {"zh": "运行机构：", "en": "Operated by "},
+    "footer.contact": {"zh": "联系方式：", "en": "Contact: "},
+    "footer.basis": {"zh": "法律依据：", "en": "Legal basis: "},
+    "footer.legal": {"zh": "法律依据", "en": "Legal basis"},
+    "footer.privacy": {"zh": "隐私声明", "en": "Privacy"},
+    "footer.help": {"zh": "帮助", "en": "Help"},
+    "footer.api": {"zh": "接口文档", "en": "API"},
+    "help.title": {"zh": "帮助", "en": "Help"},
+    "help.find.title": {"zh": "查询机构的信用信息", "en": "Looking up an organisation"},
+    "help.find": {"zh": "在“机构信用查询”输入机构名称或统一社会信用代码。公众只能看到依法公开的机构信息；"
+                        "自然人的信息不向公众公开。“双公示”列出行政许可和行政处罚决定及其公示截止日期。",
+                  "en": "Under Organisations, enter an organisation's name or unified social credit code. The "
+                        "public sees only what the law makes public about organisations; natural persons' "
+                        "information is never public. Double publicity lists permit and penalty decisions "
+                        "with the day their publicity ends."},
+    "help.me.title": {"zh": "查看本人的信用信息", "en": "Seeing your own record"},
+    "help.me": {"zh": "登录后在“我的信用”完成实名核验，即可免费查看本人的全部信用信息，以及谁在何时、以何种理由查询过"
+                      "您的信息。",
+                "en": "Sign in and verify your real name under My credit: you then see your whole record free "
+                      "of charge, and who looked at it, when and why."},
+    "help.object.title": {"zh": "提出异议", "en": "Objecting"},
+    "help.object": {"zh": "认为信息有误、遗漏或侵犯您的合法权益的，在“我的信用”中该条信息旁点击“提出异议”，写明理由并"
+                          "上传证明材料。"
+                          "每个办理步骤都显示法定期限和剩余工作日，处理结果以书面告知送达。",
+                    "en": "If a record is wrong, incomplete or infringes your rights, click Object beside it under "
+                          "My credit, give your grounds and upload evidence. Every step shows its statutory time "
+                          "limit and the working days left; the result comes as a written notice."},
+    "help.restore.title": {"zh": "信用修复", "en": "Credit restoration"},
+    "help.restore": {"zh": "纠正失信行为、履行法定义务后，可以在该条信息旁申请信用修复。信用修复不收取任何费用。",
+                     "en": "Once you have corrected the conduct and performed your obligations, you may apply for "
+                           "restoration beside the record. Restoration is free of charge."},
+    "help.authorize.title": {"zh": "授权他人查询", "en": "Authorizing someone to look"},
+    "help.authorize": {"zh": "信用服务机构等第三方查询您的非公开信息须经您书面授权；您可以在“我的信用”的授权管理中随"
+                             "时撤销授权。",
+                       "en": "A credit service institution or other third party needs your written authorization "
+                             "to see information that is not public; you may revoke it at any time under My credit."},
+    "help.legal.title": {"zh": "法律依据", "en": "Legal basis"},
+    "help.legal": {"zh": "本平台依据下列法规运行，并适用国家有关规定（法规另有规定的除外）。",
+                   "en": "This platform runs under the regulation below and the State's provisions it defers to."},
+    "help.contact.title": {"zh": "联系我们", "en": "Contact"},
+    "help.developers": {"zh": "系统对接：", "en": "For systems connecting to the platform:"},
+    "privacy.title": {"zh": "隐私声明", "en": "Privacy statement"},
+    "privacy.intro": {"zh": "本平台依法归集和使用公共信用信息，只在法律允许的范围内、以法律允许的方式提供。",
+                      "en": "This platform collects and uses public credit information as the law provides, and "
+                            "discloses it only to whom and in the ways the law allows."},
+    "privacy.kept.title": {"zh": "我们保存什么", "en": "What we keep"},
+    "privacy.kept.records": {"zh": "信息提供单位按公布的信用信息目录报送的信用信息；目录以外的信息不归集，法律禁止采"
+                                   "集的信息一律拒收。",
+                             "en": "Credit information providing units submit under the published catalog; nothing "
+                                   "outside the catalog is collected, and data the law forbids is refused."},
+    "privacy.kept.log": {"zh": "每一次查询的记录：谁、何时、以何种方式和理由查询了哪位信用主体的信息",
+                         "en": "A record of every inquiry: who looked at whose information, when, how and why"},
+    "privacy.kept.log.for": {"zh": "，保存 ", "en": ", kept for "},
+    "privacy.kept.account": {"zh": "账户信息：用户名、口令的加密散列值、实名核验的方式和时间。",
+                             "en": "Account data: the username, a salted hash of the password, and how and when "
+                                   "the real name was verified."},
+    "privacy.who.title": {"zh": "谁能看到", "en": "Who may see it"},
+    "privacy.who.public": {"zh": "公众只能看到依法公开的机构信息和双公示信息。",
+                           "en": "The public sees only organisations' information the law makes public, and "
+                                 "double publicity."},
+    "privacy.who.persons": {"zh": "自然人的信用信息不向公众公开：仅本人、依法定职责查询的部门和经本人书面授权的机构可"
+                                  "以查询。",
+                            "en": "Natural persons' credit information is never public: only the person, departments "
+                                  "inquiring by their statutory duty, and institutions the person authorized in "
+                                  "writing may see it."},
+    "privacy.who.masked": {"zh": "身份证件号码、个体工商户经营者等自然人的姓名和证件号码，对无权查看的人一律脱敏显示。",
+                           "en": "Identity numbers, and the names and numbers of natural persons such as an individual "
+                                 "business's operator, are masked for everyone not entitled to see them."},
+    "privacy.rights.title": {"zh": "您的权利", "en": "Your rights"},
+    "privacy.rights.see": {"zh": "免费查询本人的信用信息和被查询记录。", "en": "See your own record and who looked "
+                                                                     "at it, free of charge."},
+    "privacy.rights.object": {"zh": "对有误、遗漏或侵权的信息提出异议，在法定期限内得到书面答复。",
+                              "en": "Object to wrong, incomplete or infringing information and get a written answer "
+                                    "within the statutory time limit."},
+    "privacy.rights.restore": {"zh": "纠正失信行为后申请信用修复；修复后的信息不再公开，也不再提供查询。",
+                               "en": "Apply for restoration once the conduct is corrected; restored information is "
+                                     "no longer shown or served."},
+    "privacy.record.title": {"zh": "留痕", "en": "Nothing changes unseen"},
+    "privacy.record": {"zh": "对信用信息的每一项变更都写入以哈希链连接的审计日志，任何篡改都会被发现。",
+                       "en": "Every change to credit information is written to a hash-chained audit ledger, so any "
+                             "tampering is detected."},
     "status.draft": {"zh": "草案（征求意见稿，未施行）", "en": "draft for comment, not in force"},
     "home.jurisdiction.draft": {"zh": "试行的法规草案", "en": "Draft regulation on trial"},
     "draft.banner": {"zh": "法规草案，尚未施行：", "en": "Draft regulation, not in force:"},

@@ -52,12 +52,13 @@ from xinyong.domain.catalog.items import (
     display_rules,
 )
 from xinyong.domain.disclosure.policy import Mode
-from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Caller
+from xinyong.domain.identity.actors import CITIZEN_ROLES, Actor, Caller, Role
 from xinyong.domain.platform.clock import business_tz
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 from xinyong.domain.subjects.kinds import SubjectKind
 from xinyong.domain.subjects.masking import mask_identifier
+from xinyong.portal.citations import finalize as citations_finalize
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.regulation import regulation_context
 from xinyong.rules.errors import RuleLookupError
@@ -73,6 +74,7 @@ from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[regulation_context])
+templates.env.finalize = citations_finalize     # CQ Art. 22(3) reads 《重庆市社会信用条例》第二十二条第三款 on zh pages
 router = APIRouter(include_in_schema=False)
 
 SESSION_COOKIE = "xy_session"   # the same cookie the API reads (xinyong.api.deps.SESSION_COOKIE)
@@ -191,13 +193,23 @@ def _redirect(request: Request, path: str, **params: Any) -> RedirectResponse:
     return RedirectResponse(_url(request, path, **params), status_code=303)
 
 
+def switch_query(request: Request, lang: str) -> str:
+    """The language switch's query: this page's own, in the other language; a parameter holding a
+    natural person's identity number (a search for one, the identifier check) is left out, so the number
+    is never written into the page or sent on as a referrer."""
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k != "lang" and not _ID_LIKE.search(v) and len(v) <= 200]
+    return urlencode([*kept, ("lang", "en" if lang == "zh" else "zh")])
+
+
 def _render(request: Request, name: str, context: Mapping[str, Any], *, visitor: Caller | None,
             status_code: int = 200, private: bool = False) -> HTMLResponse:
     lang = language(request)
     seed, new_seed = _csrf_seed(request, visitor)
     notice = request.query_params.get("done")
     base = {"request": request, "lang": lang, "t": translator(lang), "version": __version__,
-            "other_lang": "en" if lang == "zh" else "zh", "visitor": visitor, "csrf_field": CSRF_FIELD,
+            "other_lang": "en" if lang == "zh" else "zh", "switch_query": switch_query(request, lang),
+            "visitor": visitor, "csrf_field": CSRF_FIELD,
             "csrf_token": _csrf_token(seed), "notice": notice if notice in NOTICES else None,
             "errors": (), "form": {}}
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
@@ -224,10 +236,11 @@ def _to_login(request: Request) -> RedirectResponse:
 
 
 def _safe_next(value: str | None) -> str:
+    """A local path to go on to after sign-in, or "" (then the account's own home page)."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value \
             and len(value) <= 200 and all(ch.isprintable() for ch in value):
         return value
-    return "/me"
+    return ""
 
 
 def _required(form: Mapping[str, str], names: Iterable[str]) -> list[FormError]:
@@ -339,8 +352,11 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     status, retry_after = 422, None
     if not errors:
         try:
-            _user, secret = auth.sign_in(platform, PORTAL_AUTH, username, password,
-                                         request.client.host if request.client else None)
+            user, secret = auth.sign_in(platform, PORTAL_AUTH, username, password,
+                                        request.client.host if request.client else None)
+            if not target:      # each role lands on its own home page
+                from xinyong.portal.site_pages import home_of
+                target = home_of(Role(user.role))
         except Refusal as exc:           # bad_credentials (401), sign_in_throttled (429, Retry-After)
             errors, status = [FormError(None, exc.reason, exc.message_zh, exc.message_en)], exc.status
             retry_after = exc.headers.get("Retry-After")

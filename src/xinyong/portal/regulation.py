@@ -1,7 +1,8 @@
 """What every portal page says about the regulation the deployment runs on: when it is a draft for
 public comment (``status: draft`` in its rule file), a banner in ``base.html`` saying that it is not in
 force, in the visitor's language; and when the platform's time stands still (``XINYONG_CLOCK``, for
-training and scenario replays), a banner saying so and at which instant."""
+training and scenario replays), a banner saying so and at which instant; and, in the footer, who
+operates the platform, how to reach it and the regulation the site rests on."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import Request
 
 from xinyong.domain.platform.clock import business_tz
+from xinyong.rules.errors import RuleError
 from xinyong.services.platform import overview
 
 
@@ -18,8 +20,23 @@ def regulation_context(request: Request) -> dict[str, Any]:
     ({zh, en} or None)."""
     platform = getattr(request.app.state, "platform", None)
     if platform is None:
-        return {"regulation_draft": None, "clock_fixed": None}
-    return {"regulation_draft": overview.draft_notice(platform), "clock_fixed": clock_banner(platform)}
+        return {"regulation_draft": None, "clock_fixed": None, "site": None}
+    return {"regulation_draft": overview.draft_notice(platform), "clock_fixed": clock_banner(platform),
+            "site": site_facts(platform)}
+
+
+def site_facts(platform: Any) -> dict[str, Any]:
+    """What every page's footer says: who operates the platform and how to reach it (the settings), and
+    the regulation the site rests on, with its status (its rule file)."""
+    settings = platform.settings
+    title, status = {"zh": platform.jurisdiction, "en": platform.jurisdiction}, None
+    try:
+        ruleset = platform.rulebook.get(platform.jurisdiction)
+        title, status = ruleset.title.to_dict(), ruleset.status
+    except RuleError:       # an unknown id still renders; the home page names it
+        pass
+    return {"operator": {"zh": settings.operator_name, "en": settings.operator_name_en},
+            "contact": settings.contact, "regulation": title, "status": status}
 
 
 def clock_banner(platform: Any) -> dict[str, str] | None:

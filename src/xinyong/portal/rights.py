@@ -13,6 +13,7 @@ Keys and owners are shown by their labels; citations as the rule file gives them
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
+from xinyong.portal.citations import in_chinese
 from xinyong.portal.i18n import language
 from xinyong.portal.pages import _render, _to_login, current_visitor, get_platform
 from xinyong.services import compliance, notices
@@ -40,9 +42,33 @@ def _bars(rows: list[tuple[str, int]]) -> dict[str, Any]:
     bar (a Chinese label with its article is wider than any column beside a bar), the count after the
     bar; widths scaled to the largest, room left for the count."""
     top = max((n for _label, n in rows), default=0) or 1
-    bars = [{"label": label, "count": n, "y": i * ROW, "width": max(2, round(BAR_WIDTH * n / top))}
+    bars = [{"label": _fit(label), "count": n, "y": i * ROW, "width": max(2, round(BAR_WIDTH * n / top))}
             for i, (label, n) in enumerate(rows)]
     return {"bars": bars, "height": max(ROW, ROW * len(bars)), "width": BAR_WIDTH + 60}
+
+
+LABEL_UNITS = 66    # what fits over a bar at 12 px: a CJK character counts 2, any other 1
+
+
+def _fit(label: str, units: int = LABEL_UNITS) -> str:
+    """``label`` cut to what fits the chart's width (CJK characters are twice as wide), with an ellipsis."""
+    used = 0
+    for i, ch in enumerate(label):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > units - 1:
+            return label[:i] + "…"
+    return label
+
+
+def _article_label(platform: Platform, row: dict[str, Any], lang: str) -> str:
+    """A by-article bar's label: the article first (on a Chinese page the Chinese statute reference,
+    without the regulation's title, which the page names), then what the duty is (``_bars`` cuts it to
+    fit)."""
+    cite = row["cite"] or ""
+    if lang == "zh" and cite:
+        cite = in_chinese(cite, platform.rulebook)
+        cite = cite.split("》", 1)[1] if "》" in cite else cite
+    return f"{cite} · {row['label'][lang]}" if cite else row["label"][lang]
 
 
 @router.get("/staff/compliance", response_class=HTMLResponse)
@@ -57,7 +83,7 @@ def staff_compliance(request: Request, visitor: Caller | None = Depends(current_
         data = compliance.monitor(platform, session).to_dict()
     charts = {
         "by_owner": _bars([(o["owner_label"][lang], o["count"]) for o in data["by_owner"]]),
-        "by_article": _bars([(f"{a['label'][lang]} · {a['cite'] or ''}", a["count"]) for a in data["by_article"]]),
+        "by_article": _bars([(_article_label(platform, a, lang), a["count"]) for a in data["by_article"]]),
         "by_month": _bars([(m["month"], m["count"]) for m in data["by_month"]]),
     }
     return _render(request, "staff_compliance.html", {"m": data, "charts": charts}, visitor=visitor, private=True)

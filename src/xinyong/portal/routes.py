@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -15,11 +15,12 @@ from xinyong.domain.subjects.identifiers import check_identifier
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.objection_pages import router as objection_router
+from xinyong.portal.pages import _render, current_visitor
 from xinyong.portal.pages import router as pages_router
 from xinyong.portal.regulation import regulation_context
 from xinyong.portal.restoration_pages import router as restoration_router
 from xinyong.portal.rights import router as rights_router
-from xinyong.services.platform import overview
+from xinyong.portal.site_pages import router as site_router
 from xinyong.services.platform.bootstrap import Platform
 
 HERE = Path(__file__).parent
@@ -29,13 +30,20 @@ router.include_router(pages_router)  # sign-in, my credit, public lookups, the c
 router.include_router(rights_router)  # written notices, the compliance monitor (rights.py)
 router.include_router(restoration_router)  # restoration and revocation (restoration_pages.py)
 router.include_router(objection_router)  # objections (objection_pages.py)
+router.include_router(site_router)  # home, staff home pages, help, privacy (site_pages.py)
 
 
 def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
-def render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: dict, status_code: int = 200, *,
+           with_visitor: bool = True) -> HTMLResponse:
+    """A page with the signed-in visitor in its header (looked up from the session cookie), except where
+    the database cannot be asked (``with_visitor=False``: the outage page)."""
+    if with_visitor:
+        visitor = current_visitor(request, get_platform(request))
+        return _render(request, name, context, visitor=visitor, status_code=status_code)
     lang = language(request)
     base = {"request": request, "lang": lang, "t": translator(lang), "version": __version__,
             "other_lang": "en" if lang == "zh" else "zh"}
@@ -43,11 +51,6 @@ def render(request: Request, name: str, context: dict, status_code: int = 200) -
     if request.query_params.get("lang") == lang:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, platform: Platform = Depends(get_platform)) -> HTMLResponse:
-    return render(request, "home.html", {"info": overview.describe(platform)})
 
 
 @router.get("/check", response_class=HTMLResponse)
@@ -61,7 +64,7 @@ def check_page(request: Request, identifier: str | None = Query(None, max_length
 
 def unavailable_page(request: Request) -> HTMLResponse:
     """The page of a database outage (503), in the visitor's language (``api.errors`` answers with it)."""
-    return render(request, "unavailable.html", {}, status_code=503)
+    return render(request, "unavailable.html", {}, status_code=503, with_visitor=False)
 
 
 def refusal_page(request: Request, refusal: Refusal) -> HTMLResponse:

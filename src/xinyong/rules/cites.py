@@ -113,3 +113,44 @@ def article_numbers(text: str) -> frozenset[int]:
     found = {int(m) for m in _HEADING_EN.findall(text)}
     found |= {zh_number(m) for m in _HEADING_ZH.findall(text)}
     return frozenset(found)
+
+
+_ZH_NUMERALS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1..9999 as a Chinese numeral as statutes write article numbers (十, 二十二, 一百零五)."""
+    if not 0 < n < 10_000:
+        return str(n)
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += ("" if digit == 1 and unit == "十" and not out else _ZH_NUMERALS[digit]) + unit
+    return out
+
+
+def chinese_cite(cite: str) -> str | None:
+    """A rule file's cite as a Chinese statute reference: ``Art. 36(2)(1); Art. 41`` reads
+    ``第三十六条第二款第（一）项；第四十一条``, ``Art. 16-17`` ``第十六条至第十七条``; None where the cite
+    is not in the ``Art.`` form (a State document named by title)."""
+    try:
+        refs_by_part = [parse_cite(part) for part in cite.split(";")]
+    except CiteSyntaxError:
+        return None
+
+    def one(ref: CiteRef) -> str:
+        article = f"第{chinese_numeral(ref.first)}条"
+        if ref.last != ref.first:
+            return f"{article}至第{chinese_numeral(ref.last)}条"
+        for depth, sub in enumerate(ref.subdivisions):
+            number = chinese_numeral(int(sub)) if sub.isdigit() else sub
+            article += (f"第{number}款", f"第（{number}）项", f"第{number}目")[min(depth, 2)]
+        return article
+
+    return "；".join("、".join(one(ref) for ref in refs) for refs in refs_by_part)
