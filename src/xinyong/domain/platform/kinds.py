@@ -17,7 +17,7 @@ class IdentifierKind(StrEnum):
     uscc = "uscc"                # 统一社会信用代码, GB 32100-2015
     passport = "passport"        # 护照号码
     other_id = "other_id"        # 其他有效身份证件号码
-    registration_no = "registration_no"  # 工商注册号 (GS 15-2006): an individual business without a USCC
+    registration_no = "registration_no"  # 工商注册号 (GS15-2006): an individual business without a USCC
 
 
 class SubjectKind(StrEnum):

@@ -397,7 +397,7 @@ def _check_document(s: str, kind: IdentifierKind) -> IdentifierCheck:
 
 
 def _check_registration_no(s: str) -> IdentifierCheck:
-    """A 工商注册号 (GS 15-2006), read by ``registration_numbers``; only with a hint, since 15 digits
+    """A 工商注册号 (GS15-2006), read by ``registration_numbers``; only with a hint, since 15 digits
     alone read as a first-generation citizen identity number."""
     kind = IdentifierKind.registration_no
     reading = read_registration_number(s)

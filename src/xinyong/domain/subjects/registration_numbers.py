@@ -2,7 +2,7 @@
 the placeholder such a business writes where its USCC would stand.
 
 Before the Unified Social Credit Code, market entities were numbered by the registration authority under
-GS 15-2006 (工商行政管理市场主体注册号编制规则): 15 digits, a 6-digit code of the first registration
+GS15-2006 (工商行政管理市场主体注册号编制规则): 15 digits, a 6-digit code of the first registration
 authority (``100000`` for the national administration, else a GB/T 2260 division), an 8-digit sequence
 whose first digit says what was registered (0-3 domestic enterprises, 4-5 foreign-invested ones, 6-9
 individual businesses), and a check digit by ISO 7064 MOD 11,10 (GB/T 17710), which python-stdnum's
@@ -35,7 +35,7 @@ _ORGS = (SubjectKind.legal_person, SubjectKind.unincorporated_org)
 
 
 def registration_number_check_digit(first14: str) -> str:
-    """The GS 15-2006 check digit of the first 14 digits (ISO 7064 MOD 11,10)."""
+    """The GS15-2006 check digit of the first 14 digits (ISO 7064 MOD 11,10)."""
     return mod_11_10.calc_check_digit(first14[:14])
 
 
