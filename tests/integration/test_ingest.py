@@ -327,6 +327,20 @@ def test_a_recorded_prior_notice_lets_untrustworthiness_in(platform: Platform) -
     accepted = batches.submit_rows(hubei, ACTOR, UNIT, [penalty(1, prior_notice_reference="告知〔2026〕1号")],
                                    key="after-notice")
     assert accepted.accepted == 1
+    # the subject has the written notice on the platform too: which unit, which information, the article
+    from xinyong.services import notices as written
+    from xinyong.services.notices.render import render_html
+    from xinyong.services.subjects import registry
+
+    with hubei.unit_of_work(ACTOR) as uow:
+        subject_id = registry.find_by_identifier(uow, uscc(1)).id
+    with hubei.sessions() as session:
+        (notice,) = written.notices_of_subject(session, subject_id)
+        assert notice.kind == "prior_notice" and notice.facts["reference"] == "告知〔2026〕1号"
+        assert notice.facts["cites"]["aggregation.prior_notice"].startswith("HB Art. 22")
+        zh, en = render_html(hubei, session, notice, "zh"), render_html(hubei, session, notice, "en")
+    assert "失信信息归集事先告知书" in zh and "告知〔2026〕1号" in zh and "2026-03-01" in zh and "草案" in zh
+    assert "Prior Notice of Untrustworthiness Information" in en and "HB Art. 22" in en
 
 
 def test_consents_are_recorded_for_natural_persons_only(catalog: Platform) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import check_identifier
 from xinyong.domain.subjects.kinds import SubjectKind
+from xinyong.rules.errors import RuleLookupError
 from xinyong.services.aggregation.lookups import granted_items
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.services.subjects import registry as subjects
@@ -92,4 +93,56 @@ def record_prior_notice(uow: UnitOfWork, *, unit_code: str, identifier: str, ite
     uow.record("prior_notice.recorded", "prior_notice", notice.id,
                {"subject_id": subject.id, "unit": unit_code, "item": item_code,
                 "served_on": served_on.isoformat()})
+    _copy_to_subject(uow, notice, subject.id)
     return notice.id
+
+
+def _copy_to_subject(uow: UnitOfWork, notice: PriorNotice, subject_id: int) -> None:
+    """The written prior notice, as the subject reads it on the portal (``/me/notices``, HTML and PDF):
+    which unit will deliver which information, the unit's own reference and the day it served the notice,
+    the article that requires it (``aggregation.prior_notice``, where the regulation has it) and the
+    subject's remedy; the unit's own service (post, in person) stays the legal delivery."""
+    from xinyong.services import notices
+    from xinyong.services.identity import units
+
+    unit = units.get_unit(uow.session, notice.unit_code)
+    item = _item_names(uow, notice.item_code)
+    ruleset = uow.platform.rulebook.get(uow.platform.jurisdiction)
+    today = uow.platform.clock.today()
+    cites: dict[str, str] = {}
+    for key in ("aggregation.prior_notice", "objection.label"):
+        if ruleset.has(key):
+            try:
+                cites[key] = ruleset.value(key, today).citation
+            except RuleLookupError:
+                pass
+    notices.issue(uow, kind="prior_notice", matter_kind="prior_notice", matter_id=notice.id, subject_id=subject_id,
+                  facts={"reference": notice.reference, "served_on": notice.served_on.isoformat(),
+                         "source": {"unit_code": unit.code, "unit_name_zh": unit.name_zh,
+                                    "unit_name_en": unit.name_en or unit.name_zh, "item_code": notice.item_code,
+                                    "item_zh": item[0], "item_en": item[1]},
+                         "statements": [{
+                             "zh": f"{unit.name_zh}已于 {notice.served_on.isoformat()} 书面告知"
+                                   f"（编号 {notice.reference}）：将向公共信用信息平台提供您的{item[0]}。",
+                             "en": f"{unit.name_en or unit.name_zh} informed you in writing on "
+                                   f"{notice.served_on.isoformat()} (reference {notice.reference}) that it will "
+                                   f"deliver your {item[1]} to the public credit information platform.",
+                             "cite": cites.get("aggregation.prior_notice", "")}],
+                         "cites": cites,
+                         "remedy": {"zh": "信息归集后，您可以在“我的信用”中查看；认为有误的，可以提出异议。",
+                                    "en": "Once it is delivered you can see it under My credit, and object if "
+                                          "you find it wrong.", "cite": cites.get("objection.label", "")}})
+
+
+def _item_names(uow: UnitOfWork, item_code: str) -> tuple[str, str]:
+    """The catalog item's name (zh, en) in the catalog in force, else its code."""
+    from xinyong.services.catalog import published_catalog
+
+    try:
+        catalog = published_catalog(uow.session, uow.platform.jurisdiction, uow.platform.clock.today())
+    except Refusal:
+        return item_code, item_code
+    for entry in catalog.items:
+        if entry.spec.code == item_code:
+            return entry.spec.name_zh, entry.spec.name_en
+    return item_code, item_code

@@ -89,6 +89,7 @@ DATES: dict[str, dict[str, str]] = {
     "labelled_on": {"zh": "异议标注日期", "en": "Labelled as under objection"},
     "reexamine_by": {"zh": "申请复核截止日期", "en": "Re-examination may be asked until"},
     "decision_date": {"zh": "决定日期", "en": "Decided"},
+    "served_on": {"zh": "书面告知日期", "en": "Served in writing on"},
 }
 WORDS: dict[str, dict[str, str]] = {
     "operator": {"zh": "告知机关", "en": "Issued by"},
