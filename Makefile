@@ -7,8 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed-run
 
-# The regulation a local demo runs under (any id from `xinyong rules list`).
-XINYONG_JURISDICTION ?= chongqing-2021
+# The regulation a local demo runs under (any id from `xinyong rules list`): the one the data folder
+# was initialised with (`xinyong init` records it in data/jurisdiction), else Chongqing's.
+DATA_JURISDICTION := $(shell cat "$${XINYONG_DATA_DIR:-data}/jurisdiction" 2>/dev/null)
+XINYONG_JURISDICTION ?= $(or $(DATA_JURISDICTION),chongqing-2021)
 export XINYONG_JURISDICTION
 # A developer's machine: the demo real-name verifier may run, cookies need no HTTPS. Unset (a real
 # deployment), XINYONG_ENV means production, which refuses the demo verifier.

@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -52,6 +52,10 @@ class UnsafeDeployment(ValueError):
     def __init__(self, field: str, reason: str, message_zh: str, message_en: str) -> None:
         super().__init__(f"{message_en} / {message_zh}")
         self.field, self.reason, self.message_zh, self.message_en = field, reason, message_zh, message_en
+
+
+JURISDICTION_FILE = "jurisdiction"
+"""The file in the data folder that records the regulation the folder was initialised with."""
 
 
 class Settings(BaseSettings):
@@ -112,6 +116,36 @@ class Settings(BaseSettings):
             raise ValueError("XINYONG_CLOCK needs its offset, e.g. 2026-09-30T10:00:00+08:00")
         return value
 
+    @model_validator(mode="after")
+    def _jurisdiction_of_the_data_folder(self) -> Settings:
+        """Unless ``XINYONG_JURISDICTION`` (or the caller) names one, the regulation is the one the data
+        folder was initialised with (``xinyong init`` records it), so the server and every command agree
+        without anyone exporting anything."""
+        if "jurisdiction" not in self.model_fields_set:
+            recorded = self.recorded_jurisdiction
+            if recorded:
+                self.jurisdiction = recorded
+        return self
+
+    @property
+    def jurisdiction_file(self) -> Path:
+        return self.data_dir / JURISDICTION_FILE
+
+    @property
+    def recorded_jurisdiction(self) -> str | None:
+        """The rule file id the data folder was initialised with, or None (a folder never initialised)."""
+        try:
+            text = self.jurisdiction_file.read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return text or None
+
+    def record_jurisdiction(self) -> None:
+        """Write the jurisdiction into the data folder the first time it is initialised (``xinyong init``)."""
+        if self.recorded_jurisdiction is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.jurisdiction_file.write_text(self.jurisdiction + "\n", encoding="utf-8")
+
     @property
     def local(self) -> bool:
         """A developer's machine (``XINYONG_ENV=local``): the demo verifier may run, cookies need no HTTPS."""
@@ -132,6 +166,18 @@ class Settings(BaseSettings):
                 f"types 'demo') is for local use only, and this deployment's XINYONG_ENV is {self.env} "
                 "(unset means production): configure a real verifier, or set XINYONG_ENV=local on a "
                 "developer's machine")
+        recorded = self.recorded_jurisdiction
+        if recorded is not None and recorded != self.jurisdiction:
+            where = self.jurisdiction_file
+            raise UnsafeDeployment(
+                "XINYONG_JURISDICTION", "jurisdiction_mismatch",
+                f"数据目录 {self.data_dir} 初始化时适用的法规是 {recorded}，而本次设置的 XINYONG_JURISDICTION 为 "
+                f"{self.jurisdiction}：请取消 XINYONG_JURISDICTION（将使用 {recorded}），或为 {self.jurisdiction} "
+                f"使用新的数据目录（XINYONG_DATA_DIR）；确需改用另一部法规的，先备份并删除 {where}",
+                f"the data folder {self.data_dir} was initialised under {recorded}, but XINYONG_JURISDICTION is "
+                f"{self.jurisdiction}: unset XINYONG_JURISDICTION (then {recorded} applies), or give "
+                f"{self.jurisdiction} a data folder of its own (XINYONG_DATA_DIR); to move this folder to another "
+                f"regulation on purpose, back it up and remove {where}")
         if self.clock is not None and not self.local:
             raise UnsafeDeployment(
                 "XINYONG_CLOCK", "fixed_clock_outside_local",

@@ -67,6 +67,7 @@ def init(as_json: bool = typer.Option(False, "--json", help="Print the result as
     """Create the data folder and bring the database schema up to date (safe to run again)."""
     platform = _platform()
     platform.migrate()
+    platform.settings.record_jurisdiction()     # every later command and the server read it from here
     from xinyong.store.migrate import current_revision
 
     result = {
@@ -92,6 +93,7 @@ def demo(
 
     platform = _platform()
     platform.migrate()
+    platform.settings.record_jurisdiction()
     summary = load_demo(platform, once=once)
     if not summary.get("skipped"):
         # Sign the demo's ledger head at once, so the published checkpoints and the anchor file show
