@@ -1,11 +1,12 @@
 """Demo step: a providing unit's submissions, in every bulk format, through the ordinary import.
 
-``demo/files/`` holds what the demo market regulator submits: ``registrations.xlsx`` (registrations),
+``demo/files/`` holds what the demo market regulator submits, in this order: ``standard-penalties.csv``
+(UTF-8 with BOM, the full headers), ``standard-permits.xlsx`` (the short headers) and
+``standard-penalties.jsonl`` (element codes), laid out in the national double-publicity standard as
+departments send them; then ``registrations.xlsx`` (registrations),
 ``penalties.csv`` (UTF-8: administrative penalties), ``permits-gb18030.csv`` (GB18030, Chinese column
 labels: administrative permits) and ``corrections.jsonl`` (a correction with its reason, one without,
-an unchanged row, a malformed line); then ``standard-penalties.csv`` (UTF-8 with BOM, the full headers),
-``standard-permits.xlsx`` (the short headers) and ``standard-penalties.jsonl`` (element codes), laid out
-in the national double-publicity standard as departments send them. Each file mixes good rows with
+an unchanged row, a malformed line). Each file mixes good rows with
 rows that show a rejection reason (``demo/files/README.md`` lists them); which of those are refused
 depends on the regulation in force — a forbidden-data or simplified-procedure row is refused only where
 the rule file has the rule (and under a prior-notice rule, HB 22, every standard penalty row: the
@@ -30,9 +31,10 @@ from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import Platform
 
 UNIT = "market-regulation"
-FILES = ("registrations.xlsx", "penalties.csv", "permits-gb18030.csv", "corrections.jsonl",
-         # As departments send them: the national double-publicity layout, no column renamed.
-         "standard-penalties.csv", "standard-permits.xlsx", "standard-penalties.jsonl")
+# First, as departments send them: the national double-publicity layout, no column renamed. Imported
+# before the others so that the demo's own records stay the newest (first in public listings).
+FILES = ("standard-penalties.csv", "standard-permits.xlsx", "standard-penalties.jsonl",
+         "registrations.xlsx", "penalties.csv", "permits-gb18030.csv", "corrections.jsonl")
 NOTICES = (  # (identifier, subject name, reference): the written notices before delivery (aggregation.prior_notice)
     ("91500000MA5U0AB10L", "示范建设工程有限公司", "示市监告〔2025〕1号"),
     ("91500103MA60XY2K06", "示范食品贸易有限公司", "示市监告〔2025〕2号"),
