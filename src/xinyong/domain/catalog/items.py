@@ -313,6 +313,16 @@ def display_rules(item: CatalogItemSpec) -> frozenset[str]:
     return frozenset(k for k in keys if k)
 
 
+def publicity_kind(item: CatalogItemSpec) -> str | None:
+    """``penalty`` for an administrative penalty item, ``permit`` for an administrative permit item: the
+    two kinds of double-publicity (双公示) information; None for any other item."""
+    if item.penalty_item:
+        return "penalty"
+    if "permit" in item.code.split("_"):
+        return "permit"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Plain data: dicts (YAML, JSON, storage) to specs and back
 # ---------------------------------------------------------------------------------------------
@@ -415,5 +425,6 @@ __all__ = [
     "CATEGORY_LABELS", "CatalogItemSpec", "Category", "DISCLOSURE_LABELS", "DisclosureClass", "FieldSpec",
     "FieldType", "LEGAL_DOCUMENT_FIELDS", "ORIGIN_LABELS", "Origin", "PENALTY_EXCLUSION_FIELDS",
     "PERSONAL_DATA_LABELS", "PersonalData", "SUBJECT_KINDS", "check_item", "display_rule_for", "display_rules",
-    "field_from_dict", "field_to_dict", "item_from_dict", "item_problems", "item_to_dict", "with_changes",
+    "field_from_dict", "field_to_dict", "item_from_dict", "item_problems", "item_to_dict", "publicity_kind",
+    "with_changes",
 ]

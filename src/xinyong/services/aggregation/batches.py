@@ -63,6 +63,7 @@ from xinyong.services.aggregation.layouts import StandardRows
 from xinyong.services.aggregation.lookups import BatchLookups, granted_items
 from xinyong.services.aggregation.writer import RecordWriter
 from xinyong.services.catalog import CatalogIndex
+from xinyong.services.duties import publication
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.records import RowRejection, SubmissionBatch
 
@@ -260,6 +261,11 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
                 progress(counters.rows, fraction())
         writer.flush()
         writer.flush_rejections()
+        # Late permits and penalties: the providing unit's publication duty (a peer platform forwarding
+        # its own units' decisions, actor ``peer:<name>``, is not the deciding unit publishing them).
+        if writer.new_decisions and not actor.principal.startswith("peer:"):
+            publication.record_late(uow, batch_id=batch.id, unit_code=unit_code, received_on=received_on,
+                                    decisions=writer.new_decisions)
         if progress is not None:
             progress(counters.rows, 1.0)
 

@@ -30,6 +30,7 @@ from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from xinyong.domain.aggregation.rows import RowError, ValidRecord
+from xinyong.domain.catalog.items import publicity_kind
 from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
 from xinyong.domain.subjects.identifiers import IdentifierKind
 from xinyong.services.aggregation.integrity import chunk_facts
@@ -75,6 +76,9 @@ class RecordWriter:
         self.rejections: list[dict[str, Any]] = []
         self.subjects: dict[tuple[str, str], tuple[int, str]] = {}
         self.chunk_entries: list[tuple[str, dict[str, Any]]] = []
+        # New permit and penalty records (not corrections, not unchanged rows) by (kind, decision date):
+        # what the double-publicity publication duty is counted from (``services.duties.publication``).
+        self.new_decisions: Counter[tuple[str, date]] = Counter()
         dialect = self.session.get_bind().dialect.name
         if dialect not in ("postgresql", "sqlite"):
             raise NotImplementedError(f"unsupported database: {dialect}")
@@ -246,6 +250,9 @@ class RecordWriter:
                     existing.append(record)   # stored before (or by a concurrent batch): compare, lock
                 else:
                     versions.append(self._version_row(record, rid, 1))
+                    kind = publicity_kind(record.item)
+                    if kind is not None and record.decision_date is not None:
+                        self.new_decisions[(kind, record.decision_date)] += 1
             if existing:
                 self._sort_existing(existing, self._lock_current(existing), versions, corrections)
         if corrections:

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from xinyong.domain.catalog.items import CatalogItemSpec
+from xinyong.domain.catalog.items import CatalogItemSpec, publicity_kind
 from xinyong.domain.disclosure.policy import Mode
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
@@ -119,15 +119,6 @@ def find_organisations(platform: Platform, q: str, *, limit: int = 20) -> list[O
 def organisation_records(platform: Platform, ref: str | int, actor: Actor = PUBLIC) -> InquiryResult:
     """An organisation's public credit information: an inquiry in ``lawful_disclosure`` mode."""
     return inquiry.inquire(platform, actor, subject_ref=ref, mode=Mode.lawful_disclosure, channel="portal")
-
-
-def publicity_kind(item: CatalogItemSpec) -> str | None:
-    """``penalty`` for an administrative penalty item, ``permit`` for an administrative permit item."""
-    if item.penalty_item:
-        return "penalty"
-    if "permit" in item.code.split("_"):
-        return "permit"
-    return None
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,18 @@
 notices they give, the duties every step creates, the violations a missed duty records, and the
 sweep's lock.
 
-- ``duties``: one row per step a regulation gives a time limit (``objection.label``,
-  ``objection.decide``, ``revocation.delete``, ``restoration.decide``, …): the matter it belongs to
-  (``matter_kind``, ``matter_id``), the rule key, who owes it (``owner_party`` as the rule files'
-  liability entries name parties, ``owner_org`` the unit or department code), the rule value's
-  citation, the business date the period counts from (``starts_on``), the due date (``due``; NULL where
-  the regulation sets no number of days), ``provisional`` when the period runs into a year no loaded
-  calendar covers (the earliest possible date, counted on weekdays alone, recomputed when that year is
-  loaded), its ``state`` (open, done, cancelled), and ``overdue_on`` set by the sweep the first
-  working day past due. Paused time (``duty_pauses``) is allowed only for duties the rule file's
-  ``pause: true`` key lists. ``version`` is the optimistic lock: two clerks closing one duty at once,
-  one of them gets a conflict.
+- ``duties``: one row per step a regulation gives a time limit (``objection.label``, ``objection.decide``,
+  ``revocation.delete``, ``restoration.decide``, …): the matter it belongs to (``matter_kind``,
+  ``matter_id``; for ``double_publicity.publish``, a providing unit's late submission of a permit or
+  penalty decision, the matter is the submission batch, kind ``publication``), the rule key, who owes it
+  (``owner_party`` as the rule files' liability entries name parties, ``owner_org`` the unit or department
+  code), the rule value's citation, the business date the period counts from (``starts_on``), the due date
+  (``due``; NULL where the regulation sets no number of days), ``provisional`` when the period runs into a
+  year no loaded calendar covers (the earliest possible date, counted on weekdays alone, recomputed when
+  that year is loaded), its ``state`` (open, done, cancelled), and ``overdue_on`` set by the sweep the
+  first working day past due. Paused time (``duty_pauses``) is allowed only for duties the rule file's
+  ``pause: true`` key lists. ``version`` is the optimistic lock: two clerks closing one duty at once, one
+  of them gets a conflict.
 - ``violations``: one per duty found overdue (a missed statutory time limit): the rule key, the article
   breached (``cite``) and the liability article the rule file names for that party (``liability``),
   recorded by the sweep or when a duty is done late. Never deleted.
@@ -56,7 +57,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.store.base import Base, UTCDateTime, utcnow
 
-MATTER_KINDS = ("objection", "revocation", "restoration")
+MATTER_KINDS = ("objection", "revocation", "restoration", "publication")
 OWNER_PARTIES = ("platform_operator", "providing_unit", "competent_department", "credit_service_institution")
 DUTY_STATES = ("open", "done", "cancelled")
 OBJECTION_CHANNELS = ("portal", "api", "counter")
