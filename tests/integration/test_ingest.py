@@ -112,7 +112,8 @@ def test_rows_become_records_or_rejections_with_reasons(catalog: Platform, tmp_p
         assert all("示范企业" not in r.message_zh + r.message_en for r in stored)
         actions = [e.action for e in ledger.entries(session, entity="submission_batch",
                    entity_id=summary.batch)]
-        assert actions == ["batch.received", "record.accepted", "batch.rejected_rows"]
+        # decided 2025-04-01, received 2026-03-18: past the 7 working days to publish (the unit's violation)
+        assert actions == ["batch.received", "record.accepted", "batch.rejected_rows", "publication.late"]
         assert integrity.batch_integrity(session, summary.batch) == []
     assert ledger_ok(catalog)
 

@@ -114,8 +114,11 @@ def test_a_timely_penalty_a_correction_and_an_unchanged_row_record_nothing(catal
     unchanged = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(3, date(2026, 3, 2), fine_amount="9000",
                                                                    correction_reason="罚款金额录入错误")], key="again")
     assert unchanged.unchanged == 1
+    # a peer platform forwarding its units' decisions (the exchange) is not the deciding unit publishing
+    peer = Actor(Role.providing_unit, "peer:municipal", UNIT)
+    assert batches.submit_rows(catalog, peer, UNIT, [penalty(7, date(2026, 3, 2))]).accepted == 1
     assert rows_of(catalog, Duty) == [] and rows_of(catalog, Violation) == []
-    # the same penalty first received on 03-20 would have been late
+    # the same penalty first received on 03-20 from the unit itself is late
     assert batches.submit_rows(catalog, ACTOR, UNIT, [penalty(4, date(2026, 3, 2))]).accepted == 1
     assert len(rows_of(catalog, Violation)) == 1
 

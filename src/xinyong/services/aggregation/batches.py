@@ -27,7 +27,9 @@ Verification duty (``aggregation.verify``: working or calendar days, per rule fi
 Ledger
     ``batch.received`` and, when rows were refused, ``batch.rejected_rows`` (counts per reason) per
     batch; ``subject.registered`` per new subject (by ``services.subjects``); per chunk of accepted
-    records ``record.accepted`` and ``record.corrected`` with a Merkle root (``integrity``). The entries
+    records ``record.accepted`` and ``record.corrected`` with a Merkle root (``integrity``);
+    ``publication.late`` where new permits or penalties arrived past the State's days to publish them
+    (``services.duties.publication``: the unit's done-late duties and their violations). The entries
     are appended at the end of the batch, just before the commit.
 
 Refused (nothing stored): an unknown unit (``unit_not_found``, 404), a file refused as a whole (field
@@ -261,11 +263,6 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
                 progress(counters.rows, fraction())
         writer.flush()
         writer.flush_rejections()
-        # Late permits and penalties: the providing unit's publication duty (a peer platform forwarding
-        # its own units' decisions, actor ``peer:<name>``, is not the deciding unit publishing them).
-        if writer.new_decisions and not actor.principal.startswith("peer:"):
-            publication.record_late(uow, batch_id=batch.id, unit_code=unit_code, received_on=received_on,
-                                    decisions=writer.new_decisions)
         if progress is not None:
             progress(counters.rows, 1.0)
 
@@ -287,6 +284,11 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
                 "rows": counters.rejected, "errors": sum(counters.codes.values()),
                 "codes": dict(sorted(counters.codes.items())),
             })
+        # Late permits and penalties: the providing unit's publication duty (a peer platform forwarding
+        # its own units' decisions, actor ``peer:<name>``, is not the deciding unit publishing them).
+        if writer.new_decisions and not actor.principal.startswith("peer:"):
+            publication.record_late(uow, batch_id=batch.id, unit_code=unit_code, received_on=received_on,
+                                    decisions=writer.new_decisions)
         return _summary(session, batch)
 
 
