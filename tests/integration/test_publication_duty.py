@@ -123,6 +123,23 @@ def test_a_timely_penalty_a_correction_and_an_unchanged_row_record_nothing(catal
     assert len(rows_of(catalog, Violation)) == 1
 
 
+def test_a_year_no_calendar_covers_counts_provisionally_and_says_so(catalog: Platform) -> None:
+    from xinyong.services.duties import publication
+
+    with catalog.unit_of_work(SYSTEM) as uow:
+        report = publication.record_late(uow, batch_id=99, unit_code=UNIT, received_on=date(2032, 2, 20),
+                                         decisions={("permit", date(2031, 12, 30)): 2,
+                                                    ("penalty", date(2032, 2, 19)): 1})
+    assert (report.late, report.timely, report.provisional, report.by_kind) == (2, 1, 2, {"permit": 2})
+    duties = rows_of(catalog, Duty)
+    assert len(duties) == 2 and all(d.provisional and d.due.weekday() < 5 for d in duties)
+    # the earliest possible date: 7 weekdays from Tuesday 2031-12-30
+    assert {d.due for d in duties} == {date(2032, 1, 8)}
+    with catalog.sessions() as session:
+        (entry,) = session.scalars(select(LedgerEntry).where(LedgerEntry.action == "publication.late")).all()
+    assert entry.facts_dict()["provisional"] == 2
+
+
 def test_a_thousand_late_rows_record_a_thousand_violations_set_based(catalog: Platform) -> None:
     rows = [penalty(n, date(2026, 2, 2 + n % 20)) for n in range(1000)]
     statements: list[str] = []

@@ -2,7 +2,9 @@
 limit (``engine``: open, pause and resume where the rule file allows, complete, cancel, read), and the
 duty half of the sweep (``overdue``: provisional dates recounted, overdue duties marked and escalated,
 violations recorded with the article breached and the liability article; the forecast of a later date;
-the one-sweep-at-a-time lock)."""
+the one-sweep-at-a-time lock), and the providing unit's double-publicity duty (``publication``: a
+batch's permits and penalties received past ``double_publicity.publish`` from their decision date,
+recorded done late with their violations when the batch arrives)."""
 
 from xinyong.domain.duties import Owner
 from xinyong.services.duties.engine import (

@@ -1,7 +1,7 @@
 """The providing unit's duty to publish double-publicity (双公示) decisions on time: an administrative
 permit or penalty decision goes online within the State's working days of the decision
-(``double_publicity.publish``: 7 working days, State Council 2016 No. 33; every local rule file defers
-to it, or names its own value, read through the jurisdiction's rule set on the decision date).
+(``double_publicity.publish`` in the national rule file; a local rule file defers to it or names its
+own value: read through the jurisdiction's rule set, in force on the decision date).
 
 The platform learns of a decision when the providing unit submits it, so the duty is settled when the
 batch arrives, in the batch's own transaction (``services.aggregation.batches`` calls
