@@ -1,5 +1,5 @@
-"""Citations as a Chinese reader expects them on Chinese pages: every ``CQ Art. 22(3)`` a page would
-show (a cite field, or a cite inside a message) reads ``《重庆市社会信用条例》第二十二条第三款``.
+"""Citations as a Chinese reader expects them on Chinese pages: every ``<abbrev> Art. 22(3)`` a page
+would show (a cite field, or a cite inside a message) reads ``《<the regulation's title>》第二十二条第三款``.
 
 The rule files cite in one form (``<abbrev> Art. …``, ``rules.cites``); the regulation is found by its
 abbreviation in the rulebook and named by its Chinese title, the articles by ``rules.cites.chinese_cite``.

@@ -74,7 +74,7 @@ from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[regulation_context])
-templates.env.finalize = citations_finalize     # CQ Art. 22(3) reads 《重庆市社会信用条例》第二十二条第三款 on zh pages
+templates.env.finalize = citations_finalize     # a cite reads 《<the title>》第二十二条第三款 on zh pages
 router = APIRouter(include_in_schema=False)
 
 SESSION_COOKIE = "xy_session"   # the same cookie the API reads (xinyong.api.deps.SESSION_COOKIE)
