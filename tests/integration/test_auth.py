@@ -96,8 +96,8 @@ def test_the_demo_brings_accounts_a_newcomer_can_sign_in_with(platform):
     from xinyong.services.demo.loader import demo_password, load_demo
 
     summary = load_demo(platform)
-    assert summary["accounts"] == ["zhangming", "newcomer", "market-inspector", "operator", "market-clerk",
-                                   "supervisor"]
+    assert summary["accounts"] == ["zhangming", "sunlei-shop", "newcomer", "market-inspector", "operator",
+                                   "market-clerk", "supervisor"]
     with platform.unit_of_work(ADMIN) as uow:
         person = auth.check_password(uow, "zhangming", demo_password())
         assert person.role == "subject" and person.real_name_verified_at is not None
