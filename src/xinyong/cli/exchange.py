@@ -81,6 +81,22 @@ def import_file(
           f"missing 未见; cursor 游标 {data['next']}")
 
 
+def _each_layout(step, layouts: list[str], token_file: Path | None, as_json: bool,  # type: ignore[no-untyped-def]
+                 withdrawn_key: str) -> None:
+    """Run ``step(platform, layout, token)`` (a pull or a push) for each layout and print the results."""
+    token = token_file.read_text(encoding="utf-8").strip() if token_file else None
+    platform = _platform()
+    results = []
+    try:
+        for name in layouts:
+            results.append(step(platform, name, token))
+    except Refusal as exc:
+        exit_refused(exc)
+    _echo({"results": results}, as_json, "\n".join(
+        f"{r['layout']}: {r['upserts']} upserts 更新, {r[withdrawn_key]} {withdrawn_key} 撤回, cursor 游标 {r['next']}"
+        for r in results))
+
+
 @app.command("pull")
 def pull(
     peer: str = typer.Option(..., "--peer", help="A downstream peer platform."),
@@ -91,17 +107,8 @@ def pull(
 ) -> None:
     """Pull a downstream platform's changes since the stored cursor and apply them."""
     from xinyong.services import exchange
-    token = token_file.read_text(encoding="utf-8").strip() if token_file else None
-    platform = _platform()
-    results = []
-    try:
-        for name in layout:
-            results.append(exchange.pull(platform, peer, name, token=token))
-    except Refusal as exc:
-        exit_refused(exc)
-    _echo({"results": results}, as_json, "\n".join(
-        f"{r['layout']}: {r['upserts']} upserts 更新, {r['withdrawn']} withdrawn 撤回, cursor 游标 {r['next']}"
-        for r in results))
+    _each_layout(lambda platform, name, token: exchange.pull(platform, peer, name, token=token), layout, token_file,
+                 as_json, "withdrawn")
 
 
 @app.command("push")
@@ -114,17 +121,8 @@ def push(
 ) -> None:
     """Push this platform's changes since the stored cursor to an upstream platform."""
     from xinyong.services import exchange
-    token = token_file.read_text(encoding="utf-8").strip() if token_file else None
-    platform = _platform()
-    results = []
-    try:
-        for name in layout:
-            results.append(exchange.push(platform, peer, name, token=token))
-    except Refusal as exc:
-        exit_refused(exc)
-    _echo({"results": results}, as_json, "\n".join(
-        f"{r['layout']}: {r['upserts']} upserts 更新, {r['withdrawals']} withdrawals 撤回, cursor 游标 {r['next']}"
-        for r in results))
+    _each_layout(lambda platform, name, token: exchange.push(platform, peer, name, token=token), layout, token_file,
+                 as_json, "withdrawals")
 
 
 @peers_app.command("add")

@@ -52,17 +52,24 @@ def _refused_by_peer(response: httpx.Response, name: str) -> Refusal:
                    status=502 if response.status_code >= 500 else 409)
 
 
+def _peer_to_call(platform: Platform, peer_name: str, layout: str, relation: str, direction: str,
+                  token: str | None) -> tuple[Any, int, str]:
+    """The registered peer with this ``relation``, its stored cursor for ``layout`` and ``direction``, and
+    the token to present; refused when the peer has no address to call."""
+    with platform.sessions() as session:
+        peer = peers.get_peer(session, peer_name, relation=relation)
+        since = peers.cursor(session, peer.id, layout, direction)
+    if not peer.url:
+        raise Refusal("url", "peer_url_missing", f"交换平台“{peer.name}”未登记地址",
+                      f"the peer '{peer.name}' has no url")
+    return peer, since, _token(peer.name, token)
+
+
 def pull(platform: Platform, peer_name: str, layout_name: str, *, token: str | None = None,
          transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """Pull a downstream peer's changes since the stored cursor and apply them, page by page."""
     layout = layout_named(layout_name)
-    with platform.sessions() as session:
-        peer = peers.get_peer(session, peer_name, relation="downstream")
-        since = peers.cursor(session, peer.id, layout.name, "received")
-    if not peer.url:
-        raise Refusal("url", "peer_url_missing", f"交换平台“{peer.name}”未登记地址",
-                      f"the peer '{peer.name}' has no url")
-    secret = _token(peer.name, token)
+    peer, since, secret = _peer_to_call(platform, peer_name, layout.name, "downstream", "received", token)
     totals = {"peer": peer.name, "layout": layout.name, "since": since, "next": since, "pages": 0, "upserts": 0,
               "withdrawn": 0, "missing": 0, "batches": []}
     with httpx.Client(base_url=peer.url, timeout=TIMEOUT, transport=transport,
@@ -89,13 +96,7 @@ def push(platform: Platform, peer_name: str, layout_name: str, *, token: str | N
          transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """Push this platform's changes since the stored cursor to an upstream peer, page by page."""
     layout = layout_named(layout_name)
-    with platform.sessions() as session:
-        peer = peers.get_peer(session, peer_name, relation="upstream")
-        since = peers.cursor(session, peer.id, layout.name, "push")
-    if not peer.url:
-        raise Refusal("url", "peer_url_missing", f"交换平台“{peer.name}”未登记地址",
-                      f"the peer '{peer.name}' has no url")
-    secret = _token(peer.name, token)
+    peer, since, secret = _peer_to_call(platform, peer_name, layout.name, "upstream", "push", token)
     totals = {"peer": peer.name, "layout": layout.name, "since": since, "next": since, "pages": 0, "upserts": 0,
               "withdrawals": 0}
     with httpx.Client(base_url=peer.url, timeout=TIMEOUT, transport=transport,
