@@ -86,16 +86,20 @@ def test_the_penalty_is_public_under_the_business_name_and_the_operator_is_not(c
     assert bare["organisation"]["name"] == "周**"               # registered under the operator's bare name
     assert shop["decided_on"] == "2026-03-02"
     assert shop["record"]["fields"]["legal_representative"] == "孙*"
-    assert shop["record"]["fields"]["legal_representative_id_number"] == "500103********2352"
+    # Kept for duty inquiries and the upstream platform only: not even its masked shape is public.
+    assert "legal_representative_id_number" not in shop["record"]["fields"]
+    assert "500103********2352" not in api.text
     _no_personal_data(api.text, "API double publicity")
 
     for lang in ("zh", "en"):
         page = client.get("/public/double-publicity", params={"kind": "penalty", "lang": lang})
         assert page.status_code == 200 and SHOP[4] in page.text and "孙*小吃店" in page.text
         _no_personal_data(page.text, f"double publicity page ({lang})")
+        assert "500103********2352" not in page.text
         org = client.get(f"/public/organisations/{SHOP[1]}", params={"lang": lang})
         assert org.status_code == 200 and SHOP[4] in org.text and "孙*小吃店" in org.text
         _no_personal_data(org.text, f"organisation page ({lang})")
+        assert "500103********2352" not in org.text
     records = client.get(f"/api/v1/public/organisations/{SHOP[1]}/records")
     assert records.status_code == 200 and records.json()["subject"]["name"] == "孙*小吃店"
     _no_personal_data(records.text, "API organisation records")
@@ -132,4 +136,16 @@ def test_the_operator_and_a_duty_inquiry_see_the_operator(client, imported) -> N
     assert "personal_data_by_duty" in [r.code for r in result.records[0].decision.reasons]
 
     public = inquiry.inquire(imported, Actor(Role.public, "anonymous"), subject_ref=SHOP[1], mode="lawful_disclosure")
-    assert public.records[0].fields["legal_representative_id_number"] == "500103********2352"
+    assert "legal_representative_id_number" not in public.records[0].fields
+    assert "duty_only_withheld" in [r.code for r in public.records[0].decision.reasons]
+
+
+def test_the_legal_representatives_number_travels_upstream_only(imported) -> None:  # type: ignore[no-untyped-def]
+    """法定代表人证件号码 is kept for exchange upstream and for duty inquiries: the feed the provincial platform
+    reads carries it whole (the receiver's own policy keeps it from its public), while an authorized or
+    public inquiry here never receives it, not even masked."""
+    from xinyong.services import exchange
+
+    page = exchange.changes_since(imported, Actor(Role.operator, "test"), "penalty", 0)
+    rows = {c.row["CF_WSH"]: c.row for c in page.changes if c.op == "upsert" and c.row}
+    assert rows[SHOP[4]]["CF_FR_ZJHM"] == SHOP[3] and rows[BARE[4]]["CF_FR_ZJHM"] == BARE[3]

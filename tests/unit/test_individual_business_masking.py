@@ -30,7 +30,8 @@ RULES = PolicyRules(modes={m.value: f"Art. {i}" for i, m in enumerate(Mode, 1)},
 FACTS = RecordFacts(record_id=1, subject_id=BUSINESS, subject_kind="individual_business", item_code="admin_penalty",
                     category="other", disclosure_class="public",
                     personal_fields=("legal_representative", "legal_representative_id_number", "violation_facts"),
-                    declared_personal=("legal_representative", "legal_representative_id_number"))
+                    declared_personal=("legal_representative", "legal_representative_id_number"),
+                    duty_only=("legal_representative_id_number",))
 PAYLOAD = {"legal_representative": "孙磊", "legal_representative_id_number": "500103198002142352",
            "violation_facts": "经营者孙磊于店内无证经营", "document_number": "示市监罚〔2026〕201号"}
 DECLARED = {"legal_representative": "name", "legal_representative_id_number": "identifier"}
@@ -74,20 +75,25 @@ VIEWERS = {
 
 
 @pytest.mark.parametrize("who, masked", [
-    ("public", ("legal_representative", "legal_representative_id_number", "violation_facts")),
-    ("authorized", ("legal_representative", "legal_representative_id_number", "violation_facts")),
+    ("public", ("legal_representative", "violation_facts")),
+    ("authorized", ("legal_representative", "violation_facts")),
     ("duty", ("violation_facts",)),
     ("self", ()),
 ])
 def test_who_sees_the_operator(who: str, masked: tuple[str, ...]) -> None:
     decision = decide(VIEWERS[who], FACTS, RULES, TODAY)
     assert decision.visible and decision.masked == masked
-    served = mask_payload(PAYLOAD, decision.masked, declared=DECLARED)
+    payload = {k: v for k, v in PAYLOAD.items() if k not in decision.withheld}
+    served = mask_payload(payload, decision.masked, declared=DECLARED)
     if who in ("public", "authorized"):
         assert served["legal_representative"] == "孙*"
-        assert served["legal_representative_id_number"] == "500103********2352"
+        # The legal representative's number is for duty and the upstream platform only: left out, not masked.
+        assert decision.withheld == ("legal_representative_id_number",)
+        assert "legal_representative_id_number" not in served
+        assert ("duty_only_withheld", "Art. 10") in [(r.code, r.cite) for r in decision.reasons]
         assert "孙磊" not in str(served) and "500103198002142352" not in str(served)
     else:
+        assert decision.withheld == ()
         assert served["legal_representative_id_number"] == "500103198002142352"
         assert served["legal_representative"] == "孙磊"
     if who == "duty":

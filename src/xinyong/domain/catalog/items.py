@@ -116,6 +116,10 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     personal_data: PersonalData = PersonalData.refuse
+    # Served only to the subject, to duty inquiries and to the upstream platform (exchange), never in
+    # lawful disclosure nor to an authorized inquiry: dropped from the record, not masked (a legal
+    # representative's 法定代表人证件号码, which the double-publicity standard carries for exchange).
+    duty_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -343,6 +347,7 @@ def field_from_dict(data: Mapping[str, Any], *, at: str = "fields") -> FieldSpec
             choices=tuple(str(c) for c in data.get("choices", ()) or ()),
             max_length=None if data.get("max_length") is None else int(data["max_length"]),
             personal_data=PersonalData(data.get("personal_data") or PersonalData.refuse.value),
+            duty_only=_flag(data.get("duty_only", False), "duty_only"),
         )
     except KeyError as exc:
         raise Refusal(at, "required", f"字段定义缺少 {exc.args[0]}",
@@ -350,6 +355,12 @@ def field_from_dict(data: Mapping[str, Any], *, at: str = "fields") -> FieldSpec
     except ValueError as exc:
         raise Refusal(at, "invalid", f"字段定义无效：{exc}",
                       f"invalid field definition: {exc}") from None
+
+
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false, not {value!r}")
+    return value
 
 
 def _optional(value: Any) -> str | None:
@@ -399,6 +410,8 @@ def field_to_dict(spec: FieldSpec) -> dict[str, Any]:
         out["max_length"] = spec.max_length
     if spec.personal_data is not PersonalData.refuse:     # the default is left out: older versions keep
         out["personal_data"] = spec.personal_data.value   # the same content and digest
+    if spec.duty_only:                                    # likewise left out when false
+        out["duty_only"] = True
     return out
 
 

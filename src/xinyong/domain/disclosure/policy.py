@@ -132,6 +132,7 @@ class RecordFacts:
     publicity_cite: str | None = None
     personal_fields: tuple[str, ...] = ()   # payload fields holding a natural person's identifiers
     declared_personal: tuple[str, ...] = ()  # of those, the ones the catalog declares a person's name or number
+    duty_only: tuple[str, ...] = ()    # payload fields the catalog serves by duty only (catalog ``duty_only``)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Decision:
     masked: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     reasons: tuple[Reason, ...] = ()
+    withheld: tuple[str, ...] = ()    # fields left out whole: served by duty only, and this is not duty
 
     @property
     def denial(self) -> Reason | None:
@@ -160,8 +162,8 @@ class Decision:
         return None if self.visible or not self.reasons else self.reasons[-1]
 
     def to_dict(self) -> dict[str, object]:
-        return {"visible": self.visible, "masked": list(self.masked), "labels": list(self.labels),
-                "reasons": [r.to_dict() for r in self.reasons]}
+        return {"visible": self.visible, "masked": list(self.masked), "withheld": list(self.withheld),
+                "labels": list(self.labels), "reasons": [r.to_dict() for r in self.reasons]}
 
 
 BASELINE = "Xinyong policy baseline"
@@ -415,21 +417,30 @@ def decide(viewer: Viewer, record: RecordFacts, rules: PolicyRules, today: date)
         reasons.append(_r("authorized_inquiry", mode_cite, "经信息主体书面授权查询",
                           "inquiry with the subject's written authorization"))
 
-    # 6. Masking: a natural person's identifiers are shown only to the person and, where the catalog
+    # 6. Fields the catalog serves by duty only (a legal representative's 法定代表人证件号码: kept for duty
+    # inquiries and the upstream platform) are left out of any other inquiry but the subject's own.
+    withheld: tuple[str, ...] = ()
+    if record.duty_only and mode is not Mode.duty and not is_self:
+        withheld = record.duty_only
+        cite = rules.desensitise_natural_person[1] if rules.desensitise_natural_person else BASELINE
+        reasons.append(_r("duty_only_withheld", cite, "仅供依职责查询的字段（如法定代表人证件号码）不予提供",
+                          "fields served by duty only (such as a legal representative's identity number) are "
+                          "left out"))
+    # 7. Masking: a natural person's identifiers are shown only to the person and, where the catalog
     # declares the field a person's name or number (a party's, an operator's, a legal representative's
     # 法定代表人证件号码), to a duty inquiry; personal data found elsewhere stays masked to duty too.
     masked: tuple[str, ...] = ()
     if not is_self and record.personal_fields:
         by_duty = record.declared_personal if mode is Mode.duty else ()
-        masked = tuple(f for f in record.personal_fields if f not in by_duty)
+        masked = tuple(f for f in record.personal_fields if f not in by_duty and f not in withheld)
         if masked:
             cite = rules.desensitise_natural_person[1] if rules.desensitise_natural_person else BASELINE
             reasons.append(_r("masked_personal_identifiers", cite, "自然人的证件号码、姓名等个人信息已脱敏",
                               "natural persons' identity numbers, names and other personal data are masked"))
-        if len(masked) < len(record.personal_fields):
+        if any(f not in masked and f not in withheld for f in record.personal_fields):
             reasons.append(_r("personal_data_by_duty", mode_cite, "依职责查询：显示目录列明的自然人姓名、证件号码",
                               "inquiry by duty: the names and identity numbers the catalog declares are shown"))
-    return Decision(True, masked, tuple(labels), tuple(reasons))
+    return Decision(True, masked, tuple(labels), tuple(reasons), withheld)
 
 
 # ---------------------------------------------------------------------------------------------

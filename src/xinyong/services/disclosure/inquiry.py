@@ -54,7 +54,9 @@ from xinyong.services.disclosure.rules_in_force import Period, Periods, as_date,
 from xinyong.services.disclosure.statements import (
     NATURAL_PERSON,
     NOTHING_DECLARED,
+    NOTHING_DUTY_ONLY,
     declared_fields,
+    duty_only_fields,
     people_of,
     plain_rows,
     public_records,
@@ -221,7 +223,7 @@ def declared_names(payload: Mapping[str, Any] | None, declared: Mapping[str, str
 
 
 def _facts(row: Any, subject_kind: str, period: Period, today: date, declared: Mapping[str, str] = NOTHING_DECLARED,
-           names: Sequence[str] = ()) -> RecordFacts:
+           names: Sequence[str] = (), duty_only: frozenset[str] = NOTHING_DUTY_ONLY) -> RecordFacts:
     payload = row.payload or {}
     suspended = bool(row.objection_open) and row.provider_due is not None and today > row.provider_due
     return RecordFacts(
@@ -232,7 +234,8 @@ def _facts(row: Any, subject_kind: str, period: Period, today: date, declared: M
         period_start_missing=period.start_missing, period_rule_missing=period.rule_missing,
         publicity_until=period.publicity_until, publicity_cite=period.publicity_cite,
         personal_fields=policy.personal_fields(payload, subject_kind, declared, names),
-        declared_personal=tuple(declared))
+        declared_personal=tuple(declared),
+        duty_only=tuple(sorted(f for f in duty_only if payload.get(f) not in (None, ""))))
 
 
 def _served(row: Any, decision: Decision, period: Period, names: Sequence[str],
@@ -241,6 +244,8 @@ def _served(row: Any, decision: Decision, period: Period, names: Sequence[str],
     the personal data in them; natural persons' numbers and names masked in every other string too,
     but for what ``keep`` holds (the viewer's own name and identity number)."""
     payload = row.payload or {}
+    if decision.withheld:    # fields served by duty only: dropped, not masked
+        payload = {k: v for k, v in payload.items() if k not in decision.withheld}
     fields = policy.mask_payload(payload, decision.masked, names, declared=declared, keep=keep)
     return ServedRecord(
         id=row.id, subject_id=row.subject_id, item_code=row.item_code,
@@ -321,7 +326,8 @@ def _inquiry(platform: Platform, subject_ref: str | int, mode: str | Mode | None
             period = periods.of(record, kind)
             declared = declared_fields(connection, record)
             operators.extend(declared_names(record.payload, declared))
-            decision = decide(viewer, _facts(record, kind, period, today, declared, names), rules, today)
+            decision = decide(viewer, _facts(record, kind, period, today, declared, names,
+                                             duty_only_fields(connection, record)), rules, today)
             if decision.visible:
                 served.append(_served(record, decision, period, names, declared, keep))
             else:
@@ -368,7 +374,8 @@ def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mod
             decision = Decision(False, reasons=(refusal,))
         else:
             period = Periods(platform, today).of(row, kind)
-            decision = decide(viewer, _facts(row, kind, period, today, declared_fields(conn, row)), rules, today)
+            decision = decide(viewer, _facts(row, kind, period, today, declared_fields(conn, row),
+                                             duty_only=duty_only_fields(conn, row)), rules, today)
         denial = decision.denial
         entry = log(uow, mode=the_mode, purpose=shown_purpose, authorization_id=auth_id,
                      subject_id=row.subject_id, ref_sha256=None, items=None, returned=(),
@@ -410,8 +417,8 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
                     names = people[row.subject_id] = people_of(connection, row.subject_id)
                 if row.subject_kind == INDIVIDUAL_BUSINESS:    # the operator named in the record, for the name
                     people[row.subject_id] = tuple(dict.fromkeys((*names, *declared_names(row.payload, declared))))
-                decision = decide(viewer, _facts(row, row.subject_kind, period, today, declared, names), rules,
-                                  today)
+                decision = decide(viewer, _facts(row, row.subject_kind, period, today, declared, names,
+                                                 duty_only_fields(connection, row)), rules, today)
                 if decision.visible:
                     served.append(_served(row, decision, period, names, declared))
             ids = sorted({r.subject_id for r in served})

@@ -201,27 +201,41 @@ def plain_rows(result: Any) -> list[Any]:
     return [make(row) for row in rows] if make is not None else rows
 
 
-_DECLARED: dict[int, dict[str, str]] = {}
+_FIELDS: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
 NOTHING_DECLARED: dict[str, str] = {}
+NOTHING_DUTY_ONLY: frozenset[str] = frozenset()
 _HOLDS_PERSONAL = frozenset({PersonalData.name.value, PersonalData.identifier.value})
+
+
+def _item_fields(connection: Connection, row: Any) -> tuple[dict[str, str], frozenset[str]]:
+    """What the record's catalog item declares of its fields: those holding a natural person's name or
+    identifier (field -> ``name`` / ``identifier``), and those served by duty only (``duty_only``). An item
+    of a catalog version, once it can carry records, does not change: read once per item and kept."""
+    item_id = row.catalog_item_id
+    if item_id is None:
+        return NOTHING_DECLARED, NOTHING_DUTY_ONLY
+    found = _FIELDS.get(item_id)
+    if found is None:
+        fields = connection.execute(select(CatalogItem.fields).where(CatalogItem.id == item_id)).scalar() or []
+        specs = [f for f in fields if isinstance(f, dict)]
+        found = ({f["name"]: f["personal_data"] for f in specs if f.get("personal_data") in _HOLDS_PERSONAL},
+                 frozenset(f["name"] for f in specs if f.get("duty_only") is True))
+        if len(_FIELDS) > 10_000:
+            _FIELDS.clear()
+        _FIELDS[item_id] = found
+    return found
 
 
 def declared_fields(connection: Connection, row: Any) -> dict[str, str]:
     """The fields the record's catalog item declares to hold a natural person's name or identifier
-    (field -> ``name`` / ``identifier``). An item of a catalog version, once it can carry records, does
-    not change: read once per item and kept."""
-    item_id = row.catalog_item_id
-    if item_id is None:
-        return NOTHING_DECLARED
-    found = _DECLARED.get(item_id)
-    if found is None:
-        fields = connection.execute(select(CatalogItem.fields).where(CatalogItem.id == item_id)).scalar() or []
-        found = {f["name"]: f["personal_data"] for f in fields
-                 if isinstance(f, dict) and f.get("personal_data") in _HOLDS_PERSONAL}
-        if len(_DECLARED) > 10_000:
-            _DECLARED.clear()
-        _DECLARED[item_id] = found
-    return found
+    (field -> ``name`` / ``identifier``)."""
+    return _item_fields(connection, row)[0]
+
+
+def duty_only_fields(connection: Connection, row: Any) -> frozenset[str]:
+    """The fields the record's catalog item serves by duty only (never in lawful disclosure nor to an
+    authorized inquiry: a legal representative's identity number)."""
+    return _item_fields(connection, row)[1]
 
 
 def people_of(connection: Connection, organisation_id: int) -> tuple[str, ...]:
@@ -231,5 +245,6 @@ def people_of(connection: Connection, organisation_id: int) -> tuple[str, ...]:
     return tuple(connection.execute(sql().people_of, {"oid": organisation_id}).scalars())
 
 
-__all__ = ["NATURAL_PERSON", "NOTHING_DECLARED", "Statements", "batch_record_ids", "declared_fields", "people_of",
+__all__ = ["NATURAL_PERSON", "NOTHING_DECLARED", "NOTHING_DUTY_ONLY", "Statements", "batch_record_ids",
+           "declared_fields", "duty_only_fields", "people_of",
            "plain_rows", "public_records", "records_after", "shared_records", "sql"]
