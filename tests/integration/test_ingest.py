@@ -328,6 +328,10 @@ def test_a_recorded_prior_notice_lets_untrustworthiness_in(platform: Platform) -
     accepted = batches.submit_rows(hubei, ACTOR, UNIT, [penalty(1, prior_notice_reference="告知〔2026〕1号")],
                                    key="after-notice")
     assert accepted.accepted == 1
+    # A row that cites no notice (the national double-publicity standard has no column for it) is let in by
+    # the unit's recorded notice to that subject on that item; a subject never notified is still refused.
+    bare = batches.submit_rows(hubei, ACTOR, UNIT, [penalty(51), penalty(2)], key="no-reference")
+    assert bare.accepted == 1 and [(e["row"], e["code"]) for e in bare.errors] == [(2, "prior_notice_missing")]
     # the subject has the written notice on the platform too: which unit, which information, the article
     from xinyong.services import notices as written
     from xinyong.services.notices.render import render_html

@@ -21,6 +21,8 @@ from xinyong.domain.subjects.identifiers import citizen_id_check_character, uscc
 TODAY = date(2026, 3, 18)
 USCC = "91620100MA00000000"[:17]
 USCC = USCC + uscc_check_character(USCC)
+UNNOTIFIED = "91620100MA00000011"[:17]
+UNNOTIFIED = UNNOTIFIED + uscc_check_character(UNNOTIFIED)   # a company no notice was recorded for
 CITIZEN = "62010219800101001"
 CITIZEN = CITIZEN + citizen_id_check_character(CITIZEN)
 
@@ -122,6 +124,9 @@ class Lookups:
     def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
         return (reference, identifier, item_code) in self.notices
 
+    def notice_for(self, identifier: str, item_code: str) -> str | None:
+        return max((ref for ref, who, item in self.notices if (who, item) == (identifier, item_code)), default=None)
+
 
 def penalty_row(**changes: object) -> dict[str, object]:
     row: dict[str, object] = {
@@ -206,7 +211,7 @@ CASES = [
     pytest.param(penalty_row(identifier=CITIZEN, 房产="两套"), GANSU, None, "consent_required",
                  "consent_reference",
                  "GS Art. 18(3)", id="GS 18(3): real estate named by a column needs consent"),
-    pytest.param(penalty_row(), HUBEI, None, "prior_notice_missing", "prior_notice_reference",
+    pytest.param(penalty_row(identifier=UNNOTIFIED), HUBEI, None, "prior_notice_missing", "prior_notice_reference",
                  "HB Art. 22(3)",
                  id="HB 22: the subject is told in writing before delivery"),
     pytest.param(penalty_row(prior_notice_reference="NOTICE-2"), HUBEI, None, "prior_notice_missing",
@@ -268,6 +273,15 @@ def test_recorded_consent_and_notice_let_the_row_in() -> None:
     assert isinstance(income, ValidRecord) and income.consent_categories == {"income"}
     notified = validate(penalty_row(prior_notice_reference="NOTICE-1"), HUBEI)
     assert isinstance(notified, ValidRecord)
+
+
+def test_a_row_that_cites_no_notice_finds_the_one_the_unit_recorded() -> None:
+    # The national double-publicity standard has no column for the notice: the unit's recorded notice to
+    # this subject on this item stands for it, and the record keeps its reference.
+    found = validate(penalty_row(), HUBEI)
+    assert isinstance(found, ValidRecord) and found.prior_notice_reference == "NOTICE-1"
+    unnotified = validate(penalty_row(identifier=UNNOTIFIED), HUBEI)
+    assert isinstance(unnotified, list) and [e.code for e in unnotified] == ["prior_notice_missing"]
 
 
 def test_an_organisation_needs_no_consent_for_a_column_named_like_consent_only_data() -> None:

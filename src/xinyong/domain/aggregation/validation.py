@@ -87,6 +87,12 @@ class RowLookups(Protocol):
         """A prior written notice with this reference was recorded for this subject and item."""
         ...
 
+    def notice_for(self, identifier: str, item_code: str) -> str | None:
+        """The reference of the latest prior written notice this unit recorded for this subject and item
+        (served on or before the day of receipt), for a row that cites none (the national double-publicity
+        standard has no column for it); None if there is none."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
@@ -373,12 +379,16 @@ class RowValidator:
         notice = self._notice
         if notice and spec.category is Category.untrustworthiness and identifier is not None:
             reference = env["prior_notice_reference"]
+            if reference is None:     # a row that cites none: the unit's recorded notice to this subject
+                reference = env["prior_notice_reference"] = self.lookups.notice_for(identifier, spec.code)
             if reference is None:
                 errors.append(self._error(row, "prior_notice_reference", "prior_notice_missing",
-                                          "提供失信信息前应书面告知信用主体：请填写已登记的书面告知编号",
+                                          "提供失信信息前应书面告知信用主体：本单位未就该主体、该事项登记书面告知"
+                                          "（请先登记告知，或填写已登记的书面告知编号）",
                                           "the subject must be informed in writing before untrustworthiness "
-                                          "information is delivered: give the reference of the recorded "
-                                          "notice", notice.cite))
+                                          "information is delivered: this unit recorded no notice to this "
+                                          "subject on this item (record the notice first, or give the "
+                                          "reference of a recorded one)", notice.cite))
             elif not self.lookups.notice_recorded(reference, identifier, spec.code):
                 errors.append(self._error(row, "prior_notice_reference", "prior_notice_missing",
                                           "未找到该主体、该事项的已登记书面告知",

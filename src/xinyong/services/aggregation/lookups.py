@@ -59,6 +59,15 @@ class BatchLookups:
                    PriorNotice.served_on <= self.on).limit(1)
         ).first() is not None
 
+    def notice_for(self, identifier: str, item_code: str) -> str | None:
+        return self.session.execute(
+            select(PriorNotice.reference)
+            .join(SubjectIdentifier, SubjectIdentifier.subject_id == PriorNotice.subject_id)
+            .where(SubjectIdentifier.value == identifier, PriorNotice.unit_code == self.unit_code,
+                   PriorNotice.item_code == item_code, PriorNotice.served_on <= self.on)
+            .order_by(PriorNotice.served_on.desc(), PriorNotice.id.desc()).limit(1)
+        ).scalar()
+
 
 def granted_items(session: Session, unit_code: str) -> frozenset[str]:
     """The items the active providing unit ``unit_code`` may submit; refused if there is no such unit."""

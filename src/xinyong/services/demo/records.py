@@ -9,8 +9,9 @@ labels: administrative permits) and ``corrections.jsonl`` (a correction with its
 an unchanged row, a malformed line). Each file mixes good rows with
 rows that show a rejection reason (``demo/files/README.md`` lists them); which of those are refused
 depends on the regulation in force — a forbidden-data or simplified-procedure row is refused only where
-the rule file has the rule (and under a prior-notice rule, aggregation.prior_notice, every standard penalty row: the
-standard has no column for the notice's reference).
+the rule file has the rule (and under a prior-notice rule, aggregation.prior_notice, a standard penalty row whose
+subject the unit recorded no notice for: the standard has no column for the notice's reference, so the notice is
+found by subject and item).
 
 The written notices the penalty rows cite (``aggregation.prior_notice``) are recorded first, as a unit
 would. A newcomer sees
