@@ -163,3 +163,46 @@ def test_the_double_publicity_page_shows_amounts_in_both_units(  # type: ignore[
     assert "5000 元（0.5 万元）" in page.text and "长期" in page.text
     english = client.get("/public/double-publicity", params={"kind": "penalty", "lang": "en"})
     assert "5000 yuan (0.5 × 10,000 yuan)" in english.text
+
+
+def test_a_penalty_decided_before_the_company_was_established(catalog: Platform) -> None:
+    """The decision date against the subject's existence, where the platform knows it: the company's
+    registration record (成立日期) here, read in the batch; a company with none is not held up."""
+    founded = "91500000MA5U0AB10L"
+    registration = {"item": "enterprise_registration", "record_key": "DJ-1", "identifier": founded,
+                    "subject_name": "示范建设工程有限公司", "registered_name": "示范建设工程有限公司",
+                    "organisation_form": "company", "legal_representative": "张明", "established_on": "2025-07-01",
+                    "registration_authority": "示范区市场监督管理局"}
+    assert batches.submit_rows(catalog, ACTOR, UNIT, [registration], key="reg").accepted == 1
+    body = "115000000098765435"
+
+    def penalty(uscc: str, number: str) -> dict[str, str]:
+        return {"行政相对人名称": "示范企业", "行政相对人类别": "法人及非法人组织", "统一社会信用代码": uscc,
+                "法定代表人": "张明", "行政处罚决定书文号": number, "违法行为类型": "虚假宣传",
+                "违法事实": "经查属实。", "处罚依据": "《广告法》第五十五条", "处罚类别": "警告", "处罚内容": "警告",
+                "处罚决定日期": "2025/06/10", "处罚有效期": "2099/12/31", "处罚机关": "示范区市场监督管理局",
+                "处罚机关统一社会信用代码": body, "数据来源单位": "示范区市场监督管理局",
+                "数据来源单位统一社会信用代码": body}
+
+    summary = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(founded, "罚〔2025〕9号"),
+                                                          penalty("91500103MA60XY2K06", "罚〔2025〕10号")], key="p")
+    assert summary.accepted == 1
+    assert [(e["row"], e["field"], e["code"]) for e in summary.errors] == [
+        (1, "处罚决定日期", "decision_before_subject")]
+    assert "2025-07-01" in summary.errors[0]["message_zh"]
+
+
+def test_the_end_of_publicity_is_checked_against_the_tiers_in_force(catalog: Platform) -> None:
+    """公示截止期 inside the window of the penalty's tier (Order 58 before 2026-04-01; the standard's rows state
+    no tier: publicity.untiered_penalty), on intake: years past the longest window is refused."""
+    body = "115000000098765435"
+    row = {"行政相对人名称": "示范食品贸易有限公司", "行政相对人类别": "法人及非法人组织",
+           "统一社会信用代码": "91500103MA60XY2K06", "法定代表人": "王芳", "行政处罚决定书文号": "罚〔2025〕11号",
+           "违法行为类型": "虚假宣传", "违法事实": "经查属实。", "处罚依据": "《广告法》第五十五条", "处罚类别": "警告",
+           "处罚内容": "警告", "处罚决定日期": "2025/06/10", "处罚有效期": "2099/12/31", "公示截止期": "2031/06/10",
+           "处罚机关": "示范区市场监督管理局", "处罚机关统一社会信用代码": body, "数据来源单位": "示范区市场监督管理局",
+           "数据来源单位统一社会信用代码": body}
+    refused = batches.submit_rows(catalog, ACTOR, UNIT, [row], key="late-end")
+    assert [(e["field"], e["code"]) for e in refused.errors] == [("公示截止期", "publicity_until_inconsistent")]
+    accepted = batches.submit_rows(catalog, ACTOR, UNIT, [{**row, "公示截止期": "2025/12/10"}], key="fitting-end")
+    assert accepted.accepted == 1, accepted.errors

@@ -159,6 +159,27 @@ def test_the_checks_the_standard_implies(cells: dict[str, str], expected: tuple[
     assert errors(PENALTY, penalty_row(**cells)) == [expected]
 
 
+def test_a_decision_before_the_subject_existed() -> None:
+    person = {"行政相对人类别": "自然人", "行政相对人代码_1(统一社会信用代码)": "", "证件类型": "身份证",
+              "证件号码": "500103198503121234", "法定代表人": ""}
+    assert errors(PENALTY, penalty_row(**person)) == []
+    early = prepare(PENALTY, 2, penalty_row(**person, 处罚决定日期="1985/03/11", 处罚有效期="1985/09/11"),
+                    received_on=TODAY)[1]
+    assert [(e.field, e.code) for e in early] == [("处罚决定日期", "decision_before_subject")]
+    assert "1985-03-12" not in early[0].message_zh + early[0].message_en    # the birth date is not echoed
+    # An organisation: its establishment date where the platform holds its registration record.
+    founded = {"91500000MA5U0AB10L": date(2025, 7, 1)}
+
+    def checked(layout: Layout, cells: dict[str, str]) -> list[tuple[str | None, str]]:
+        found = prepare(layout, 2, cells, received_on=TODAY, established=founded.get)[1]
+        return [(e.field, e.code) for e in found]
+
+    assert checked(PENALTY, penalty_row()) == [("处罚决定日期", "decision_before_subject")]   # 2025-06-10
+    assert checked(PENALTY, penalty_row(处罚决定日期="2025/07/01")) == []
+    other = "91500103MA60XY2K06"           # a subject the platform knows no establishment date of
+    assert checked(PENALTY, penalty_row(**{"行政相对人代码_1(统一社会信用代码)": other})) == []
+
+
 def test_permit_dates_in_order() -> None:
     permit = {"行政相对人名称": "示范食品贸易有限公司", "行政相对人类别": "法人及非法人组织",
               "统一社会信用代码": "91500103MA60XY2K06", "法定代表人": "王芳",
@@ -168,6 +189,10 @@ def test_permit_dates_in_order() -> None:
               "数据来源单位统一社会信用代码": BODY}
     assert errors(PERMIT, permit) == [("有效期至", "date_order")]
     assert errors(PERMIT, {**permit, "有效期至": "2099/12/31"}) == []
+    # A permit may precede the company (a name reserved before registration): no establishment check.
+    later = prepare(PERMIT, 2, {**permit, "有效期至": "2099/12/31"}, received_on=TODAY,
+                    established=lambda _: date(2025, 12, 1))[1]
+    assert later == []
 
 
 # --- both directions --------------------------------------------------------------------------------

@@ -93,6 +93,9 @@ class Layout:
     subject_categories: Mapping[str, Mapping[str, str]]
     id_type_kinds: Mapping[str, str]
     date_format: str = "%Y/%m/%d"
+    # The decision cannot predate an organisation's establishment (a penalty); a permit may (a name
+    # reserved before the company is registered). A person's birth bounds every layout.
+    after_establishment: bool = False
     _index: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
     _plans: dict[tuple[str, ...], tuple[Column | None, ...]] = field(default_factory=dict, repr=False,
                                                                       compare=False)
@@ -433,6 +436,7 @@ def load_layouts(data: Mapping[str, Any]) -> dict[str, Layout]:
             title_en=str(title.get("en", name)), columns=tuple(columns), tables=tables,
             fixed={str(k): str(v) for k, v in (spec.get("fixed") or {}).items()},
             key_from=str(spec["key_from"]), decision_date=str(spec["decision_date"]),
+            after_establishment=bool(spec.get("after_establishment", False)),
             placeholder_uscc=str(data["placeholder_uscc"]),
             separators=tuple(str(s) for s in data.get("multi_separators", (";",))),
             subject_categories={str(k): {str(a): str(b) for a, b in (v or {}).items()}

@@ -42,6 +42,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "placeholder_not_allowed": ("只有个体工商户可用占位代码，自然人不填统一社会信用代码",
                                 "only an individual business gives the placeholder code; a natural person no USCC"),
     "decision_date_in_future": ("决定日期晚于接收之日", "the decision date is after the day of receipt"),
+    "decision_before_subject": ("决定日期早于主体存在之日（自然人出生、组织成立）",
+                                "the decision date is before the subject existed (born or established)"),
     "date_order": ("日期先后顺序有误", "the dates are in the wrong order"),
     "publicity_until_inconsistent": ("公示截止期与公示规则不符",
                                      "the end of publicity does not fit the publicity rules"),

@@ -20,8 +20,12 @@ Chinese and English (reason codes in ``rows.REASONS``):
   takes the decision date, the penalty kinds and 公示截止期; today it refuses an end before the decision;
   the publicity tiers' own check (NDRC Order 36 / 58) plugs in there.
 
-Not checked: the decision date against the day the subject was established (a registration record is
-not at hand in the validator without another query per row).
+* the decision date not before the subject existed, where that is known (``decision_before_subject``): a
+  natural person's birth date, read from the citizen identity number (never echoed in the message), for
+  every layout; an organisation's or individual business's establishment date, from its registration
+  record on the platform (the ``established`` lookup the service hands in), for layouts that say
+  ``after_establishment`` (a penalty: a permit may precede the company, a name reserved before it is
+  registered).
 """
 
 from __future__ import annotations
@@ -39,6 +43,20 @@ from xinyong.domain.subjects.identifiers import IdentifierKind, check_identifier
 
 # (decision date, penalty kind codes, 公示截止期) -> (zh, en) of what is wrong, or None.
 PublicityCheck = Callable[[date, tuple[str, ...], date], tuple[str, str] | None]
+# An organisation's identifier -> the day it was established, where the platform knows it.
+Established = Callable[[str], date | None]
+ESTABLISHED_FIELD = "established_on"
+"""The basic-information field that states the day an organisation was established (成立日期)."""
+
+
+def birth_date(number: str) -> date | None:
+    """The birth date a valid citizen identity number carries (digits 7-14), or None."""
+    if not is_citizen_id(number):
+        return None
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
 
 
 def publicity_until_problem(decision: date, kinds: tuple[str, ...], until: date) -> tuple[str, str] | None:
@@ -63,7 +81,8 @@ def _date(value: Any) -> date | None:
 
 
 def prepare(layout: Layout, row: int, cells: Mapping[str, Any], *, received_on: date,
-            publicity: PublicityCheck | None = None) -> tuple[dict[str, Any], list[RowError]]:
+            publicity: PublicityCheck | None = None,
+            established: Established | None = None) -> tuple[dict[str, Any], list[RowError]]:
     """The validator's row and the errors the standard implies (see the module docstring)."""
     problems: list[CellProblem] = []
     by_column, unknown = layout.read_cells(cells)
@@ -136,6 +155,22 @@ def prepare(layout: Layout, row: int, cells: Mapping[str, Any], *, received_on: 
         add(decision_header, "decision_date_in_future",
             f"“{decision_header}”{decided.isoformat()} 晚于接收之日 {received_on.isoformat()}",
             f"{decision_header!r} {decided.isoformat()} is after the day of receipt {received_on.isoformat()}")
+    identifier = out.get("identifier")
+    if decided is not None and isinstance(identifier, str) and identifier:
+        if category == "natural_person":
+            born = birth_date(identifier.upper())
+            if born is not None and decided < born:
+                add(decision_header, "decision_before_subject",
+                    f"“{decision_header}”{decided.isoformat()} 早于当事人的出生日期（据其证件号码）",
+                    f"{decision_header!r} {decided.isoformat()} is before the person's birth date (by the "
+                    f"identity number)")
+        elif layout.after_establishment and established is not None:
+            founded = established(identifier)
+            if founded is not None and decided < founded:
+                add(decision_header, "decision_before_subject",
+                    f"“{decision_header}”{decided.isoformat()} 早于该主体的成立日期 {founded.isoformat()}",
+                    f"{decision_header!r} {decided.isoformat()} is before the subject was established on "
+                    f"{founded.isoformat()}")
     starts = _date(out.get("valid_from"))
     ends = _date(out.get("valid_until"))
     if starts is not None and ends is not None and ends < starts:
@@ -181,4 +216,5 @@ def verdict(layout: Layout, row_values: Mapping[str, Any], standard_errors: list
     return out
 
 
-__all__ = ["PublicityCheck", "prepare", "publicity_until_problem", "verdict"]
+__all__ = ["ESTABLISHED_FIELD", "Established", "PublicityCheck", "birth_date", "prepare", "publicity_until_problem",
+           "verdict"]

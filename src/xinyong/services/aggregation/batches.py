@@ -67,6 +67,7 @@ from xinyong.services.aggregation.writer import RecordWriter
 from xinyong.services.catalog import CatalogIndex
 from xinyong.services.duties import publication
 from xinyong.services.platform.bootstrap import Platform
+from xinyong.services.rulebook.publicity import publicity_check
 from xinyong.store.models.records import RowRejection, SubmissionBatch
 
 PROGRESS_ROWS = 500
@@ -242,7 +243,10 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         validator = RowValidator(law_in_force(platform, received_on), lookups, received_on=received_on,
                                  vocabulary=platform.rulebook.vocabulary)
         # A file laid out in a national standard (双公示) is recognised by its header and read as it is.
-        standard = StandardRows(received_on, header)
+        # Its 公示截止期 is checked against the publicity tiers in force, its decision date against the
+        # subject's establishment where the platform has the registration record.
+        standard = StandardRows(received_on, header, publicity=publicity_check(platform),
+                                established=lookups.established_on)
         # With no catalog version in force every row is refused (item_not_in_force): no record needs one.
         writer = RecordWriter(uow, batch, in_force[0] if in_force else None)
         counters = writer.counters

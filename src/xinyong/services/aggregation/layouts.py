@@ -14,7 +14,7 @@ import yaml
 
 from xinyong.domain.aggregation.layouts import Layout, is_long_term, load_layouts, recognise, yuan_to_wan
 from xinyong.domain.aggregation.rows import RowError, ValidRecord
-from xinyong.domain.aggregation.standard_rows import PublicityCheck, prepare, verdict
+from xinyong.domain.aggregation.standard_rows import Established, PublicityCheck, prepare, verdict
 
 STANDARDS = ("double-publicity.yaml",)
 _CACHE_LIMIT = 64
@@ -91,9 +91,10 @@ class StandardRows:
     out), each row prepared for the validator and its verdict told in the standard's headers."""
 
     def __init__(self, received_on: date, header: Callable[[], Sequence[str] | None] | None = None,
-                 publicity: PublicityCheck | None = None) -> None:
+                 publicity: PublicityCheck | None = None, established: Established | None = None) -> None:
         self.received_on = received_on
         self.publicity = publicity
+        self.established = established
         self.layouts = standard_layouts()
         self._header = header
         self._fixed: Layout | None = None
@@ -125,7 +126,8 @@ class StandardRows:
 
     def validate(self, validator: Any, number: int, values: Mapping[str, Any],
                  found: Layout) -> ValidRecord | list[RowError]:
-        row, errors = prepare(found, number, values, received_on=self.received_on, publicity=self.publicity)
+        row, errors = prepare(found, number, values, received_on=self.received_on, publicity=self.publicity,
+                              established=self.established)
         return verdict(found, row, errors, validator.validate(number, row))
 
 

@@ -1,5 +1,6 @@
 """What the row validator asks storage, for one batch (``BatchLookups``: the catalog item in force and
-granted to the unit, a recorded written consent, a recorded prior notice), and the items a providing
+granted to the unit, a recorded written consent, a recorded prior notice, an organisation's establishment
+date from its registration record), and the items a providing
 unit may submit (``granted_items``: an unknown or inactive unit is refused, ``unit_not_found``, 404)."""
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.domain.aggregation.rows import ItemRefusal
+from xinyong.domain.aggregation.standard_rows import ESTABLISHED_FIELD
 from xinyong.domain.catalog.items import CatalogItemSpec
 from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
 from xinyong.services.catalog import CatalogIndex
-from xinyong.store.models.records import Consent, PriorNotice
+from xinyong.store.models.records import Consent, PriorNotice, Record, RecordVersion
 from xinyong.store.models.subjects import SubjectIdentifier
 
 _CATALOG_CODES = {"not_in_catalog": "item_unknown", "not_in_force": "item_not_in_force"}
@@ -29,6 +31,7 @@ class BatchLookups:
         self.unit_code = unit_code
         self.granted = granted
         self.on = on
+        self._established: dict[str, date | None] = {}
 
     def item(self, code: str) -> CatalogItemSpec | ItemRefusal:
         try:
@@ -67,6 +70,32 @@ class BatchLookups:
                    PriorNotice.item_code == item_code, PriorNotice.served_on <= self.on)
             .order_by(PriorNotice.served_on.desc(), PriorNotice.id.desc()).limit(1)
         ).scalar()
+
+
+    def established_on(self, identifier: str) -> date | None:
+        """The day the subject with this identifier was established, from its basic-information record that
+        states one (``established_on``: an enterprise registration); None where the platform has none.
+        Read once per subject and batch."""
+        if identifier in self._established:
+            return self._established[identifier]
+        payloads = self.session.execute(
+            select(RecordVersion.payload)
+            .join(Record, (Record.id == RecordVersion.record_id) & (Record.current_version == RecordVersion.version))
+            .join(SubjectIdentifier, SubjectIdentifier.subject_id == Record.subject_id)
+            .where(SubjectIdentifier.value == identifier, Record.category == "basic", Record.status == "active")
+        ).scalars().all()
+        found = min((d for d in (_iso_date((p or {}).get(ESTABLISHED_FIELD)) for p in payloads) if d), default=None)
+        if len(self._established) >= 100_000:
+            self._established.clear()
+        self._established[identifier] = found
+        return found
+
+
+def _iso_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 def granted_items(session: Session, unit_code: str) -> frozenset[str]:

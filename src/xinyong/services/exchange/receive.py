@@ -36,6 +36,7 @@ from xinyong.services.disclosure.references import resolve_record
 from xinyong.services.exchange import peers
 from xinyong.services.exchange.feed import layout_named
 from xinyong.services.platform.bootstrap import Platform
+from xinyong.services.rulebook.publicity import publicity_check
 
 RECEIVED = "received"
 
@@ -68,12 +69,13 @@ def _plain(value: Any) -> Any:
 def _rows(platform: Platform, peer: str, changes: list[Change]) -> list[dict[str, Any]]:
     today = platform.clock.today()
     rows: list[dict[str, Any]] = []
+    publicity = publicity_check(platform)      # 公示截止期 against the tiers in force here
     for index, change in enumerate(changes):
         if change.op != "upsert":
             continue
         layout = layout_named(change.layout)
         if change.form == "standard":
-            out, errors = prepare(layout, index + 1, change.row or {}, received_on=today)
+            out, errors = prepare(layout, index + 1, change.row or {}, received_on=today, publicity=publicity)
             if errors:
                 first = errors[0]
                 raise Refusal(f"changes[{index}].row.{first.field}", first.code,
