@@ -206,3 +206,27 @@ def test_the_end_of_publicity_is_checked_against_the_tiers_in_force(catalog: Pla
     assert [(e["field"], e["code"]) for e in refused.errors] == [("公示截止期", "publicity_until_inconsistent")]
     accepted = batches.submit_rows(catalog, ACTOR, UNIT, [{**row, "公示截止期": "2025/12/10"}], key="fitting-end")
     assert accepted.accepted == 1, accepted.errors
+
+
+def test_a_resent_row_that_changes_a_record_takes_its_remarks_as_the_reason(catalog: Platform) -> None:
+    """The standard has no column for a correction's reason: a department writes it in 备注."""
+    body = "115000000098765435"
+    row = {"行政相对人名称": "示范食品贸易有限公司", "行政相对人类别": "法人及非法人组织",
+           "统一社会信用代码": "91500103MA60XY2K06", "法定代表人": "王芳", "行政处罚决定书文号": "罚〔2025〕12号",
+           "违法行为类型": "虚假宣传", "违法事实": "经查属实。", "处罚依据": "《广告法》第五十五条", "处罚类别": "罚款",
+           "处罚内容": "罚款", "罚款金额（万元）": "1", "处罚决定日期": "2025/06/10", "处罚有效期": "2099/12/31",
+           "处罚机关": "示范区市场监督管理局", "处罚机关统一社会信用代码": body, "数据来源单位": "示范区市场监督管理局",
+           "数据来源单位统一社会信用代码": body}
+    assert batches.submit_rows(catalog, ACTOR, UNIT, [row], key="first").accepted == 1
+    changed = {**row, "罚款金额（万元）": "1.5"}
+    refused = batches.submit_rows(catalog, ACTOR, UNIT, [changed], key="no-reason")
+    assert [e["code"] for e in refused.errors] == ["correction_reason_required"]
+    corrected = batches.submit_rows(catalog, ACTOR, UNIT, [{**changed, "备注": "更正：罚款金额录入有误"}], key="reason")
+    assert (corrected.accepted, corrected.corrected) == (1, 1), corrected.errors
+    key = "罚〔2025〕12号#91500103MA60XY2K06"
+    with catalog.sessions() as session:
+        reasons = session.execute(select(RecordVersion.version, RecordVersion.correction_reason)
+                                  .join(Record, Record.id == RecordVersion.record_id)
+                                  .where(Record.record_key == key).order_by(RecordVersion.version)).all()
+    assert [tuple(r) for r in reasons] == [(1, None), (2, "更正：罚款金额录入有误")]
+    assert stored(catalog, "admin_penalty")[key][0]["fine_amount"] == "15000"

@@ -96,6 +96,9 @@ class Layout:
     # The decision cannot predate an organisation's establishment (a penalty); a permit may (a name
     # reserved before the company is registered). A person's birth bounds every layout.
     after_establishment: bool = False
+    # The field whose text, when a re-sent row changes a record already received, is the correction's
+    # reason (the standard has no column for one; departments write it in 备注).
+    correction_reason_from: str | None = None
     _index: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
     _plans: dict[tuple[str, ...], tuple[Column | None, ...]] = field(default_factory=dict, repr=False,
                                                                       compare=False)
@@ -194,6 +197,9 @@ class Layout:
         identifier = row.get("identifier")
         if isinstance(number, str) and isinstance(identifier, str):
             row["record_key"] = record_key(number, identifier, row.get("subject_kind"))
+        reason = row.get(self.correction_reason_from) if self.correction_reason_from else None
+        if isinstance(reason, str) and reason.strip():
+            row["correction_reason"] = reason.strip()[:500]
         return row
 
     def _subject(self, row: dict[str, Any], category: str | None) -> None:
@@ -437,6 +443,8 @@ def load_layouts(data: Mapping[str, Any]) -> dict[str, Layout]:
             fixed={str(k): str(v) for k, v in (spec.get("fixed") or {}).items()},
             key_from=str(spec["key_from"]), decision_date=str(spec["decision_date"]),
             after_establishment=bool(spec.get("after_establishment", False)),
+            correction_reason_from=(str(data["correction_reason_from"]) if data.get("correction_reason_from")
+                                    else None),
             placeholder_uscc=str(data["placeholder_uscc"]),
             separators=tuple(str(s) for s in data.get("multi_separators", (";",))),
             subject_categories={str(k): {str(a): str(b) for a, b in (v or {}).items()}
