@@ -22,11 +22,12 @@ XINYONG_OPERATOR_NAME_EN ?= Demonstration Public Credit Information Center (demo
 XINYONG_CONTACT ?= 演示部署，无真实联系方式 / a demonstration deployment with no real contact
 export XINYONG_OPERATOR_NAME XINYONG_OPERATOR_NAME_EN XINYONG_CONTACT
 
-.PHONY: install run test lint bench fuzz long load clean help
+.PHONY: install run test lint i18n bench fuzz long load clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data once, serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run the whole suite (lint, import contracts, tests)"
+	@echo "make i18n   - extract the portal's message keys into messages.pot and update every messages.po"
 	@echo "make bench  - run every benchmark in benchmarks/ (JSON results in benchmarks/results/)"
 	@echo "make fuzz   - API fuzzing, 1,000 cases per operation, on SQLite then PostgreSQL"
 	@echo "make long   - 20 crash trials and the slow tests, on SQLite then PostgreSQL"
@@ -49,9 +50,25 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
-install: $(STAMP)
+# The portal's translations: gettext catalogs (babel.cfg says what is extracted). The build compiles each
+# messages.po into its messages.mo (a build artefact, never committed); the portal compiles a missing or
+# stale one in process all the same.
+LOCALE := src/xinyong/portal/locale
+MO := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-run: $(RUN_STAMP)
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(RUN_STAMP)
+	$(BIN)/pybabel compile --domain messages --directory $(LOCALE) --locale $* --statistics
+
+i18n: $(RUN_STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output --width 120 \
+	  --project Xinyong --copyright-holder Xinyong --output-file $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update --domain messages --input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) \
+	  --no-fuzzy-matching --ignore-obsolete --width 120
+	$(MAKE) --no-print-directory $(MO)
+
+install: $(STAMP) $(MO)
+
+run: $(RUN_STAMP) $(MO)
 	scripts/system-deps.sh --runtime
 	$(BIN)/xinyong init
 	$(BIN)/xinyong demo --once

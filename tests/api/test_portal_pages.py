@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,6 @@ from access_seed import Seed, citizen_id
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.portal import pages
 from xinyong.portal.citations import in_chinese
-from xinyong.portal.i18n import MESSAGES
 from xinyong.services.audit import ledger
 from xinyong.services.demo.loader import load_demo
 from xinyong.services.disclosure import authorizations, duty_purposes, inquiry
@@ -28,7 +26,6 @@ PASSWORD = "correct horse battery"  # noqa: S105 - a test password
 DEMO_PERSON = ("510107197811213459", "王芳")        # demo/subjects.yaml: has a demo penalty record
 DEMO_PERSON_PENALTY = "示市监罚〔2025〕3号"
 DEMO_ORG = "91500103MA60XY2K06"
-TEMPLATES = Path(pages.__file__).parent / "templates"
 UNTRANSLATED = re.compile(r"\b(?:field|label|role|kind|mode|channel|record_status|notice|nav|me|auth|dp|org|orgs|"
                           r"catalog|record|inquiries|login|csrf|pager|form|error)\.[a-z_.]+\b")
 
@@ -111,33 +108,6 @@ def duty_purpose(platform: Platform, organisation: str | None = None) -> str:
 def demo(platform):  # type: ignore[no-untyped-def]
     load_demo(platform)
     return platform
-
-
-# --------------------------------------------------------------------------------------------------
-# Translations
-# --------------------------------------------------------------------------------------------------
-
-def test_every_message_has_chinese_and_english() -> None:
-    for key, entry in MESSAGES.items():
-        assert entry.get("zh") and entry.get("en"), key
-
-
-def test_every_key_the_templates_use_is_translated() -> None:
-    used: set[str] = set()
-    for template in TEMPLATES.glob("*.html"):
-        used |= set(re.findall(r"\bt\('([a-z_.]+)'\)", template.read_text(encoding="utf-8")))
-    assert used, "no t('…') calls found"
-    assert sorted(used - set(MESSAGES)) == []
-    # keys built at run time: every value they take
-    dynamic = {"role.": [r.value for r in Role], "mode.": ["lawful_disclosure", "duty", "self", "authorized"],
-               "kind.": ["natural_person", "legal_person", "unincorporated_org", "state_organ"],
-               "channel.": ["api", "portal", "cli", "report", "export", "explain", "service"],
-               "label.": ["objection_pending", "suspended", "withheld", "restored", "expired", "period_ended"],
-               "record_status.": ["active", "revoked", "restored", "expired"], "notice.": list(pages.NOTICES),
-               "auth.state.": ["in_force", "not_yet", "expired", "revoked"], "dp.kind.": ["permit", "penalty"]}
-    missing = [prefix + value for prefix, values in dynamic.items() for value in values
-               if prefix + value not in MESSAGES]
-    assert missing == []
 
 
 PUBLIC_PAGES = ("/", "/catalog", "/public/organisations", "/public/organisations?q=示范",

@@ -1,635 +1,80 @@
-"""Portal translations: Chinese by default, English on request (``?lang=en``, remembered in a cookie)."""
+"""Portal translations: Chinese by default, English on request (``?lang=en``, remembered in a cookie).
+
+Every text a page shows is in a gettext catalog, ``locale/<lang>/LC_MESSAGES/messages.po``, under its
+message key (templates call ``t('home.search.label')``); ``locale/messages.pot`` is the template Babel
+extracts from the templates and this package (``babel.cfg``; ``make i18n`` extracts and updates the
+catalogs, the build compiles them). A compiled ``.mo`` missing or older than its ``.po`` is compiled in
+process, so a page never shows keys for want of a build step. A key no catalog translates reads as
+itself; an English text not yet translated reads in Chinese."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 from fastapi import Request
 
 LANGUAGES = ("zh", "en")
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "site.name": {"zh": "信用信息平台", "en": "Public Credit Information Platform"},
-    "site.tagline": {
-        "zh": "依法归集、依法公开、依法使用公共信用信息：每一项决定都注明法律依据、在法定期限内作出、全程留痕。",
-        "en": "Public credit information collected, disclosed and used under the regulation in force: "
-              "every decision cites its article, meets its time limit and leaves a record nobody can alter unseen.",
-    },
-    "home.jurisdiction": {"zh": "适用法规", "en": "Regulation in force"},
-    "home.link.docs": {"zh": "接口文档（OpenAPI）", "en": "API documentation (OpenAPI)"},
-    "home.link.check": {"zh": "校验身份证号码或统一社会信用代码的校验位，不保存任何数据",
-                        "en": "Check the check character of an identity number or credit code; nothing is stored"},
-    "home.check": {"zh": "代码校验", "en": "Check a code"},
-    "home.link.help": {"zh": "如何查询、异议、申请信用修复；法律依据与联系方式",
-                       "en": "How to look up, object and apply for restoration; the legal basis and contacts"},
-    "home.search.label": {"zh": "查询机构：名称或统一社会信用代码", "en": "Find an organisation: name or credit code"},
-    "home.search.placeholder": {"zh": "例如：示范建设工程有限公司", "en": "e.g. 示范建设工程有限公司"},
-    "home.account.title": {"zh": "登录", "en": "Sign in"},
-    "home.account.why": {
-        "zh": "信用主体登录并完成实名核验后，可以查看本人信用信息和被查询记录、提出异议、申请信用修复；"
-              "信息提供单位、平台运行机构和主管部门登录后进入各自的工作台。",
-        "en": "A credit subject who signs in and verifies their real name sees their own record and who looked "
-              "at it, may object and apply for restoration; providing units, the operating center and the "
-              "competent department sign in to their own workspace."},
-    "home.account.signed_in": {"zh": "您已登录", "en": "You are signed in"},
-    "home.account.workspace": {"zh": "进入我的工作台", "en": "Go to my workspace"},
-    "home.services": {"zh": "服务", "en": "Services"},
-    "home.basis": {"zh": "法律依据", "en": "Legal basis"},
-    "home.basis.why": {"zh": "本平台的每一项决定都注明所依据的条款，在法定期限内作出，并记入不可篡改的审计日志。",
-                       "en": "Every decision this platform makes cites the article that allows it, is made within "
-                             "the time limit and is written to an audit ledger nobody can alter unseen."},
-    "nav.staff": {"zh": "工作台", "en": "Workspace"},
-    "staff.title": {"zh": "工作台", "en": "Workspace"},
-    "staff.link.objections": {"zh": "异议办理", "en": "Objections"},
-    "staff.link.restorations": {"zh": "信用修复申请", "en": "Restoration applications"},
-    "staff.link.revocation": {"zh": "报告决定被撤销或变更", "en": "Report a revoked or changed decision"},
-    "staff.link.compliance": {"zh": "合规监测", "en": "Compliance monitor"},
-    "staff.link.catalog": {"zh": "公共信用信息目录", "en": "The catalog"},
-    "staff.link.organisations": {"zh": "机构信用查询", "en": "Organisations"},
-    "staff.link.api": {"zh": "接口文档", "en": "API documentation"},
-    "staff.why.objections.unit": {"zh": "平台转交本单位核查的异议，按期限排序；核查后作出决定。",
-                                  "en": "Objections the center transferred to your unit, by due date; decide each."},
-    "staff.why.restorations.unit": {"zh": "涉及本单位报送信息的信用修复申请：同意或不同意，并说明理由。",
-                                    "en": "Restoration applications about records your unit submitted: grant or "
-                                          "refuse, with reasons."},
-    "staff.why.revocation": {"zh": "作出决定的机关撤销或变更了信息所依据的决定（含复议、诉讼）时，报告后该信息立即停"
-                                   "止服务。",
-                             "en": "When the deciding organ, a reconsideration or a court revoked or changed the "
-                                   "decision a record rests on: the record leaves service at once."},
-    "staff.why.objections.center": {"zh": "全部异议，按期限排序：转交、作出决定或不予受理。",
-                                    "en": "Every objection by due date: transfer, decide or refuse."},
-    "staff.why.restorations.center": {"zh": "全部信用修复申请及其办理期限。",
-                                      "en": "Every restoration application and its time limits."},
-    "staff.why.compliance.center": {"zh": "即将到期和已逾期的法定义务、违规记录及其责任条款。",
-                                    "en": "Duties falling due and overdue, violations and their liability articles."},
-    "staff.why.compliance.department": {"zh": "监督平台运行机构和信息提供单位履行法定期限：逾期、违规及其责任条款。",
-                                        "en": "Supervise the statutory time limits of the center and the providing "
-                                              "units: overdue duties, violations, liability articles."},
-    "staff.why.objections.department": {"zh": "申请复核的异议：维持或变更原处理结果。",
-                                        "en": "Objections sent for re-examination: uphold or revise the result."},
-    "staff.why.catalog": {"zh": "现行目录及其各版本。", "en": "The catalog in force and its versions."},
-    "staff.why.duty": {"zh": "查询机构的公开信息；依职责查询须通过接口并注明法定职责和事由，每次查询均被记录。",
-                       "en": "Public information of organisations; inquiries by duty go through the API with "
-                             "the duty and purpose stated, and every one is logged."},
-    "staff.why.institution": {"zh": "查询机构的公开信息；按协议查询须通过接口，并持有信用主体的书面授权。",
-                              "en": "Public information of organisations; inquiries under your agreement go "
-                                    "through the API with the subject's written authorization."},
-    "staff.why.api": {"zh": "接口说明：每个接口的参数、权限和错误说明。",
-                      "en": "The API: each endpoint's parameters, permissions and errors."},
-    "footer.operator": {"zh": "运行机构：", "en": "Operated by "},
-    "footer.contact": {"zh": "联系方式：", "en": "Contact: "},
-    "footer.basis": {"zh": "法律依据：", "en": "Legal basis: "},
-    "footer.legal": {"zh": "法律依据", "en": "Legal basis"},
-    "footer.privacy": {"zh": "隐私声明", "en": "Privacy"},
-    "footer.help": {"zh": "帮助", "en": "Help"},
-    "footer.api": {"zh": "接口文档", "en": "API"},
-    "help.title": {"zh": "帮助", "en": "Help"},
-    "help.find.title": {"zh": "查询机构的信用信息", "en": "Looking up an organisation"},
-    "help.find": {"zh": "在“机构信用查询”输入机构名称或统一社会信用代码。公众只能看到依法公开的机构信息；"
-                        "自然人的信息不向公众公开。“双公示”列出行政许可和行政处罚决定及其公示截止日期。",
-                  "en": "Under Organisations, enter an organisation's name or unified social credit code. The "
-                        "public sees only what the law makes public about organisations; natural persons' "
-                        "information is never public. Double publicity lists permit and penalty decisions "
-                        "with the day their publicity ends."},
-    "help.me.title": {"zh": "查看本人的信用信息", "en": "Seeing your own record"},
-    "help.me": {"zh": "登录后在“我的信用”完成实名核验，即可免费查看本人的全部信用信息，以及谁在何时、以何种理由查询过"
-                      "您的信息。",
-                "en": "Sign in and verify your real name under My credit: you then see your whole record free "
-                      "of charge, and who looked at it, when and why."},
-    "help.object.title": {"zh": "提出异议", "en": "Objecting"},
-    "help.object": {"zh": "认为信息有误、遗漏或侵犯您的合法权益的，在“我的信用”中该条信息旁点击“提出异议”，写明理由并"
-                          "上传证明材料。"
-                          "每个办理步骤都显示法定期限和剩余工作日，处理结果以书面告知送达。",
-                    "en": "If a record is wrong, incomplete or infringes your rights, click Object beside it under "
-                          "My credit, give your grounds and upload evidence. Every step shows its statutory time "
-                          "limit and the working days left; the result comes as a written notice."},
-    "help.restore.title": {"zh": "信用修复", "en": "Credit restoration"},
-    "help.restore": {"zh": "纠正失信行为、履行法定义务后，可以在该条信息旁申请信用修复。信用修复不收取任何费用。",
-                     "en": "Once you have corrected the conduct and performed your obligations, you may apply for "
-                           "restoration beside the record. Restoration is free of charge."},
-    "help.authorize.title": {"zh": "授权他人查询", "en": "Authorizing someone to look"},
-    "help.authorize": {"zh": "信用服务机构等第三方查询您的非公开信息须经您书面授权；您可以在“我的信用”的授权管理中随"
-                             "时撤销授权。",
-                       "en": "A credit service institution or other third party needs your written authorization "
-                             "to see information that is not public; you may revoke it at any time under My credit."},
-    "help.legal.title": {"zh": "法律依据", "en": "Legal basis"},
-    "help.legal": {"zh": "本平台依据下列法规运行，并适用国家有关规定（法规另有规定的除外）。",
-                   "en": "This platform runs under the regulation below and the State's provisions it defers to."},
-    "help.contact.title": {"zh": "联系我们", "en": "Contact"},
-    "help.developers": {"zh": "系统对接：", "en": "For systems connecting to the platform:"},
-    "privacy.title": {"zh": "隐私声明", "en": "Privacy statement"},
-    "privacy.intro": {"zh": "本平台依法归集和使用公共信用信息，只在法律允许的范围内、以法律允许的方式提供。",
-                      "en": "This platform collects and uses public credit information as the law provides, and "
-                            "discloses it only to whom and in the ways the law allows."},
-    "privacy.kept.title": {"zh": "我们保存什么", "en": "What we keep"},
-    "privacy.kept.records": {"zh": "信息提供单位按公布的信用信息目录报送的信用信息；目录以外的信息不归集，法律禁止采"
-                                   "集的信息一律拒收。",
-                             "en": "Credit information providing units submit under the published catalog; nothing "
-                                   "outside the catalog is collected, and data the law forbids is refused."},
-    "privacy.kept.log": {"zh": "每一次查询的记录：谁、何时、以何种方式和理由查询了哪位信用主体的信息",
-                         "en": "A record of every inquiry: who looked at whose information, when, how and why"},
-    "privacy.kept.log.for": {"zh": "，保存 ", "en": ", kept for "},
-    "privacy.kept.account": {"zh": "账户信息：用户名、口令的加密散列值、实名核验的方式和时间。",
-                             "en": "Account data: the username, a salted hash of the password, and how and when "
-                                   "the real name was verified."},
-    "privacy.who.title": {"zh": "谁能看到", "en": "Who may see it"},
-    "privacy.who.public": {"zh": "公众只能看到依法公开的机构信息和双公示信息。",
-                           "en": "The public sees only organisations' information the law makes public, and "
-                                 "double publicity."},
-    "privacy.who.persons": {"zh": "自然人的信用信息不向公众公开：仅本人、依法定职责查询的部门和经本人书面授权的机构可"
-                                  "以查询。",
-                            "en": "Natural persons' credit information is never public: only the person, departments "
-                                  "inquiring by their statutory duty, and institutions the person authorized in "
-                                  "writing may see it."},
-    "privacy.who.masked": {"zh": "身份证件号码、个体工商户经营者等自然人的姓名和证件号码，对无权查看的人一律脱敏显示。",
-                           "en": "Identity numbers, and the names and numbers of natural persons such as an individual "
-                                 "business's operator, are masked for everyone not entitled to see them."},
-    "privacy.rights.title": {"zh": "您的权利", "en": "Your rights"},
-    "privacy.rights.see": {"zh": "免费查询本人的信用信息和被查询记录。", "en": "See your own record and who looked "
-                                                                     "at it, free of charge."},
-    "privacy.rights.object": {"zh": "对有误、遗漏或侵权的信息提出异议，在法定期限内得到书面答复。",
-                              "en": "Object to wrong, incomplete or infringing information and get a written answer "
-                                    "within the statutory time limit."},
-    "privacy.rights.restore": {"zh": "纠正失信行为后申请信用修复；修复后的信息不再公开，也不再提供查询。",
-                               "en": "Apply for restoration once the conduct is corrected; restored information is "
-                                     "no longer shown or served."},
-    "privacy.record.title": {"zh": "留痕", "en": "Nothing changes unseen"},
-    "privacy.record": {"zh": "对信用信息的每一项变更都写入以哈希链连接的审计日志，任何篡改都会被发现。",
-                       "en": "Every change to credit information is written to a hash-chained audit ledger, so any "
-                             "tampering is detected."},
-    "status.draft": {"zh": "草案（征求意见稿，未施行）", "en": "draft for comment, not in force"},
-    "home.jurisdiction.draft": {"zh": "试行的法规草案", "en": "Draft regulation on trial"},
-    "draft.banner": {"zh": "法规草案，尚未施行：", "en": "Draft regulation, not in force:"},
-    "status.enacted": {"zh": "已施行", "en": "enacted"},
-    "lang.switch": {"zh": "English", "en": "中文"},
-    "check.title": {"zh": "标识码校验", "en": "Identifier check"},
-    "check.input": {"zh": "身份证号码 / 统一社会信用代码", "en": "Identity number / Unified Social Credit Code"},
-    "check.submit": {"zh": "校验", "en": "Check"},
-    "check.valid": {"zh": "有效", "en": "Valid"},
-    "check.invalid": {"zh": "无效", "en": "Invalid"},
-    "check.nothing_stored": {"zh": "校验不保存任何数据。", "en": "Checking stores nothing."},
-    # --- pages for credit subjects and the public (portal/pages.py) ---------------------------------
-    "nav.label": {"zh": "主导航", "en": "Main navigation"},
-    "nav.catalog": {"zh": "信用信息目录", "en": "Catalog"},
-    "nav.organisations": {"zh": "机构信用查询", "en": "Organisations"},
-    "nav.publicity": {"zh": "双公示", "en": "Double publicity"},
-    "nav.me": {"zh": "我的信用", "en": "My credit"},
-    "nav.login": {"zh": "登录", "en": "Sign in"},
-    "nav.logout": {"zh": "退出", "en": "Sign out"},
-    "home.link.me": {"zh": "我的信用：本人查询、被查询记录、授权管理",
-                     "en": "My credit: my record, who looked at it, my authorizations"},
-    "home.link.organisations": {"zh": "查询机构的公开信用信息",
-                                "en": "Look up an organisation's public credit information"},
-    "home.link.publicity": {"zh": "行政许可和行政处罚双公示",
-                            "en": "Double publicity of administrative permits and penalties"},
-    "home.link.catalog": {"zh": "现行公共信用信息目录", "en": "The public credit information catalog in force"},
-    "notice.verified": {"zh": "实名核验已通过。", "en": "Your real name is verified."},
-    "notice.withheld": {"zh": "该守信信息已不再公开。", "en": "This positive information is no longer displayed."},
-    "notice.released": {"zh": "该守信信息已恢复公开。", "en": "This positive information is displayed again."},
-    "notice.granted": {"zh": "授权已记录。", "en": "The authorization is recorded."},
-    "notice.revoked": {"zh": "授权已撤销，自今日起不再有效。", "en": "The authorization is revoked from today."},
-    "form.errors": {"zh": "提交的内容有误，未作任何更改：", "en": "Nothing was changed; please correct:"},
-    "form.colon": {"zh": "：", "en": ": "},
-    "list.sep": {"zh": "、", "en": ", "},
-    "field.username": {"zh": "用户名", "en": "Username"},
-    "field.password": {"zh": "密码", "en": "Password"},
-    "field.identifier": {"zh": "身份证号码 / 统一社会信用代码", "en": "Identity number / Unified Social Credit Code"},
-    "field.display_name": {"zh": "姓名或名称", "en": "Name"},
-    "field.evidence": {"zh": "核验凭证", "en": "Verification evidence"},
-    "field.grantee": {"zh": "被授权机构代码", "en": "Authorized organisation's code"},
-    "field.purpose": {"zh": "授权用途", "en": "Purpose"},
-    "field.scope": {"zh": "授权查询的信息范围", "en": "Information covered"},
-    "field.valid_from": {"zh": "授权起始日期", "en": "Valid from"},
-    "field.valid_until": {"zh": "授权终止日期", "en": "Valid until"},
-    "field.document_ref": {"zh": "书面授权文件编号", "en": "Written authorization reference"},
-    "field.q": {"zh": "机构名称或统一社会信用代码", "en": "Organisation name or Unified Social Credit Code"},
-    "field.kind": {"zh": "类别", "en": "Kind"},
-    "field.record_id": {"zh": "信用记录", "en": "Credit record"},
-    "field.authorization_id": {"zh": "授权", "en": "Authorization"},
-    "field.subject": {"zh": "信用主体", "en": "Credit subject"},
-    "field.account": {"zh": "账户", "en": "Account"},
-    "csrf.title": {"zh": "请求未被接受", "en": "Request refused"},
-    "csrf.message": {"zh": "表单缺少安全令牌或令牌已失效（CSRF 防护）。请返回并刷新页面后重试。",
-                     "en": "The form's security token is missing or expired (CSRF protection). "
-                           "Go back, reload the page and try again."},
-    "csrf.nothing_changed": {"zh": "未作任何更改。", "en": "Nothing was changed."},
-    "unavailable.title": {"zh": "服务暂时不可用", "en": "Temporarily unavailable"},
-    "refused.title": {"zh": "无法办理", "en": "Not possible"},
-    "refused.back": {"zh": "返回首页", "en": "Back to the home page"},
-    "unavailable.message": {"zh": "数据库暂时无法访问，请稍后再试。",
-                            "en": "The database cannot be reached right now. Please try again later."},
-    "error.not_logged": {"zh": "查询记录无法写入，本次查询不予提供，请稍后再试。",
-                         "en": "The inquiry could not be logged, so nothing was served. Please try again later."},
-    "login.title": {"zh": "登录", "en": "Sign in"},
-    "login.submit": {"zh": "登录", "en": "Sign in"},
-    "login.already": {"zh": "您已登录为", "en": "You are signed in as"},
-    "login.note": {"zh": "登录会话在 8 小时后失效；在公共电脑上使用后请退出。",
-                   "en": "A session lasts 8 hours; sign out after using a shared computer."},
-    "me.title": {"zh": "我的信用", "en": "My credit"},
-    "me.role": {"zh": "身份", "en": "Role"},
-    "me.organisation": {"zh": "所属机构", "en": "Organisation"},
-    "me.real_name": {"zh": "实名核验", "en": "Real-name verification"},
-    "me.verified": {"zh": "已核验", "en": "verified"},
-    "me.not_verified": {"zh": "未核验", "en": "not verified"},
-    "me.method": {"zh": "核验方式", "en": "method"},
-    "me.subject": {"zh": "信用主体", "en": "Credit subject"},
-    "me.link.inquiries": {"zh": "谁查询了我的信息（被查询记录）", "en": "Who looked at my information (inquiry log)"},
-    "me.link.authorizations": {"zh": "我的书面授权：授予与撤销", "en": "My written authorizations: grant and revoke"},
-    "me.need_verification": {"zh": "请先完成实名核验。", "en": "Verify your real name first."},
-    "me.verify.title": {"zh": "实名核验", "en": "Verify your real name"},
-    "me.verify.intro": {"zh": "完成实名核验后，您可以免费查询本人的信用信息、查看谁查询过您的信息，并管理书面授权。",
-                        "en": "Once your real name is verified you can see your own credit information free of "
-                              "charge, see who looked at it, and manage your written authorizations."},
-    "me.verify.demo": {"zh": "本部署使用演示核验服务：填写有效的证件号码和登记的姓名，核验凭证填写 demo 即可通过。"
-                             "正式部署不得使用演示核验服务。",
-                       "en": "This deployment uses the demo verifier: give a valid identity number, the registered "
-                             "name, and the evidence \"demo\". A production deployment never uses it."},
-    "me.verify.not_for_role": {"zh": "这是机构账户：实名核验只适用于以本人身份查询的信用主体，请使用个人账户。",
-                               "en": "This is an organisation's account: real-name verification is for credit "
-                                     "subjects inquiring about themselves; use a personal account."},
-    "me.verify.submit": {"zh": "核验", "en": "Verify"},
-    "me.verify.identifier": {"zh": "公民身份号码", "en": "Citizen identity number"},
-    "me.record.title": {"zh": "我的信用记录", "en": "My credit record"},
-    "me.record.intro": {"zh": "本人查询免费。每条记录列明提供单位、事项、日期、标注以及作出每项决定所依据的条款；"
-                              "本次查询已记入查询记录。",
-                        "en": "Self inquiry is free. Each record shows its providing unit, item, dates, labels and "
-                              "the articles behind each decision; this inquiry has been logged."},
-    "me.record.none": {"zh": "平台没有您的信用记录。", "en": "The platform holds no credit records about you."},
-    "me.withhold.intro": {"zh": "现行法规规定，信用主体可以申请不公开本人的表彰奖励、志愿服务、慈善捐赠等守信信息。",
-                          "en": "The regulation in force lets you withhold your commendations, volunteer service "
-                                "and charitable donations from display."},
-    "me.withhold": {"zh": "不公开此守信信息", "en": "Withhold from display"},
-    "me.withhold.hint": {"zh": "本人仍可查看，他人不再可见。", "en": "You still see it; nobody else does."},
-    "me.release": {"zh": "恢复公开", "en": "Display again"},
-    "inquiries.title": {"zh": "被查询记录", "en": "Who looked at my information"},
-    "inquiries.intro": {"zh": "每一次对您信息的查询都会被记录：查询者、时间、查询方式、用途及所依据的条款，"
-                              "按时间倒序排列。",
-                        "en": "Every inquiry into your information is recorded: who, when, in which mode, for "
-                              "what purpose and under which article, newest first."},
-    "inquiries.total": {"zh": "共计", "en": "Total"},
-    "inquiries.when": {"zh": "时间", "en": "When"},
-    "inquiries.who": {"zh": "查询者", "en": "Who"},
-    "inquiries.mode": {"zh": "查询方式", "en": "Mode"},
-    "inquiries.purpose": {"zh": "用途", "en": "Purpose"},
-    "inquiries.outcome": {"zh": "结果", "en": "Outcome"},
-    "inquiries.basis": {"zh": "依据", "en": "Article"},
-    "inquiries.authorization": {"zh": "书面授权", "en": "written authorization"},
-    "inquiries.refused": {"zh": "已拒绝", "en": "refused"},
-    "inquiries.returned": {"zh": "提供记录数", "en": "records served"},
-    "inquiries.none": {"zh": "尚无查询记录。", "en": "No inquiries yet."},
-    "who.self": {"zh": "本人", "en": "You"},
-    "pager.prev": {"zh": "上一页", "en": "Previous"},
-    "pager.next": {"zh": "下一页", "en": "Next"},
-    "pager.page": {"zh": "第 {page} 页", "en": "Page {page}"},
-    "pager.of": {"zh": "第 {page} / {pages} 页", "en": "Page {page} of {pages}"},
-    "auth.title": {"zh": "我的书面授权", "en": "My written authorizations"},
-    "auth.intro": {"zh": "书面授权允许一个机构为一项用途、在约定的范围和期限内查询您的非公开信息；您可以随时撤销。",
-                   "en": "A written authorization lets one organisation inquire into your non-public information "
-                         "for one purpose, within a scope and a term; you can revoke it at any time."},
-    "auth.none": {"zh": "您尚未授予任何授权。", "en": "You have not authorized anyone."},
-    "auth.term": {"zh": "有效期", "en": "Term"},
-    "auth.state": {"zh": "状态", "en": "State"},
-    "auth.state.in_force": {"zh": "有效", "en": "in force"},
-    "auth.state.not_yet": {"zh": "尚未生效", "en": "not yet in force"},
-    "auth.state.expired": {"zh": "已到期", "en": "expired"},
-    "auth.state.revoked": {"zh": "已撤销", "en": "revoked"},
-    "auth.revoked_on": {"zh": "撤销于", "en": "revoked on"},
-    "auth.revoke": {"zh": "撤销", "en": "Revoke"},
-    "auth.scope_all": {"zh": "本人全部信息", "en": "All my information"},
-    "auth.grant.title": {"zh": "授予书面授权", "en": "Grant a written authorization"},
-    "auth.grant.submit": {"zh": "授权", "en": "Authorize"},
-    "auth.grantee.hint": {"zh": "被授权机构的代码，如其统一社会信用代码。",
-                          "en": "The authorized organisation's code, e.g. its Unified Social Credit Code."},
-    "auth.purpose.hint": {"zh": "一项用途，以小写字母、数字和下划线书写，如 loan_review。",
-                          "en": "One purpose, in lower-case letters, digits and underscores, e.g. loan_review."},
-    "auth.valid_from.hint": {"zh": "不填则自今日起。", "en": "Leave empty to start today."},
-    "auth.document_ref.hint": {"zh": "您签署的书面授权文件的编号或存档位置。",
-                               "en": "The number or filing place of the written authorization you signed."},
-    "orgs.title": {"zh": "机构信用查询", "en": "Look up an organisation"},
-    "orgs.intro": {"zh": "按名称或统一社会信用代码查询法人、非法人组织、国家机关和个体工商户依法公开的信用信息。"
-                         "自然人的信息不在此公示；个体工商户经营者的姓名和证件号码不予公示。",
-                   "en": "Find legal persons, unincorporated organisations, state organs and individual businesses "
-                         "by name or Unified Social Credit Code and see their lawfully public credit information. "
-                         "Natural persons' information is not published here, nor the names and identity numbers "
-                         "of individual businesses' operators."},
-    "orgs.search": {"zh": "查询", "en": "Search"},
-    "orgs.found": {"zh": "找到的机构", "en": "Organisations found"},
-    "orgs.name": {"zh": "名称", "en": "Name"},
-    "orgs.kind": {"zh": "主体类型", "en": "Kind"},
-    "orgs.uscc": {"zh": "统一社会信用代码", "en": "Unified Social Credit Code"},
-    "orgs.none": {"zh": "没有找到符合条件的机构。", "en": "No organisation matches."},
-    "orgs.personal": {"zh": "这是个人证件号码：自然人的信用信息不公开查询，请本人登录后查询。",
-                      "en": "This is a personal identity number: natural persons' credit information is not "
-                            "looked up publicly; the person can sign in and see it."},
-    "org.title": {"zh": "机构公开信用信息", "en": "An organisation's public credit information"},
-    "org.intro": {"zh": "以下为依法公开的信用信息，每条注明依据条款；本次查询已记入查询记录。",
-                  "en": "Lawfully public credit information, each record with its article; this inquiry has "
-                        "been logged."},
-    "org.records": {"zh": "公开信用信息", "en": "Public credit information"},
-    "org.none": {"zh": "该机构没有依法公开的信用信息。",
-                 "en": "This organisation has no lawfully public credit information."},
-    "org.natural_person": {"zh": "自然人的信用信息不予公示。",
-                           "en": "Natural persons' credit information is not published."},
-    "dp.title": {"zh": "双公示：行政许可和行政处罚", "en": "Double publicity: administrative permits and penalties"},
-    "dp.intro": {"zh": "机构的行政许可和行政处罚决定，按时间倒序排列；现行法规规定公示期限的，列明应公示日期及其依据。"
-                       "自然人的决定不在此公示。",
-                 "en": "Organisations' administrative permit and penalty decisions, newest first, each with the "
-                       "day it must be published by where the regulation in force sets one. Natural persons' "
-                       "decisions are not published here."},
-    "dp.all": {"zh": "全部", "en": "All"},
-    "dp.kind": {"zh": "类别", "en": "Kind"},
-    "dp.kind.permit": {"zh": "行政许可", "en": "Administrative permit"},
-    "dp.kind.penalty": {"zh": "行政处罚", "en": "Administrative penalty"},
-    "dp.decision": {"zh": "决定", "en": "Decision"},
-    "dp.due": {"zh": "公示期限", "en": "Publish by"},
-    "dp.on_time": {"zh": "按时", "en": "on time"},
-    "dp.late": {"zh": "逾期", "en": "late"},
-    "dp.no_due": {"zh": "现行法规未规定", "en": "not set by the regulation in force"},
-    "dp.public_until": {"zh": "公示截止期", "en": "Public until"},
-    "dp.no_public_until": {"zh": "无公示截止期", "en": "no end of publicity"},
-    "dp.none": {"zh": "暂无公示信息。", "en": "Nothing published yet."},
-    "catalog.title": {"zh": "公共信用信息目录", "en": "Public credit information catalog"},
-    "catalog.none": {"zh": "今天没有施行中的目录。", "en": "No catalog is in force today."},
-    "catalog.version": {"zh": "目录版本", "en": "Version"},
-    "catalog.number": {"zh": "第 {n} 版", "en": "version {n}"},
-    "catalog.in_force_from": {"zh": "施行日期", "en": "In force from"},
-    "catalog.approved_by": {"zh": "批准", "en": "Approved by"},
-    "catalog.regulation": {"zh": "适用法规", "en": "Regulation"},
-    "catalog.intro": {"zh": "只有列入目录的信息才能归集。每个事项列明类别、公开方式、展示期限规则及允许归集的条款。",
-                      "en": "Only information of a catalogued item may be collected. Each item shows its category, "
-                            "how it is disclosed, its display period rule and the article that allows it."},
-    "catalog.category": {"zh": "信息类别", "en": "Category"},
-    "catalog.origin": {"zh": "信息来源", "en": "Origin"},
-    "catalog.disclosure": {"zh": "公开方式", "en": "Disclosure"},
-    "catalog.subject_kinds": {"zh": "适用主体", "en": "Subjects"},
-    "catalog.display": {"zh": "展示期限", "en": "Display period"},
-    "catalog.display.none": {"zh": "无期限规则", "en": "no display period rule"},
-    "catalog.display.not_provided": {"zh": "现行法规未规定", "en": "not set by the regulation in force"},
-    "catalog.allowed_by": {"zh": "依据条款", "en": "Allowed by"},
-    "catalog.legal_document": {"zh": "生效法律文书", "en": "Legal-effect document"},
-    "catalog.required": {"zh": "必须提供", "en": "required"},
-    "catalog.positive": {"zh": "守信信息", "en": "Positive information"},
-    "catalog.positive.yes": {"zh": "是（信用主体可依法申请不公开）",
-                             "en": "yes (the subject may withhold it where the law allows)"},
-    "catalog.units": {"zh": "提供单位", "en": "Providing units"},
-    "record.source": {"zh": "提供单位", "en": "Providing unit"},
-    "record.decision_date": {"zh": "决定日期", "en": "Decision date"},
-    "record.conduct_ended": {"zh": "行为终止日期", "en": "Conduct ended"},
-    "record.received_on": {"zh": "归集日期", "en": "Received"},
-    "record.display_until": {"zh": "展示至", "en": "Shown until"},
-    "record.no_end": {"zh": "无期限", "en": "no end date"},
-    "record.disclosure": {"zh": "公开方式", "en": "Disclosure"},
-    "record.version": {"zh": "版本", "en": "Version"},
-    "record.content": {"zh": "信息内容", "en": "Content"},
-    "record.masked": {"zh": "自然人的证件号码、姓名等个人信息已脱敏。",
-                      "en": "Natural persons' identity numbers, names and other personal data are masked."},
-    "record.basis": {"zh": "决定依据", "en": "Why you see it"},
-    "record_status.active": {"zh": "有效", "en": "active"},
-    "record_status.revoked": {"zh": "已撤销", "en": "revoked"},
-    "record_status.restored": {"zh": "已修复", "en": "restored"},
-    "record_status.expired": {"zh": "已过期", "en": "expired"},
-    "label.objection_pending": {"zh": "异议处理中", "en": "objection pending"},
-    "label.suspended": {"zh": "暂停公开", "en": "disclosure suspended"},
-    "label.withheld": {"zh": "已申请不公开", "en": "withheld from display"},
-    "label.restored": {"zh": "信用已修复", "en": "credit restored"},
-    "label.expired": {"zh": "已过公开期限", "en": "display period over"},
-    "label.period_ended": {"zh": "查询期限届满", "en": "display period ended"},
-    "kind.natural_person": {"zh": "自然人", "en": "natural person"},
-    "kind.legal_person": {"zh": "法人", "en": "legal person"},
-    "kind.unincorporated_org": {"zh": "非法人组织", "en": "unincorporated organisation"},
-    "kind.state_organ": {"zh": "国家机关", "en": "state organ"},
-    "kind.individual_business": {"zh": "个体工商户", "en": "individual business"},
-    "role.public": {"zh": "公众", "en": "the public"},
-    "role.subject": {"zh": "信用主体", "en": "credit subject"},
-    "role.providing_unit": {"zh": "信息提供单位", "en": "providing unit"},
-    "role.duty_department": {"zh": "依职责查询的部门", "en": "department inquiring by duty"},
-    "role.service_institution": {"zh": "信用服务机构", "en": "credit service institution"},
-    "role.operator": {"zh": "平台运行机构", "en": "platform operator"},
-    "role.competent_department": {"zh": "主管部门", "en": "competent department"},
-    "role.administrator": {"zh": "系统管理员", "en": "administrator"},
-    "role.system": {"zh": "平台系统", "en": "the platform"},
-    "mode.lawful_disclosure": {"zh": "依法公开", "en": "lawful disclosure"},
-    "mode.duty": {"zh": "依职责查询", "en": "inquiry by duty"},
-    "mode.self": {"zh": "本人查询", "en": "self inquiry"},
-    "mode.authorized": {"zh": "授权查询", "en": "authorized inquiry"},
-    "channel.api": {"zh": "接口", "en": "API"},
-    "channel.portal": {"zh": "门户网站", "en": "portal"},
-    "channel.cli": {"zh": "命令行", "en": "command line"},
-    "channel.report": {"zh": "信用报告", "en": "report"},
-    "channel.export": {"zh": "导出", "en": "export"},
-    "channel.explain": {"zh": "可见性说明", "en": "explanation"},
-    "channel.service": {"zh": "内部服务", "en": "internal service"},
-    # --- credit restoration and revocation (portal/restoration_pages.py) ----------------------------
-    "rr.apply": {"zh": "申请信用修复", "en": "Apply for credit restoration"},
-    "rr.new.title": {"zh": "申请信用修复", "en": "Apply for credit restoration"},
-    "rr.new.intro": {"zh": "失信信息的最短公示期满后，可以申请信用修复。修复申请由认定该信息的提供单位决定；"
-                           "准予修复的，该信息不再出现在任何查询、公示页面和信用报告中。",
-                     "en": "Once the minimum publicity period of untrustworthiness information is served, you "
-                           "may apply for its restoration. The providing unit that recorded it decides; once "
-                           "granted, the information appears in no inquiry, public page or credit report."},
-    "rr.record": {"zh": "信用信息", "en": "Record"},
-    "rr.item": {"zh": "信息事项", "en": "Item"},
-    "rr.unit": {"zh": "提供单位", "en": "Providing unit"},
-    "rr.reference": {"zh": "记录编号", "en": "Record reference"},
-    "rr.conditions": {"zh": "申请条件", "en": "Conditions"},
-    "rr.minimum": {"zh": "最短公示期限", "en": "Minimum publicity period"},
-    "rr.minimum.ends": {"zh": "届满日", "en": "ends on"},
-    "rr.minimum.none": {"zh": "该信息的公示规则未规定最短公示期限", "en": "the display rule sets no minimum period"},
-    "rr.commitment": {"zh": "信用承诺书", "en": "Credit commitment letter"},
-    "rr.commitment.required": {"zh": "须提交", "en": "required"},
-    "rr.commitment.optional": {"zh": "可以提交（法规未作要求）", "en": "optional (not required by the regulation)"},
-    "rr.commitment.hint": {"zh": "写明本主体已纠正失信行为、履行相关义务，并承诺依法守信。",
-                           "en": "State that the conduct was corrected and the obligations fulfilled, and "
-                                 "commit to abide by the law."},
-    "rr.free": {"zh": "费用", "en": "Fees"},
-    "rr.free.yes": {"zh": "信用修复免费办理，不收取任何费用", "en": "Credit restoration is free of any charge"},
-    "rr.submit": {"zh": "提交修复申请", "en": "File the application"},
-    "rr.not_eligible": {"zh": "该信息目前不能申请信用修复：", "en": "This record cannot be applied for now:"},
-    "rr.refused": {"zh": "申请未能提交：", "en": "The application was not filed:"},
-    "rr.missing": {"zh": "没有找到这条本人的信用信息，或该信用修复申请。",
-                   "en": "No such record or application of yours."},
-    "rr.back_me": {"zh": "返回我的信用", "en": "Back to my credit"},
-    "rr.list.title": {"zh": "我的信用修复申请", "en": "My credit restoration applications"},
-    "rr.list.none": {"zh": "暂无信用修复申请。可在“我的信用”中失信信息旁申请。",
-                     "en": "No applications yet. Apply beside an untrustworthiness record on My credit."},
-    "rr.link.list": {"zh": "我的信用修复申请", "en": "My restoration applications"},
-    "rr.show.title": {"zh": "信用修复申请", "en": "Credit restoration application"},
-    "rr.filed": {"zh": "申请已提交，认定单位将在期限内作出决定。",
-                 "en": "The application is filed; the providing unit decides within the time limit."},
-    "rr.no": {"zh": "编号", "en": "No."},
-    "rr.received_on": {"zh": "受理日期", "en": "Received"},
-    "rr.status": {"zh": "状态", "en": "Status"},
-    "rr.steps": {"zh": "办理步骤与期限", "en": "Steps and time limits"},
-    "rr.step": {"zh": "步骤", "en": "Step"},
-    "rr.owner": {"zh": "办理方", "en": "By"},
-    "rr.due": {"zh": "期限", "en": "Due"},
-    "rr.left": {"zh": "剩余", "en": "Left"},
-    "rr.left.days": {"zh": "个工作日", "en": "working days"},
-    "rr.left.today": {"zh": "今日到期", "en": "due today"},
-    "rr.left.over": {"zh": "已超期", "en": "past due"},
-    "rr.provisional": {"zh": "（暂定，待次年工作日安排公布后确定）",
-                       "en": "(provisional until next year's working-day calendar is published)"},
-    "rr.cite": {"zh": "依据", "en": "Article"},
-    "rr.decision": {"zh": "决定", "en": "Decision"},
-    "rr.decided_on": {"zh": "决定日期", "en": "Decided on"},
-    "rr.reasons": {"zh": "决定理由", "en": "Reasons"},
-    "rr.removed_on": {"zh": "信息移除日期", "en": "Removed on"},
-    "rr.cascade": {"zh": "修复后尚待办理（相关功能上线后执行）",
-                   "en": "Still to follow once those features exist"},
-    "rr.notices": {"zh": "书面告知", "en": "Written notices"},
-    "rr.notices.none": {"zh": "暂无书面告知。", "en": "No notices yet."},
-    "rr.status.received": {"zh": "办理中", "en": "Being handled"},
-    "rr.status.granted": {"zh": "准予修复", "en": "Granted"},
-    "rr.status.refused": {"zh": "不予修复", "en": "Refused"},
-    "rr.duty.open": {"zh": "办理中", "en": "Open"},
-    "rr.duty.overdue": {"zh": "已逾期", "en": "Overdue"},
-    "rr.duty.done": {"zh": "已按期办结", "en": "Done in time"},
-    "rr.duty.done_late": {"zh": "逾期办结", "en": "Done late"},
-    "rr.duty.cancelled": {"zh": "已取消", "en": "Cancelled"},
-    "rr.duty.suspended": {"zh": "已中止计时", "en": "Clock paused"},
-    "rr.queue.title": {"zh": "信用修复申请（按期限排序）", "en": "Restoration applications by due date"},
-    "rr.queue.intro.unit": {"zh": "本单位提供的信息的修复申请。请在期限内作出决定；不予修复的，须说明理由。",
-                            "en": "Applications about your unit's records. Decide within the time limit; "
-                                  "a refusal needs its reasons."},
-    "rr.queue.intro.all": {"zh": "全部信用修复申请。", "en": "All restoration applications."},
-    "rr.queue.none": {"zh": "暂无信用修复申请。", "en": "No applications."},
-    "rr.queue.forbidden": {"zh": "仅信息提供单位、平台运行机构和主管部门可以查看信用修复申请。",
-                           "en": "Only providing units, the platform operator and the competent department "
-                                 "see restoration applications."},
-    "rr.grant": {"zh": "准予修复", "en": "Grant"},
-    "rr.refuse": {"zh": "不予修复", "en": "Refuse"},
-    "rr.decide": {"zh": "作出决定", "en": "Decide"},
-    "rr.decided.granted": {"zh": "已准予修复，该信息已移出所有查询。",
-                           "en": "Granted: the record is out of every inquiry."},
-    "rr.decided.refused": {"zh": "已作出不予修复的决定。", "en": "Refused."},
-    "rr.decide.failed": {"zh": "决定未能作出：", "en": "The decision was not made:"},
-    "rr.grounds.deciding_organ": {"zh": "决定机关撤销", "en": "Revoked by the deciding organ"},
-    "rr.grounds.reconsideration": {"zh": "复议撤销", "en": "Revoked on reconsideration"},
-    "rr.grounds.court": {"zh": "法院撤销", "en": "Revoked by a court"},
-    "rr.grounds.changed": {"zh": "变更", "en": "Changed"},
-    "rr.rev.new.title": {"zh": "报告信用信息依据被撤销或变更", "en": "Report a revoked or changed basis"},
-    "rr.rev.new.intro": {"zh": "认定失信的文书被撤销或变更的，报告后该信息立即停止公示和查询，其内容随即删除。",
-                         "en": "Once reported, the record leaves service at once and its content is erased."},
-    "rr.rev.record": {"zh": "记录键（本单位的记录）", "en": "Record key (one of your unit's records)"},
-    "rr.rev.record.hint": {"zh": "填写报送时的记录键，或“单位/记录键”、记录编号。",
-                           "en": "The record key you submitted it with, or unit/record key, or the record id."},
-    "rr.rev.grounds": {"zh": "撤销依据", "en": "Grounds"},
-    "rr.rev.basis": {"zh": "撤销或变更的文书", "en": "The revoking or changing document"},
-    "rr.rev.submit": {"zh": "报告撤销", "en": "Report the revocation"},
-    "rr.rev.failed": {"zh": "报告未能提交：", "en": "The report was not filed:"},
-    "rr.rev.forbidden": {"zh": "仅信息提供单位和平台运行机构可以报告撤销。",
-                         "en": "Only providing units and the platform operator report revocations."},
-    "rr.rev.title": {"zh": "撤销报告", "en": "Revocation"},
-    "rr.rev.missing": {"zh": "没有这份撤销报告。", "en": "No such revocation."},
-    "rr.rev.reported_on": {"zh": "报告日期", "en": "Reported on"},
-    "rr.rev.left_service": {"zh": "该信息已停止公示和查询。", "en": "The record has left service."},
-    "rr.rev.erased": {"zh": "内容已删除，删除日期", "en": "The content was erased on"},
-    "rr.rev.digest": {"zh": "原内容摘要（SHA-256，仅用于核验）", "en": "Digest of the erased content (SHA-256)"},
-    "rr.rev.another": {"zh": "报告另一条", "en": "Report another"},
-    "rr.link.staff": {"zh": "信用修复申请", "en": "Restoration applications"},
-    "rr.link.revoke": {"zh": "报告撤销", "en": "Report a revocation"},
-    "rr.stop": {"zh": "。", "en": "."},
-    "rr.paren.open": {"zh": "（", "en": " ("},
-    "rr.paren.close": {"zh": "）", "en": ")"},
-    # --- objections (portal/objection_pages.py) -----------------------------------------------
-    "ob.apply": {"zh": "提出异议", "en": "Object"},
-    "ob.new.title": {"zh": "提出异议", "en": "File an objection"},
-    "ob.new.intro": {"zh": "认为信息有误或不应公开的，可以提出异议并提交证明材料。提交后该信息即被标注为“异议处理中”。",
-                     "en": "If you believe the information is wrong or should not be disclosed, object and hand in "
-                           "your evidence. The record is labelled as under objection at once."},
-    "ob.grounds": {"zh": "异议理由", "en": "Grounds"},
-    "ob.evidence": {"zh": "证明材料（最多 5 个文件，每个不超过 10 MB）",
-                    "en": "Evidence (at most 5 files, 10 MB each)"},
-    "ob.submit": {"zh": "提交异议", "en": "Submit the objection"},
-    "ob.refused": {"zh": "异议未能提交：", "en": "The objection was not filed:"},
-    "ob.list.title": {"zh": "我的异议", "en": "My objections"},
-    "ob.list.none": {"zh": "暂无异议。", "en": "No objections."},
-    "ob.show.title": {"zh": "异议", "en": "Objection"},
-    "ob.missing": {"zh": "没有这件异议。", "en": "No such objection."},
-    "ob.filed": {"zh": "异议已提交，信息已标注为“异议处理中”。",
-                 "en": "The objection is filed; the record is labelled."},
-    "ob.records": {"zh": "异议涉及的信息", "en": "Records objected to"},
-    "ob.next_due": {"zh": "最近期限", "en": "Next due"},
-    "ob.outcome": {"zh": "处理结果", "en": "Outcome"},
-    "ob.source": {"zh": "信息来源", "en": "Source of the information"},
-    "ob.reasons": {"zh": "理由", "en": "Reasons"},
-    "ob.decided_on": {"zh": "决定日期", "en": "Decided on"},
-    "ob.status.received": {"zh": "已受理", "en": "Received"},
-    "ob.status.transferred": {"zh": "已转交信息提供单位核查", "en": "Transferred to the providing unit"},
-    "ob.status.decided": {"zh": "已作出处理决定", "en": "Decided"},
-    "ob.status.refused": {"zh": "不予受理", "en": "Not accepted"},
-    "ob.status.reexamination": {"zh": "复核中", "en": "Being re-examined"},
-    "ob.status.closed": {"zh": "已办结", "en": "Closed"},
-    "ob.outcome.corrected": {"zh": "予以更正", "en": "Corrected"},
-    "ob.outcome.supplemented": {"zh": "予以补充", "en": "Supplemented"},
-    "ob.outcome.service_stopped": {"zh": "超过公开期限，停止查询服务",
-                                   "en": "Past its display period: inquiry stopped"},
-    "ob.outcome.not_corrected": {"zh": "不予更正", "en": "Not corrected"},
-    "ob.queue.title": {"zh": "异议（按期限排序）", "en": "Objections by due date"},
-    "ob.queue.none": {"zh": "暂无异议。", "en": "No objections."},
-    "ob.queue.forbidden": {"zh": "仅平台运行机构、信息提供单位和主管部门可以查看异议。",
-                           "en": "Only the platform operator, providing units and the competent department see "
-                                 "objections."},
-    "ob.transfer": {"zh": "转交信息提供单位", "en": "Transfer to the providing unit"},
-    "ob.decide": {"zh": "作出决定", "en": "Decide"},
-    "ob.done": {"zh": "已办理。", "en": "Done."},
-    "ob.back_me": {"zh": "返回我的信用", "en": "Back to my credit"},
-    "ob.refuse": {"zh": "不予受理", "en": "Refuse (not accepted)"},
-    "ob.refuse.hint": {"zh": "异议没有正当理由，或者以相同理由重复提出的，可以不予受理；申请人将收到书面告知。",
-                       "en": "An objection without a legitimate reason, or repeated on the same grounds, may be "
-                             "refused; the applicant is told why in writing."},
-    "ob.refuse.reasons": {"zh": "不予受理的理由", "en": "Why it is not accepted"},
-    "ob.rx.request": {"zh": "申请复核", "en": "Ask for re-examination"},
-    "ob.rx.hint": {"zh": "对处理结果有异议的，可以向社会信用主管部门申请复核。",
-                   "en": "If you disagree with the result, you may ask the competent department to re-examine it."},
-    "ob.rx.requested": {"zh": "复核申请已提交，主管部门将在期限内作出复核决定。",
-                        "en": "Your request for re-examination was filed; the competent department decides "
-                              "within the limit."},
-    "ob.rx.outcome": {"zh": "复核结果", "en": "Re-examination result"},
-    "ob.rx.outcome.upheld": {"zh": "维持原处理结果", "en": "Upheld"},
-    "ob.rx.outcome.revised": {"zh": "变更原处理结果", "en": "Revised"},
-    "ob.rx.decide": {"zh": "作出复核决定", "en": "Decide the re-examination"},
-    # --- notices and compliance (portal/rights.py) --------------------------------------------
-    "nav.notices": {"zh": "书面告知", "en": "Notices"},
-    "notices.title": {"zh": "我的书面告知", "en": "My written notices"},
-    "notices.intro": {"zh": "平台对异议、信息撤销、信用修复等事项作出的书面告知。每份告知书可下载为 PDF。",
-                      "en": "The written notices the platform issued to you on objections, revocations and "
-                            "credit restoration. Each can be downloaded as PDF."},
-    "notices.none": {"zh": "暂无书面告知。", "en": "No notices yet."},
-    "notices.kind": {"zh": "告知书", "en": "Notice"},
-    "notices.issued": {"zh": "告知日期", "en": "Issued"},
-    "notices.read": {"zh": "阅读", "en": "Read"},
-    "notices.unread": {"zh": "未读", "en": "Unread"},
-    "notices.open": {"zh": "查看", "en": "Open"},
-    "notices.pdf": {"zh": "下载 PDF", "en": "Download PDF"},
-    "notices.back": {"zh": "返回书面告知", "en": "Back to my notices"},
-    "compliance.title": {"zh": "合规监测", "en": "Compliance monitor"},
-    "compliance.intro": {"zh": "各项法定期限义务的办理情况：未办结、即将到期、已逾期，"
-                               "以及违规记录（违反的条款及应承担法律责任的条款）。",
-                         "en": "The statutory duties: open, due soon, overdue, and the violations recorded "
-                               "(the article breached and the liability article)."},
-    "compliance.as_of": {"zh": "截至", "en": "As of"},
-    "compliance.open": {"zh": "未办结", "en": "Open"},
-    "compliance.due_soon": {"zh": "即将到期", "en": "Due soon"},
-    "compliance.due_soon_until": {"zh": "个工作日内到期，至", "en": "working days, until"},
-    "compliance.overdue": {"zh": "已逾期", "en": "Overdue"},
-    "compliance.provisional": {"zh": "到期日暂定", "en": "Provisional due dates"},
-    "compliance.violations": {"zh": "违规记录", "en": "Violations"},
-    "compliance.by_owner": {"zh": "按责任单位", "en": "By owing unit"},
-    "compliance.by_article": {"zh": "按条款", "en": "By article"},
-    "compliance.by_month": {"zh": "按月份", "en": "By month"},
-    "compliance.open_by_key": {"zh": "未办结义务（按事项）", "en": "Open duties by step"},
-    "compliance.duty": {"zh": "义务", "en": "Duty"},
-    "compliance.owner": {"zh": "责任方", "en": "Owed by"},
-    "compliance.cite": {"zh": "违反条款", "en": "Article breached"},
-    "compliance.liability": {"zh": "法律责任条款", "en": "Liability article"},
-    "compliance.due": {"zh": "期限", "en": "Due"},
-    "compliance.detected": {"zh": "发现日期", "en": "Detected"},
-    "compliance.count": {"zh": "次数", "en": "Count"},
-    "compliance.none": {"zh": "暂无违规记录。", "en": "No violations recorded."},
-    "compliance.latest": {"zh": "最近的违规记录", "en": "Latest violations"},
-    "compliance.forbidden": {"zh": "仅社会信用主管部门和平台运营机构可以查看合规监测。",
-                             "en": "Only the competent department and the platform operator see the "
-                                   "compliance monitor."},
-}
+
+def N_(key: str) -> str:  # noqa: N802 - gettext's name for a marker
+    """Marks a message key for extraction where the text is looked up later (``t(key)``)."""
+    return key
+
+
+# Keys the templates build at run time from a stored value ('role.' ~ visitor.actor.role.value): marked
+# here so that extraction finds them. tests/api/test_portal_catalogs.py checks each list against the
+# values the project stores (the enums, the store's CHECK lists).
+DYNAMIC_KEYS = (
+    # authorizations' states (services.disclosure.authorizations)
+    N_("auth.state.in_force"), N_("auth.state.not_yet"), N_("auth.state.expired"), N_("auth.state.revoked"),
+    # the inquiry log's channels and modes (store.models.access)
+    N_("channel.api"), N_("channel.portal"), N_("channel.cli"), N_("channel.report"), N_("channel.export"),
+    N_("channel.explain"), N_("channel.service"),
+    N_("mode.lawful_disclosure"), N_("mode.duty"), N_("mode.self"), N_("mode.authorized"),
+    # the fields a refusal names on a form (errors_box in _macros.html; an unknown one shows its name)
+    N_("field.account"), N_("field.authorization_id"), N_("field.identifier"), N_("field.kind"),
+    N_("field.record_id"), N_("field.subject"),
+    # subject kinds (domain.platform.kinds.SubjectKind)
+    N_("kind.natural_person"), N_("kind.legal_person"), N_("kind.unincorporated_org"), N_("kind.state_organ"),
+    N_("kind.individual_business"),
+    # a record's labels and statuses (services.disclosure.marks, store.models.records)
+    N_("label.objection_pending"), N_("label.suspended"), N_("label.withheld"), N_("label.restored"),
+    N_("label.expired"), N_("label.period_ended"),
+    N_("record_status.active"), N_("record_status.revoked"), N_("record_status.restored"),
+    N_("record_status.expired"),
+    # the two kinds of double publicity (domain.catalog.items.publicity_kind)
+    N_("dp.kind.permit"), N_("dp.kind.penalty"),
+    # the notice after a form was done (portal.pages.NOTICES)
+    N_("notice.granted"), N_("notice.revoked"), N_("notice.verified"), N_("notice.withheld"),
+    N_("notice.released"),
+    # objections (store.models.rights, services.objections.handling)
+    N_("ob.status.received"), N_("ob.status.transferred"), N_("ob.status.decided"), N_("ob.status.refused"),
+    N_("ob.status.reexamination"), N_("ob.status.closed"),
+    N_("ob.outcome.corrected"), N_("ob.outcome.supplemented"), N_("ob.outcome.service_stopped"),
+    N_("ob.outcome.not_corrected"),
+    N_("ob.rx.outcome.upheld"), N_("ob.rx.outcome.revised"),
+    # restorations, revocations and their duties (store.models.rights, store.models.duties)
+    N_("rr.status.received"), N_("rr.status.granted"), N_("rr.status.refused"),
+    N_("rr.decided.granted"), N_("rr.decided.refused"),
+    N_("rr.duty.open"), N_("rr.duty.suspended"), N_("rr.duty.done"), N_("rr.duty.done_late"),
+    N_("rr.duty.overdue"), N_("rr.duty.cancelled"),
+    N_("rr.grounds.deciding_organ"), N_("rr.grounds.reconsideration"), N_("rr.grounds.court"),
+    N_("rr.grounds.changed"),
+    # roles (domain.identity.actors.Role)
+    N_("role.public"), N_("role.subject"), N_("role.providing_unit"), N_("role.operator"),
+    N_("role.competent_department"), N_("role.duty_department"), N_("role.service_institution"),
+    N_("role.administrator"), N_("role.system"),
+    # a rule file's status (rules.model.STATUSES)
+    N_("status.enacted"), N_("status.draft"),
+)
 
 
 def language(request: Request) -> str:
@@ -637,11 +82,32 @@ def language(request: Request) -> str:
     return wanted if wanted in LANGUAGES else "zh"
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
-    def t(key: str) -> str:
-        entry = MESSAGES.get(key)
-        if entry is None:
-            return key
-        return entry.get(lang) or entry["zh"]
+def load_translations(directory: Path, lang: str) -> Translations:
+    """One language's catalog under ``directory``: its compiled ``.mo``, or the ``.po`` compiled in
+    process where the ``.mo`` is missing or older (fuzzy and empty translations left out, as
+    ``pybabel compile`` leaves them)."""
+    po = directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as compiled:
+            return Translations(compiled, domain=DOMAIN)
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=lang, domain=DOMAIN)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
 
-    return t
+
+@cache
+def translations(lang: str, directory: Path = LOCALE_DIR) -> Translations:
+    """The language's catalog, loaded once per process; English falls back to Chinese."""
+    found = load_translations(directory, lang)
+    if lang != "zh":
+        found.add_fallback(translations("zh", directory))
+    return found
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``t(key)``: the key's text in ``lang``; the key itself where no catalog has it."""
+    return translations(lang if lang in LANGUAGES else "zh").gettext

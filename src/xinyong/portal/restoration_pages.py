@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from xinyong.domain.catalog.items import CATEGORY_LABELS
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
-from xinyong.portal.i18n import language
+from xinyong.portal.i18n import language, translator
 from xinyong.portal.pages import (
     _csrf_ok,
     _forbidden,
@@ -270,8 +270,8 @@ def decide_restoration(request: Request, restoration_id: int = PathParam(..., ge
 
 
 def _grounds(lang: str) -> list[tuple[str, str]]:
-    from xinyong.portal.i18n import MESSAGES
-    return [(g, MESSAGES[f"rr.grounds.{g}"][lang]) for g in REVOCATION_GROUNDS]
+    t = translator(lang)
+    return [(g, t(f"rr.grounds.{g}")) for g in REVOCATION_GROUNDS]
 
 
 def _revocation_form(request: Request, visitor: Caller, *, form: dict[str, str] | None = None,

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.identity.actors import Caller, Role
-from xinyong.portal.i18n import language
+from xinyong.portal.i18n import N_, language
 from xinyong.portal.pages import _redirect, _render, _to_login, current_visitor, get_platform
 from xinyong.rules.errors import RuleError
 from xinyong.rules.model import UNIT_WORDS
@@ -32,28 +32,28 @@ router = APIRouter(include_in_schema=False)
 # What each staff role finds on its home page: (path, the label's message key, the explanation's key).
 STAFF_LINKS: dict[Role, tuple[tuple[str, str, str], ...]] = {
     Role.providing_unit: (
-        ("/staff/objections", "staff.link.objections", "staff.why.objections.unit"),
-        ("/staff/restorations", "staff.link.restorations", "staff.why.restorations.unit"),
-        ("/staff/revocations/new", "staff.link.revocation", "staff.why.revocation"),
+        ("/staff/objections", N_("staff.link.objections"), N_("staff.why.objections.unit")),
+        ("/staff/restorations", N_("staff.link.restorations"), N_("staff.why.restorations.unit")),
+        ("/staff/revocations/new", N_("staff.link.revocation"), N_("staff.why.revocation")),
     ),
     Role.operator: (
-        ("/staff/objections", "staff.link.objections", "staff.why.objections.center"),
-        ("/staff/restorations", "staff.link.restorations", "staff.why.restorations.center"),
-        ("/staff/compliance", "staff.link.compliance", "staff.why.compliance.center"),
-        ("/catalog", "staff.link.catalog", "staff.why.catalog"),
+        ("/staff/objections", N_("staff.link.objections"), N_("staff.why.objections.center")),
+        ("/staff/restorations", N_("staff.link.restorations"), N_("staff.why.restorations.center")),
+        ("/staff/compliance", N_("staff.link.compliance"), N_("staff.why.compliance.center")),
+        ("/catalog", N_("staff.link.catalog"), N_("staff.why.catalog")),
     ),
     Role.competent_department: (
-        ("/staff/compliance", "staff.link.compliance", "staff.why.compliance.department"),
-        ("/staff/objections", "staff.link.objections", "staff.why.objections.department"),
-        ("/catalog", "staff.link.catalog", "staff.why.catalog"),
+        ("/staff/compliance", N_("staff.link.compliance"), N_("staff.why.compliance.department")),
+        ("/staff/objections", N_("staff.link.objections"), N_("staff.why.objections.department")),
+        ("/catalog", N_("staff.link.catalog"), N_("staff.why.catalog")),
     ),
     Role.duty_department: (
-        ("/public/organisations", "staff.link.organisations", "staff.why.duty"),
-        ("/docs", "staff.link.api", "staff.why.api"),
+        ("/public/organisations", N_("staff.link.organisations"), N_("staff.why.duty")),
+        ("/docs", N_("staff.link.api"), N_("staff.why.api")),
     ),
     Role.service_institution: (
-        ("/public/organisations", "staff.link.organisations", "staff.why.institution"),
-        ("/docs", "staff.link.api", "staff.why.api"),
+        ("/public/organisations", N_("staff.link.organisations"), N_("staff.why.institution")),
+        ("/docs", N_("staff.link.api"), N_("staff.why.api")),
     ),
 }
 STAFF_LINKS[Role.administrator] = STAFF_LINKS[Role.operator]
