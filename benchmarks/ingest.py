@@ -16,8 +16,8 @@ peak RSS is the phase's own):
   upserts with row locks, rejections, ledger entries, one transaction.
 * ``raw``: the same file read with the ``csv`` module and every row stored in the shape the import
   stores it (a record, and a version with its payload, document, date and batch columns) by the
-  statements the import stores it with (PostgreSQL: its ``unnest`` bulk inserts; SQLite: Core
-  executemany), chunked, in one transaction, with no validation, idempotency, locking, rejection or
+  statements the import stored it with before issue 17 (PostgreSQL: ``unnest`` bulk inserts; SQLite:
+  Core executemany), chunked, in one transaction, with no validation, idempotency, locking, rejection or
   ledger: the old floor, kept as a second baseline (``ratio_validated_over_raw``). (Rows the validated
   path refuses are stored here too.)
 * ``bulk``: the limit (issue 17): the same file loaded as it is into an unindexed table with the file's
@@ -52,6 +52,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "ingest.json"
@@ -266,11 +267,64 @@ def _day(text: str) -> date | None:
         return None
 
 
+# The raw floor's PostgreSQL statements: a chunk's rows as one array per column through ``unnest``, the
+# statements the import stored its records and versions with until issue 17 (now ``COPY``).
+PG_INSERT_RECORDS = """
+    INSERT INTO records (unit_code, item_code, record_key, subject_id, catalog_version_id, category,
+                         disclosure_class, status, current_version, created_at, updated_at)
+    SELECT :unit, k.item_code, k.record_key, k.subject_id, :catalog, k.category, k.disclosure, 'active', 1,
+           :now, :now
+    FROM unnest(CAST(:items AS varchar[]), CAST(:keys AS varchar[]), CAST(:subjects AS integer[]),
+                CAST(:categories AS varchar[]), CAST(:disclosures AS varchar[]))
+         WITH ORDINALITY AS k(item_code, record_key, subject_id, category, disclosure, n)
+    ORDER BY k.n
+    ON CONFLICT (unit_code, item_code, record_key) DO NOTHING
+    RETURNING id, item_code, record_key"""
+PG_INSERT_VERSIONS = """
+    INSERT INTO record_versions (record_id, version, payload, content_sha256, correction_reason,
+                                 document_kind, document_number, document_date, document_issuer,
+                                 decision_date, conduct_ended, batch_id, source_row, created_at)
+    SELECT k.record_id, k.version, k.payload, k.digest, k.reason, k.doc_kind, k.doc_number, k.doc_date,
+           k.doc_issuer, k.decided, k.ended, :batch, k.source_row, :now
+    FROM unnest(CAST(:record_ids AS integer[]), CAST(:versions AS integer[]), CAST(:payloads AS json[]),
+                CAST(:digests AS varchar[]), CAST(:reasons AS text[]), CAST(:doc_kinds AS varchar[]),
+                CAST(:doc_numbers AS varchar[]), CAST(:doc_dates AS date[]), CAST(:doc_issuers AS varchar[]),
+                CAST(:decided AS date[]), CAST(:ended AS date[]), CAST(:source_rows AS integer[]))
+         WITH ORDINALITY AS k(record_id, version, payload, digest, reason, doc_kind, doc_number, doc_date,
+                              doc_issuer, decided, ended, source_row, n)
+    ORDER BY k.n"""
+
+
+def pg_record_arrays(unit_code: str, catalog_version_id: int | None, now: datetime,
+                     rows: list[tuple[str, str, int, str, str]]) -> dict[str, Any]:
+    """Parameters of ``PG_INSERT_RECORDS``: (item, key, subject id, category, disclosure class) rows."""
+    items, keys, subject_ids, categories, disclosures = (list(column) for column in zip(*rows, strict=True))
+    return {"unit": unit_code, "catalog": catalog_version_id, "now": now, "items": items, "keys": keys,
+            "subjects": subject_ids, "categories": categories, "disclosures": disclosures}
+
+
+def pg_version_arrays(versions: list[dict[str, Any]], batch_id: int, now: datetime) -> dict[str, Any]:
+    """Parameters of ``PG_INSERT_VERSIONS`` from version rows shaped as for ``record_versions``."""
+    def column(name: str) -> list[Any]:
+        return [v[name] for v in versions]
+
+    # Stored text, not hashed (the content digest is canonical JSON): what PostgreSQL's json type keeps
+    # and db.load_json reads. The standard library, not orjson, which refuses integers beyond 64 bits.
+    return {"batch": batch_id, "now": now, "record_ids": column("record_id"), "versions": column("version"),
+            "payloads": [json.dumps(v["payload"], ensure_ascii=False, separators=(",", ":")) for v in versions],
+            "digests": column("content_sha256"), "reasons": column("correction_reason"),
+            "doc_kinds": column("document_kind"), "doc_numbers": column("document_number"),
+            "doc_dates": column("document_date"), "doc_issuers": column("document_issuer"),
+            "decided": column("decision_date"), "ended": column("conduct_ended"),
+            "source_rows": column("source_row")}
+
+
 def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id, batch_id, now) -> int:  # type: ignore[no-untyped-def]
     """The rows stored in the same shape the import stores them (record + version with its columns),
     by the same statements (on PostgreSQL the import's ``unnest`` bulk statements, on SQLite Core
     executemany), minus every check: no validation, no idempotency, no locks, no rejections, no ledger."""
-    from xinyong.services.aggregation import writer
+    from sqlalchemy import text
+
     if not chunk:
         return 0
     record_rows = [
@@ -280,7 +334,7 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
          "created_at": now, "updated_at": now} for row in chunk]
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:
-        returned = conn.execute(writer.PG_INSERT_RECORDS, writer.pg_record_arrays(UNIT, version_id, now, [
+        returned = conn.execute(text(PG_INSERT_RECORDS), pg_record_arrays(UNIT, version_id, now, [
             (r["item_code"], r["record_key"], r["subject_id"], r["category"], r["disclosure_class"])
             for r in record_rows])).all()
         ids = {key: rid for rid, _, key in returned}
@@ -296,7 +350,7 @@ def _raw_chunk(conn, records, versions, chunk, subject_ids, fallback, version_id
          "created_at": now}
         for row in chunk]
     if postgresql:
-        conn.execute(writer.PG_INSERT_VERSIONS, writer.pg_version_arrays(version_rows, batch_id, now))
+        conn.execute(text(PG_INSERT_VERSIONS), pg_version_arrays(version_rows, batch_id, now))
     else:
         conn.execute(versions.insert(), version_rows)
     return len(chunk)

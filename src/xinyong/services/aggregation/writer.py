@@ -1,8 +1,10 @@
 """The record writer: the only code that writes credit records (restoration, revocation and corrections
 go through it). ``RecordWriter`` takes one batch's validated rows and its refused ones, and stores
-subjects, records, versions, corrections and rejections in chunks (``CHUNK_ROWS`` at a time: SQLAlchemy
-Core executemany on SQLite, one array per column through ``unnest`` on PostgreSQL), so that only one
-chunk and a bounded cache of subject ids are ever in memory.
+subjects, records, versions, corrections and rejections in chunks (``CHUNK_ROWS`` at a time), so that
+only one chunk and a bounded cache of subject ids are ever in memory. The writes are set-based: a
+chunk's new records are staged in a temporary table (``COPY`` on PostgreSQL, one DB-API ``executemany``
+on SQLite) and inserted from it by one statement; versions and rejections are appended the same way
+(see "set-based writes" below).
 
 Records and versions
     A record is (unit, catalog item, the unit's own record key), unique. A row whose record exists
@@ -23,11 +25,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Table, bindparam, select, text, update
 
 from xinyong.domain.aggregation.rows import RowError, ValidRecord
 from xinyong.domain.catalog.items import publicity_kind
@@ -87,15 +88,10 @@ class RecordWriter:
             # Plan each lookup for its own arrays. psycopg prepares a statement after a few runs, and
             # PostgreSQL may then switch to a generic plan made without the tables' statistics (which a
             # large import outgrows before autovacuum can see its rows): measured, a scan per chunk.
-            # Its inserts are the ``PG_INSERT_*`` statements below.
+            # Its inserts are ``COPY`` (see the set-based writes).
             self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        # SQLite: Core executemany.
-        self._insert_records = (
-            sqlite.insert(_RECORDS)
-            .on_conflict_do_nothing(index_elements=["unit_code", "item_code", "record_key"])
-            .returning(_RECORDS.c.id, _RECORDS.c.item_code, _RECORDS.c.record_key)
-        )
-        self._insert_versions = insert(_VERSIONS)
+        self.staged = False     # the temporary stage of new records exists (created on first use)
+        self._bind_processors: dict[str, list[Any]] = {}
         self._update_records = (
             update(_RECORDS).where(_RECORDS.c.id == bindparam("_id"))
             .values(current_version=bindparam("_version"), subject_id=bindparam("_subject"),
@@ -127,14 +123,9 @@ class RecordWriter:
     def flush_rejections(self) -> None:
         if not self.rejections:
             return
-        if self.postgresql:
-            rows = self.rejections
-            self.session.execute(PG_INSERT_REJECTIONS, {
-                "batch": self.batch_id, "rows": [r["row"] for r in rows], "fields": [r["field"] for r in rows],
-                "codes": [r["code"] for r in rows], "zh": [r["message_zh"] for r in rows],
-                "en": [r["message_en"] for r in rows]})
-        else:
-            self.session.execute(insert(_REJECTIONS), self.rejections)
+        rows = [(self.batch_id, r["row"], r["field"], r["code"], r["message_zh"], r["message_en"])
+                for r in self.rejections]
+        self._copy(_REJECTION_COLUMNS, "row_rejections", rows)
         self.rejections = []
 
     # -- one chunk ----------------------------------------------------------------------------------
@@ -229,20 +220,7 @@ class RecordWriter:
         # Records are inserted in key order for the same reason as subjects are registered in order.
         fresh = sorted(self._subject_ids(known), key=lambda r: (r.item.code, r.record_key, r.row))
         if fresh:
-            if self.postgresql:
-                returned = self.session.execute(PG_INSERT_RECORDS, pg_record_arrays(
-                    self.unit_code, self.version_id, self.now,
-                    [(r.item.code, r.record_key, self._subject_of(r), r.item.category.value,
-                      r.item.disclosure_class.value) for r in fresh])).all()
-            else:
-                returned = self.session.execute(self._insert_records, [
-                    {"unit_code": self.unit_code, "item_code": r.item.code, "record_key": r.record_key,
-                     "subject_id": self._subject_of(r), "catalog_version_id": self.version_id,
-                     "category": r.item.category.value, "disclosure_class": r.item.disclosure_class.value,
-                     "status": "active", "current_version": 1, "created_at": self.now, "updated_at": self.now}
-                    for r in fresh
-                ]).all()
-            created = {(item, key): rid for rid, item, key in returned}
+            created = self._insert_fresh(fresh)
             existing = []
             for record in fresh:
                 rid = created.get((record.item.code, record.record_key))
@@ -259,10 +237,7 @@ class RecordWriter:
             self.session.execute(self._update_records, corrections)
         if not versions:
             return
-        if self.postgresql:
-            self.session.execute(PG_INSERT_VERSIONS, pg_version_arrays(versions, self.batch_id, self.now))
-        else:
-            self.session.execute(self._insert_versions, versions)
+        self._store_versions(versions)
         stored = sorted((v["source_row"], v["record_id"], v["version"], v["content_sha256"])
                         for v in versions)
         self.counters.accepted += len(versions)
@@ -272,6 +247,81 @@ class RecordWriter:
         corrected = [leaf for leaf in stored if leaf[2] > 1]
         if corrected:
             self.chunk_entries.append(("record.corrected", chunk_facts(self.batch_id, chunk, corrected)))
+
+    # -- set-based writes ---------------------------------------------------------------------------
+    # A chunk goes to the database as rows, not as statements per row: on PostgreSQL by ``COPY`` (the
+    # driver formats the rows in C), on SQLite by one DB-API ``executemany`` of tuples whose values
+    # went through the columns' own SQLAlchemy bind processors (the stored text is the ORM's, to the
+    # byte). New records are staged in a temporary table and inserted from it by one statement that
+    # keeps the key order and reports which keys already existed.
+
+    def _dbapi(self) -> Any:
+        return self.session.connection().connection.dbapi_connection
+
+    def _copy(self, columns: tuple[str, ...], table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Append ``rows`` (tuples in ``columns`` order, Python values) to ``table``."""
+        if not rows:
+            return
+        if self.postgresql:
+            with self._dbapi().cursor() as cursor, \
+                    cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        processors = self._processors(table, columns)
+        marks = ", ".join("?" for _ in columns)
+        cursor = self._dbapi().cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - names are constants
+                               [tuple(value if process is None or value is None else process(value)
+                                      for process, value in zip(processors, row, strict=True))
+                                for row in rows])
+        finally:
+            cursor.close()
+
+    def _processors(self, table: str, columns: tuple[str, ...]) -> list[Any]:
+        found = self._bind_processors.get(table)
+        if found is None:
+            dialect = self.session.get_bind().dialect
+            mapped = _TABLES.get(table)     # the stage holds plain integers and text
+            found = [None if mapped is None else mapped.c[name].type._cached_bind_processor(dialect)
+                     for name in columns]
+            self._bind_processors[table] = found
+        return found
+
+    def _insert_fresh(self, fresh: list[ValidRecord]) -> dict[tuple[str, str], int]:
+        """Stage the chunk's new records (in key order) and insert them from the stage; returns the ids
+        of those inserted, by (item, key). A key that exists already (stored before, or by a concurrent
+        batch) is not in the answer: the caller compares and locks it."""
+        staged = [(n, r.item.code, r.record_key, self._subject_of(r), r.item.category.value,
+                   r.item.disclosure_class.value) for n, r in enumerate(fresh)]
+        if self.staged is False:
+            self.session.execute(text(_STAGE_RECORDS_PG if self.postgresql else _STAGE_RECORDS_SQLITE))
+            self.staged = True
+        else:
+            self.session.execute(text("DELETE FROM xinyong_stage_records"))
+        self._copy(_STAGE_COLUMNS, _STAGE, staged)
+        params = {"unit": self.unit_code, "catalog": self.version_id, "now": self.now}
+        if not self.postgresql:
+            params["now"] = self._processors("records", ("created_at",))[0](self.now)
+        returned = self.session.execute(_INSERT_STAGED_RECORDS, params).all()
+        return {(item, key): rid for rid, item, key in returned}
+
+    def _store_versions(self, versions: list[dict[str, Any]]) -> None:
+        if self.postgresql:
+            # Stored text, not hashed (the content digest is canonical JSON): what PostgreSQL's json
+            # type keeps and db.load_json reads. The standard library, not orjson, which refuses
+            # integers beyond 64 bits.
+            def payload(value: dict[str, Any]) -> Any:
+                return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        else:
+            def payload(value: dict[str, Any]) -> Any:
+                return value          # the column's bind processor serialises it, as the ORM does
+        self._copy(_VERSION_COLUMNS, "record_versions", [
+            (v["record_id"], v["version"], payload(v["payload"]), v["content_sha256"], v["correction_reason"],
+             v["document_kind"], v["document_number"], v["document_date"], v["document_issuer"],
+             v["decision_date"], v["conduct_ended"], v["batch_id"], v["source_row"], v["created_at"])
+            for v in versions])
 
     def _subject_of(self, record: ValidRecord) -> int:
         return self.subjects[(record.identifier_kind, record.identifier)][0]
@@ -437,67 +487,6 @@ def stop_record_service(uow: UnitOfWork, record_id: int, *, origin: str) -> None
                                                                 "origin": origin})
 
 
-# PostgreSQL bulk statements: a chunk's rows go as one array per column through ``unnest``. One short
-# statement per chunk, parsed and planned once, its arrays encoded by the driver, instead of a multi-row
-# VALUES statement of 20,000 parameters rebuilt, re-parsed and re-planned for every chunk (measured on
-# 2,000 records: 48 ms instead of 210 ms, 8 ms of client CPU instead of 135). ``benchmarks/ingest.py``
-# stores its raw floor with the same statements.
-PG_INSERT_RECORDS = text("""
-    INSERT INTO records (unit_code, item_code, record_key, subject_id, catalog_version_id, category,
-                         disclosure_class, status, current_version, created_at, updated_at)
-    SELECT :unit, k.item_code, k.record_key, k.subject_id, :catalog, k.category, k.disclosure, 'active', 1,
-           :now, :now
-    FROM unnest(CAST(:items AS varchar[]), CAST(:keys AS varchar[]), CAST(:subjects AS integer[]),
-                CAST(:categories AS varchar[]), CAST(:disclosures AS varchar[]))
-         WITH ORDINALITY AS k(item_code, record_key, subject_id, category, disclosure, n)
-    ORDER BY k.n
-    ON CONFLICT (unit_code, item_code, record_key) DO NOTHING
-    RETURNING id, item_code, record_key""")
-PG_INSERT_VERSIONS = text("""
-    INSERT INTO record_versions (record_id, version, payload, content_sha256, correction_reason,
-                                 document_kind, document_number, document_date, document_issuer,
-                                 decision_date, conduct_ended, batch_id, source_row, created_at)
-    SELECT k.record_id, k.version, k.payload, k.digest, k.reason, k.doc_kind, k.doc_number, k.doc_date,
-           k.doc_issuer, k.decided, k.ended, :batch, k.source_row, :now
-    FROM unnest(CAST(:record_ids AS integer[]), CAST(:versions AS integer[]), CAST(:payloads AS json[]),
-                CAST(:digests AS varchar[]), CAST(:reasons AS text[]), CAST(:doc_kinds AS varchar[]),
-                CAST(:doc_numbers AS varchar[]), CAST(:doc_dates AS date[]), CAST(:doc_issuers AS varchar[]),
-                CAST(:decided AS date[]), CAST(:ended AS date[]), CAST(:source_rows AS integer[]))
-         WITH ORDINALITY AS k(record_id, version, payload, digest, reason, doc_kind, doc_number, doc_date,
-                              doc_issuer, decided, ended, source_row, n)
-    ORDER BY k.n""")
-PG_INSERT_REJECTIONS = text("""
-    INSERT INTO row_rejections (batch_id, row, field, code, message_zh, message_en)
-    SELECT :batch, k.row, k.field, k.code, k.zh, k.en
-    FROM unnest(CAST(:rows AS integer[]), CAST(:fields AS varchar[]), CAST(:codes AS varchar[]),
-                CAST(:zh AS text[]), CAST(:en AS text[])) WITH ORDINALITY AS k(row, field, code, zh, en, n)
-    ORDER BY k.n""")
-
-
-def pg_record_arrays(unit_code: str, catalog_version_id: int | None, now: datetime,
-                     rows: list[tuple[str, str, int, str, str]]) -> dict[str, Any]:
-    """Parameters of ``PG_INSERT_RECORDS``: (item, key, subject id, category, disclosure class) rows."""
-    items, keys, subject_ids, categories, disclosures = (list(column) for column in zip(*rows, strict=True))
-    return {"unit": unit_code, "catalog": catalog_version_id, "now": now, "items": items, "keys": keys,
-            "subjects": subject_ids, "categories": categories, "disclosures": disclosures}
-
-
-def pg_version_arrays(versions: list[dict[str, Any]], batch_id: int, now: datetime) -> dict[str, Any]:
-    """Parameters of ``PG_INSERT_VERSIONS`` from version rows shaped as for ``record_versions``."""
-    def column(name: str) -> list[Any]:
-        return [v[name] for v in versions]
-
-    # Stored text, not hashed (the content digest is canonical JSON): what PostgreSQL's json type keeps
-    # and db.load_json reads. The standard library, not orjson, which refuses integers beyond 64 bits.
-    return {"batch": batch_id, "now": now, "record_ids": column("record_id"), "versions": column("version"),
-            "payloads": [json.dumps(v["payload"], ensure_ascii=False, separators=(",", ":")) for v in versions],
-            "digests": column("content_sha256"), "reasons": column("correction_reason"),
-            "doc_kinds": column("document_kind"), "doc_numbers": column("document_number"),
-            "doc_dates": column("document_date"), "doc_issuers": column("document_issuer"),
-            "decided": column("decision_date"), "ended": column("conduct_ended"),
-            "source_rows": column("source_row")}
-
-
 # The registered subjects of a chunk, the records of a chunk that exist (locked in key order) and their
 # current versions' digests, on PostgreSQL. Written as one index probe per key (a LATERAL subquery
 # with equality on every column of a unique index) rather than ``key IN (…)``: inside a large import
@@ -524,6 +513,34 @@ _PG_CURRENT_DIGESTS = text("""
     CROSS JOIN LATERAL (
         SELECT record_id, content_sha256 FROM record_versions
         WHERE record_id = k.record_id AND version = k.version) AS v""")
+
+
+# The set-based writes' columns and the stage of a chunk's new records. The stage is a temporary table
+# of the batch's own connection: dropped at the commit on PostgreSQL; on SQLite it stays with the
+# connection (emptied before each chunk) and, created inside the batch's transaction, goes with a
+# rollback.
+_TABLES: dict[str, Table] = {"records": _RECORDS, "record_versions": _VERSIONS, "row_rejections": _REJECTIONS}
+_REJECTION_COLUMNS = ("batch_id", "row", "field", "code", "message_zh", "message_en")
+_VERSION_COLUMNS = ("record_id", "version", "payload", "content_sha256", "correction_reason", "document_kind",
+                    "document_number", "document_date", "document_issuer", "decision_date", "conduct_ended",
+                    "batch_id", "source_row", "created_at")
+_STAGE = "xinyong_stage_records"    # (spelled out in the statements below)
+_STAGE_COLUMNS = ("n", "item_code", "record_key", "subject_id", "category", "disclosure")
+_STAGE_RECORDS_PG = """
+    CREATE TEMPORARY TABLE xinyong_stage_records (n integer, item_code varchar, record_key varchar, subject_id integer,
+                                     category varchar, disclosure varchar) ON COMMIT DROP"""
+_STAGE_RECORDS_SQLITE = """
+    CREATE TEMPORARY TABLE IF NOT EXISTS xinyong_stage_records (n INTEGER, item_code TEXT, record_key TEXT,
+                                                   subject_id INTEGER, category TEXT, disclosure TEXT)"""
+# (``WHERE true``: SQLite's parser needs it to read an upsert's ``ON CONFLICT`` after ``INSERT … SELECT``.)
+_INSERT_STAGED_RECORDS = text("""
+    INSERT INTO records (unit_code, item_code, record_key, subject_id, catalog_version_id, category,
+                         disclosure_class, status, current_version, created_at, updated_at)
+    SELECT :unit, s.item_code, s.record_key, s.subject_id, :catalog, s.category, s.disclosure, 'active', 1,
+           :now, :now
+    FROM xinyong_stage_records AS s WHERE true ORDER BY s.n
+    ON CONFLICT (unit_code, item_code, record_key) DO NOTHING
+    RETURNING id, item_code, record_key""")
 
 
 def _short(value: Any, limit: int) -> str | None:
