@@ -164,3 +164,69 @@ def test_an_exported_file_and_its_withdrawals_are_imported_by_a_receiver(world, 
     assert received.withdrawn == 1
     with world.sessions() as session:
         assert resolve_record(session, f"peer-city/{key}").status == "revoked"
+
+
+def test_an_exchange_is_all_or_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    """A change that passes the standard's checks but that this platform's catalog validator refuses (a
+    person's identity number written into the facts) refuses the whole exchange: the good change beside it
+    is not stored, the cursor stays, and the same range is accepted once the sender fixes the row (the
+    batch's idempotency key was not used up by the refusal)."""
+    from xinyong.services.exchange import peers
+
+    with world.unit_of_work(OPERATOR) as uow:
+        exchange.add_peer(uow, name="city", relation="downstream", url="http://city.example")
+    good = {"seq": 3, "op": "upsert", "layout": "penalty", "key": f"渝罚〔2026〕20号#{COMPANY}",
+            "row": _penalty("渝罚〔2026〕20号")}
+    bad_row = _penalty("渝罚〔2026〕21号", facts="经查，经办人510107197811213459未按规定……")
+    bad = {"seq": 4, "op": "upsert", "layout": "penalty", "key": f"渝罚〔2026〕21号#{COMPANY}", "row": bad_row}
+    with pytest.raises(Refusal) as refused:
+        exchange.receive(world, "city", "penalty", 0, 5, [good, bad])
+    assert refused.value.reason == "personal_data_in_text" and refused.value.field.startswith("changes[1]")
+    assert "未保存任何内容" in refused.value.message_zh and "nothing was stored" in refused.value.message_en
+    with world.sessions() as session:
+        with pytest.raises(Refusal):
+            resolve_record(session, f"peer-city/{good['key']}")
+        assert peers.cursor(session, peers.get_peer(session, "city").id, "penalty", "received") == 0
+    fixed = {**bad, "row": _penalty("渝罚〔2026〕21号")}
+    applied = exchange.receive(world, "city", "penalty", 0, 5, [good, fixed])
+    assert applied.upserts == 2 and not applied.replayed
+    with world.sessions() as session:
+        assert peers.cursor(session, peers.get_peer(session, "city").id, "penalty", "received") == 5
+
+
+def test_lists_flow_down_and_their_removal_follows(world) -> None:  # type: ignore[no-untyped-def]
+    """The shared lists go the other way from double publicity: a downstream peer reads them from here, an
+    upstream peer sends them here (entries in the catalog's fields); a removal upstream is a withdrawal."""
+    listed = {"item": "court_enforcement_default", "record_key": "ZX-2026-1", "identifier": COMPANY,
+              "subject_name": "示范建设工程有限公司", "document_kind": "court_ruling",
+              "document_number": "(2026)渝01执12号", "document_date": "2026-02-01",
+              "document_issuer": "市第一中级人民法院",
+              "enforcement_case_number": "(2026)渝01执12号", "enforcement_court": "市第一中级人民法院",
+              "obligation": "支付货款十万元", "performance_status": "not_performed", "listed_on": "2026-02-10"}
+    court = Actor(Role.providing_unit, "clerk", "intermediate-court")
+    assert batches.submit_rows(world, court, "intermediate-court", [listed]).accepted == 1
+    with world.unit_of_work(OPERATOR) as uow:
+        exchange.add_peer(uow, name="city", relation="downstream")
+        exchange.add_peer(uow, name="nation", relation="upstream")
+    with world.sessions() as session:
+        reader = exchange.get_peer(session, "city").actor
+    page = exchange.changes_since(world, reader, "court_defaulters", 0)
+    [entry] = page.changes
+    assert entry.form == "catalog" and entry.row["obligation"] == "支付货款十万元"
+    assert entry.key == "intermediate-court/ZX-2026-1"
+    with pytest.raises(Refusal) as penalties:        # double publicity is never received from an upstream peer…
+        exchange.receive(world, "nation", "penalty", 0, page.next, [])
+    assert penalties.value.reason == "peer_relation"
+    # …and the same page, as the upstream peer would send it, is received (here, into the unit standing
+    # for the upstream platform), then withdrawn when the entry leaves the list there.
+    received = exchange.receive(world, "nation", "court_defaulters", 0, page.next, [c.to_dict() for c in page.changes])
+    assert received.upserts == 1
+    with world.sessions() as session:
+        copy = resolve_record(session, "peer-nation/intermediate-court/ZX-2026-1")
+        assert copy.status == "active"
+    withdrawal = {"seq": page.next + 1, "op": "withdraw", "layout": "court_defaulters",
+                  "key": "intermediate-court/ZX-2026-1", "reason": "restored"}
+    gone = exchange.receive(world, "nation", "court_defaulters", page.next, page.next + 1, [withdrawal])
+    assert gone.withdrawn == 1
+    with world.sessions() as session:
+        assert resolve_record(session, "peer-nation/intermediate-court/ZX-2026-1").status == "revoked"

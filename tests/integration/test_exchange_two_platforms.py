@@ -4,7 +4,9 @@ database each when ``XINYONG_TEST_DATABASE_URL`` is set). A penalty imported on 
 the national standard is pulled by the provincial one (``xinyong exchange pull``, a process of its own);
 its correction reaches the provincial platform by a push (``POST /api/v1/exchange/changes`` on the
 provincial server); its restoration by the next pull, after which neither the public nor a department by
-duty sees it upstream any more."""
+duty sees it upstream any more. The other way, the provincial platform's serious untrustworthiness list
+reaches the municipal one (``xinyong exchange pull --peer province``: the lists an upstream peer shares),
+and the entry's removal upstream withdraws it below."""
 
 from __future__ import annotations
 
@@ -165,6 +167,23 @@ def _pull(province: Instance, token: str) -> dict:
     return json.loads(done.stdout)["results"][0]
 
 
+def _pull_lists(city: Instance, token: str) -> dict[str, dict]:
+    env = {**city.env, "XINYONG_PEER_TOKEN_PROVINCE": token}
+    done = subprocess.run([_xinyong(), "exchange", "pull", "--peer", "province", "--json"],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {r["layout"]: r for r in json.loads(done.stdout)["results"]}
+
+
+LISTED = {"item": "serious_untrustworthiness_list", "record_key": "YZSX-2026-7", "identifier": COMPANY,
+          "subject_name": "示范建设工程有限公司", "document_kind": "administrative_decision",
+          "document_number": "示发改信用〔2026〕7号", "document_date": "2026-03-01",
+          "document_issuer": "省发展和改革委员会",
+          "list_name": "严重失信主体名单", "field_of_conduct": "食品安全", "designating_authority": "省市场监督管理局",
+          "listed_on": "2026-03-02", "designation_grounds": "因食品安全严重违法被列入。",
+          "removal_conditions": "依法履行义务、完成信用修复后移出。"}
+
+
 def _by_duty(province: Instance) -> str:
     actor = Actor(Role.duty_department, "inspector", UNIT)
     result = inquiry.inquire(province.platform, actor, subject_ref=COMPANY, mode="duty", purpose="inspection")
@@ -221,3 +240,27 @@ def test_a_penalty_its_correction_and_its_restoration_reach_the_provincial_platf
     again = _pull(province, province_token)
     assert again["upserts"] == 0 and again["withdrawn"] == 0
     assert "未按规定公示年度报告。" in _public(province)
+
+    # The other way: the provincial platform designates a serious-list entry; the municipal platform pulls
+    # the lists its upstream peer shares and holds the entry, in the catalog's fields, for the public too.
+    designation = batches.submit_rows(province.platform, Actor(Role.providing_unit, "clerk", "development-reform"),
+                                      "development-reform", [LISTED])
+    assert designation.accepted == 1, designation.errors
+    assert "严重失信主体名单" not in _public(city)
+    lists = _pull_lists(city, city_token)
+    assert lists["serious"]["upserts"] == 1 and lists["court_defaulters"]["upserts"] == 0
+    assert "因食品安全严重违法被列入。" in _public(city)
+    with city.platform.sessions() as session:
+        copy = resolve_record(session, "peer-province/development-reform/YZSX-2026-7")
+    assert copy.status == "active" and copy.item_code == "serious_untrustworthiness_list"
+    # Removed from the list upstream (restored there): withdrawn below by the next pull, nothing left.
+    with province.platform.unit_of_work(operator) as uow:
+        restore_record(uow, resolve_record(uow.session, "development-reform/YZSX-2026-7").id)
+    removed = _pull_lists(city, city_token)
+    assert removed["serious"]["withdrawn"] == 1
+    assert "因食品安全严重违法被列入。" not in _public(city)
+    # The lists flow down only: the province may not pull them from the city, nor the city push penalties
+    # to the province as lists.
+    wrong_way = httpx.get(f"{city.url}/api/v1/exchange/changes", params={"layout": "serious"},
+                          headers={"Authorization": f"Bearer {province_token}"}, timeout=30)
+    assert wrong_way.status_code == 403

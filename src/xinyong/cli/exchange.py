@@ -24,7 +24,7 @@ peers_app = typer.Typer(help="Peer platforms 交换平台: register, list, remov
 app.add_typer(peers_app, name="peers")
 console = Console()
 OPERATOR = Actor(Role.operator, "cli")
-LAYOUTS = "penalty or permit"
+LAYOUTS = "penalty or permit (double publicity, upward); serious or court_defaulters (shared lists, downward)"
 
 
 def _platform():  # type: ignore[no-untyped-def]
@@ -82,12 +82,19 @@ def import_file(
 
 
 def _each_layout(step, layouts: list[str], token_file: Path | None, as_json: bool,  # type: ignore[no-untyped-def]
-                 withdrawn_key: str) -> None:
-    """Run ``step(platform, layout, token)`` (a pull or a push) for each layout and print the results."""
+                 withdrawn_key: str, *, peer: str, default: str) -> None:
+    """Run ``step(platform, layout, token)`` (a pull or a push) for each layout and print the results; no
+    ``--layout``: every layout the peer sends (``default`` sender) or reads (reader), by its relation."""
+    from xinyong.services.exchange import channels, get_peer
+
     token = token_file.read_text(encoding="utf-8").strip() if token_file else None
     platform = _platform()
     results = []
     try:
+        if not layouts:
+            with platform.sessions() as session:
+                relation = get_peer(session, peer).relation
+            layouts = channels.names_for(relation) if default == "sender" else channels.names_read_by(relation)
         for name in layouts:
             results.append(step(platform, name, token))
     except Refusal as exc:
@@ -99,30 +106,32 @@ def _each_layout(step, layouts: list[str], token_file: Path | None, as_json: boo
 
 @app.command("pull")
 def pull(
-    peer: str = typer.Option(..., "--peer", help="A downstream peer platform."),
-    layout: list[str] = typer.Option(["penalty", "permit"], "--layout", help=LAYOUTS + " (repeatable)."),
+    peer: str = typer.Option(..., "--peer", help="A downstream peer (its layouts) or an upstream one (its lists)."),
+    layout: list[str] = typer.Option([], "--layout", help=LAYOUTS + " (repeatable; default: all the peer sends)."),
     token_file: Path | None = typer.Option(None, "--token-file",
                                            help="The token the peer issued (else XINYONG_PEER_TOKEN_<NAME>)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Pull a downstream platform's changes since the stored cursor and apply them."""
+    """Pull a peer's changes since the stored cursor and apply them (a downstream platform's double publicity,
+    an upstream platform's shared lists)."""
     from xinyong.services import exchange
     _each_layout(lambda platform, name, token: exchange.pull(platform, peer, name, token=token), layout, token_file,
-                 as_json, "withdrawn")
+                 as_json, "withdrawn", peer=peer, default="sender")
 
 
 @app.command("push")
 def push(
-    peer: str = typer.Option(..., "--peer", help="An upstream peer platform."),
-    layout: list[str] = typer.Option(["penalty", "permit"], "--layout", help=LAYOUTS + " (repeatable)."),
+    peer: str = typer.Option(..., "--peer", help="An upstream peer (double publicity) or a downstream one (lists)."),
+    layout: list[str] = typer.Option([], "--layout", help=LAYOUTS + " (repeatable; default: all the peer reads)."),
     token_file: Path | None = typer.Option(None, "--token-file",
                                            help="The token the peer issued (else XINYONG_PEER_TOKEN_<NAME>)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Push this platform's changes since the stored cursor to an upstream platform."""
+    """Push this platform's changes since the stored cursor (double publicity to an upstream platform, the
+    shared lists to a downstream one)."""
     from xinyong.services import exchange
     _each_layout(lambda platform, name, token: exchange.push(platform, peer, name, token=token), layout, token_file,
-                 as_json, "withdrawals")
+                 as_json, "withdrawals", peer=peer, default="reader")
 
 
 @peers_app.command("add")

@@ -176,14 +176,15 @@ def _clean_key(key: str | None, digest: str) -> str:
 def _run(platform: Platform, actor: Actor, unit_code: str, *, key: str | None, digest: str, source: str,
          filename: str | None, rows: Callable[[], Iterator[tuple[int, Any]]],
          fraction: Callable[[], float], progress: Progress | None,
-         header: Callable[[], list[str] | None] | None = None) -> BatchSummary:
+         header: Callable[[], list[str] | None] | None = None, whole: bool = False,
+         after: Callable[[Any, BatchSummary], None] | None = None) -> BatchSummary:
     attempt = 0
     while True:
         attempt += 1
         try:
             return _run_batch(platform, actor, unit_code, key=key, digest=digest, source=source,
                               filename=filename, rows=rows, fraction=fraction, progress=progress,
-                              header=header)
+                              header=header, whole=whole, after=after)
         except OperationalError as exc:
             # On SQLite a batch holds the single write lock from its first row to its commit; a second
             # writer waits ``busy_timeout`` and then gives up. That is "try again", not a server fault.
@@ -210,7 +211,8 @@ def _retryable(exc: OperationalError) -> bool:
 def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | None, digest: str, source: str,
                filename: str | None, rows: Callable[[], Iterator[tuple[int, Any]]],
                fraction: Callable[[], float], progress: Progress | None,
-               header: Callable[[], list[str] | None] | None = None) -> BatchSummary:
+               header: Callable[[], list[str] | None] | None = None, whole: bool = False,
+               after: Callable[[Any, BatchSummary], None] | None = None) -> BatchSummary:
     key = _clean_key(key, digest)
     received_on = platform.clock.today()
     with platform.unit_of_work(actor) as uow:
@@ -274,6 +276,10 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         batch.corrected, batch.unchanged = counters.corrected, counters.unchanged
         batch.rejected = counters.rejected
         session.flush()
+        if whole and counters.rejected:
+            # All or nothing (a peer platform's exchange): the unit of work rolls back, nothing stays,
+            # and the key is not used up.
+            raise WholeBatchRefused(_summary(session, batch))
         uow.record("batch.received", "submission_batch", batch.id, {
             "unit": unit_code, "source": source, "body_sha256": digest, "rows": counters.rows,
             "accepted": counters.accepted, "corrected": counters.corrected, "unchanged": counters.unchanged,
@@ -293,7 +299,10 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         if writer.new_decisions and not actor.principal.startswith("peer:"):
             publication.record_late(uow, batch_id=batch.id, unit_code=unit_code, received_on=received_on,
                                     decisions=writer.new_decisions)
-        return _summary(session, batch)
+        summary = _summary(session, batch)
+        if after is not None:      # the caller's own writes, in the batch's transaction
+            after(uow, summary)
+        return summary
 
 
 def import_file(platform: Platform, actor: Actor, unit_code: str, path: str | os.PathLike[str], *,
@@ -308,9 +317,21 @@ def import_file(platform: Platform, actor: Actor, unit_code: str, path: str | os
                 progress=progress, header=lambda: source.header)
 
 
+class WholeBatchRefused(Exception):
+    """A batch submitted all or nothing had a refused row: nothing of it was stored (``summary`` tells the
+    rows and their errors as the batch would have)."""
+
+    def __init__(self, summary: BatchSummary) -> None:
+        super().__init__(f"{summary.rejected} rows refused")
+        self.summary = summary
+
+
 def submit_rows(platform: Platform, actor: Actor, unit_code: str, rows: list[Mapping[str, Any]], *,
-                key: str | None = None, progress: Progress | None = None) -> BatchSummary:
-    """Submit JSON rows (row numbers count from 1) as one batch."""
+                key: str | None = None, progress: Progress | None = None, whole: bool = False,
+                after: Callable[[Any, BatchSummary], None] | None = None) -> BatchSummary:
+    """Submit JSON rows (row numbers count from 1) as one batch. ``whole``: all or nothing (a refused row
+    raises ``WholeBatchRefused`` and nothing is stored); ``after(uow, summary)``: the caller's writes in
+    the batch's own transaction (not run when the key replays an earlier batch)."""
     if len(rows) > MAX_JSON_ROWS:
         raise Refusal("rows", "too_many_rows", f"一次最多提交 {MAX_JSON_ROWS} 行，请改用文件上传",
                       f"at most {MAX_JSON_ROWS} rows per submission: upload a file instead")
@@ -331,7 +352,7 @@ def submit_rows(platform: Platform, actor: Actor, unit_code: str, rows: list[Map
                 yield number, values
 
     return _run(platform, actor, unit_code, key=key, digest=digest, source="json", filename=None,
-                rows=generate, fraction=lambda: done[0] / total, progress=progress)
+                rows=generate, fraction=lambda: done[0] / total, progress=progress, whole=whole, after=after)
 
 
 def file_digest(path: Path) -> str:

@@ -1,4 +1,6 @@
-"""Pulling from a downstream peer and pushing to an upstream peer over the exchange API (httpx).
+"""Pulling and pushing over the exchange API (httpx): the double-publicity layouts are pulled from a
+downstream peer and pushed to an upstream one; the shared lists (``channels``) the other way, pulled from
+an upstream peer and pushed to a downstream one.
 
 The token this platform presents to the peer is the one the peer issued when it registered this platform;
 it is read at each call from ``XINYONG_PEER_TOKEN_<NAME>`` (the peer's name upper-cased, every other
@@ -17,7 +19,8 @@ import httpx
 
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services.exchange import peers
-from xinyong.services.exchange.feed import changes_since, layout_named
+from xinyong.services.exchange.channels import channel_named
+from xinyong.services.exchange.feed import changes_since
 from xinyong.services.exchange.receive import receive
 from xinyong.services.platform.bootstrap import Platform
 
@@ -67,9 +70,10 @@ def _peer_to_call(platform: Platform, peer_name: str, layout: str, relation: str
 
 def pull(platform: Platform, peer_name: str, layout_name: str, *, token: str | None = None,
          transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
-    """Pull a downstream peer's changes since the stored cursor and apply them, page by page."""
-    layout = layout_named(layout_name)
-    peer, since, secret = _peer_to_call(platform, peer_name, layout.name, "downstream", "received", token)
+    """Pull a peer's changes since the stored cursor and apply them, page by page: a downstream peer's
+    layouts, an upstream peer's lists."""
+    layout = channel_named(layout_name)
+    peer, since, secret = _peer_to_call(platform, peer_name, layout.name, layout.sender, "received", token)
     totals = {"peer": peer.name, "layout": layout.name, "since": since, "next": since, "pages": 0, "upserts": 0,
               "withdrawn": 0, "missing": 0, "batches": []}
     with httpx.Client(base_url=peer.url, timeout=TIMEOUT, transport=transport,
@@ -94,9 +98,10 @@ def pull(platform: Platform, peer_name: str, layout_name: str, *, token: str | N
 
 def push(platform: Platform, peer_name: str, layout_name: str, *, token: str | None = None,
          transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
-    """Push this platform's changes since the stored cursor to an upstream peer, page by page."""
-    layout = layout_named(layout_name)
-    peer, since, secret = _peer_to_call(platform, peer_name, layout.name, "upstream", "push", token)
+    """Push this platform's changes since the stored cursor, page by page: the layouts to an upstream peer,
+    the lists to a downstream peer."""
+    layout = channel_named(layout_name)
+    peer, since, secret = _peer_to_call(platform, peer_name, layout.name, layout.reader, "push", token)
     totals = {"peer": peer.name, "layout": layout.name, "since": since, "next": since, "pages": 0, "upserts": 0,
               "withdrawals": 0}
     with httpx.Client(base_url=peer.url, timeout=TIMEOUT, transport=transport,

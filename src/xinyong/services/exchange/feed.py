@@ -34,6 +34,7 @@ from xinyong.domain.platform.refusal import CONFLICT, Refusal
 from xinyong.services.aggregation.layouts import standard_layouts
 from xinyong.services.audit import ledger
 from xinyong.services.disclosure import sharing
+from xinyong.services.exchange.channels import Channel, channel_named
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 from xinyong.store.models.exchange import ExchangeKey
 
@@ -74,9 +75,10 @@ def layout_named(name: str) -> Layout:
 
 def changes_since(platform: Platform, actor: Actor, layout_name: str, since: Any, *,
                   entries: int = ENTRIES_PER_PAGE, channel: str = "export") -> Page:
-    """The page of changes of ``layout_name`` after cursor ``since``, read as ``actor`` (the upstream
-    platform, or the operator exporting for it): logged, ledgered, committed before it is returned."""
-    layout = layout_named(layout_name)
+    """The page of changes of ``layout_name`` (a double-publicity layout, or a shared list: ``channels``)
+    after cursor ``since``, read as ``actor`` (the peer that reads it, or the operator exporting for it):
+    logged, ledgered, committed before it is returned."""
+    route = channel_named(layout_name)
     start = parse_cursor(since)
     entries = max(1, min(int(entries), 1000))
     with platform.unit_of_work(actor) as uow:
@@ -89,14 +91,14 @@ def changes_since(platform: Platform, actor: Actor, layout_name: str, since: Any
         more = len(found) == entries
         upto = found[-1].seq if more else head
         last_seq = _changed_records(uow, found)
-        shared = sharing.share(uow, list(last_seq), items={layout.item}, channel=channel)
+        shared = sharing.share(uow, list(last_seq), items={route.item}, channel=channel)
         keys = _known_keys(uow, [r.record_id for r in shared])
-        changes = [_change(uow, layout, record, last_seq[record.record_id], keys) for record in shared]
+        changes = [_change(uow, route, record, last_seq[record.record_id], keys) for record in shared]
         changes.sort(key=lambda c: c.seq)
-        uow.record("exchange.page", "exchange", layout.name, {"since": start, "next": upto, "more": more,
-                                                              "upserts": sum(c.op == "upsert" for c in changes),
-                                                              "withdrawals": sum(c.op == "withdraw" for c in changes)})
-    return Page(platform.jurisdiction, layout.name, start, upto, more, changes)
+        uow.record("exchange.page", "exchange", route.name, {"since": start, "next": upto, "more": more,
+                                                             "upserts": sum(c.op == "upsert" for c in changes),
+                                                             "withdrawals": sum(c.op == "withdraw" for c in changes)})
+    return Page(platform.jurisdiction, route.name, start, upto, more, changes)
 
 
 def _changed_records(uow: UnitOfWork, found: list[Any]) -> dict[int, int]:
@@ -131,20 +133,27 @@ def _derived_key(layout: Layout, row: dict[str, str], record: sharing.SharedReco
     return f"{record.unit_code}/{record.record_key}"[:MAX_KEY]
 
 
-def _change(uow: UnitOfWork, layout: Layout, record: sharing.SharedRecord, seq: int, keys: dict[int, str]) -> Change:
+def _change(uow: UnitOfWork, route: Channel, record: sharing.SharedRecord, seq: int, keys: dict[int, str]) -> Change:
     if record.op == "withdraw":
         key = keys.get(record.record_id) or record.record_key
-        return Change(seq, "withdraw", layout.name, key[:MAX_KEY], None, "standard", record.reason, layout.item)
-    row = layout.from_record(record.payload or {}, identifier=record.identifier or "",
-                             subject_kind=record.subject_kind, subject_name=record.subject_name or "",
-                             identifier_kind=record.identifier_kind, codes=True)
+        return Change(seq, "withdraw", route.name, key[:MAX_KEY], None, "standard", record.reason, route.item)
+    if route.layout is not None:        # upward, in the standard's element codes
+        row = route.layout.from_record(record.payload or {}, identifier=record.identifier or "",
+                                       subject_kind=record.subject_kind, subject_name=record.subject_name or "",
+                                       identifier_kind=record.identifier_kind, codes=True)
+        form = "standard"
+    else:                               # a shared list, downward, in the catalog item's own fields
+        row = {"identifier": record.identifier or "", "subject_name": record.subject_name or "",
+               **(record.payload or {})}
+        form = "catalog"
     key = keys.get(record.record_id)
     if key is None:
-        key = _derived_key(layout, row, record)
-        uow.session.add(ExchangeKey(record_id=record.record_id, layout=layout.name, key=key,
+        key = (_derived_key(route.layout, row, record) if route.layout is not None
+               else f"{record.unit_code}/{record.record_key}"[:MAX_KEY])
+        uow.session.add(ExchangeKey(record_id=record.record_id, layout=route.name, key=key,
                                     first_sent_at=uow.platform.clock.now()))
         keys[record.record_id] = key
-    return Change(seq, "upsert", layout.name, key, row, "standard", None, layout.item)
+    return Change(seq, "upsert", route.name, key, row, form, None, route.item)
 
 
 __all__ = ["ACTIONS", "Page", "changes_since", "layout_named"]

@@ -6,8 +6,12 @@ pull ``GET /api/v1/exchange/changes`` with its token, or this platform pushes to
 ``downstream`` peer (a municipal platform) sends here: this platform pulls from its ``url``, or it pushes
 ``POST /api/v1/exchange/changes`` with its token. What a downstream peer sends is imported as the batches
 of the providing unit that stands for it (``unit``: registered with the peer if it does not exist, and
-granted the items of the standard's layouts). The token this platform presents to a peer is the peer's to
-issue; it is not stored here (``client`` reads it from the environment at each pull or push).
+granted the items of the standard's layouts). The other way, an upstream peer shares its lists down
+(``channels``: the serious untrustworthiness list, joint-punishment lists): it pushes them here or this
+platform pulls them, imported as the batches of the unit that stands for the upstream peer (granted the
+lists' items the catalog has); a downstream peer reads the lists from here. The token this platform
+presents to a peer is the peer's to issue; it is not stored here (``client`` reads it from the
+environment at each pull or push).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
-from xinyong.services.aggregation.layouts import standard_layouts
+from xinyong.services.exchange.channels import channels
 from xinyong.services.identity import units
 from xinyong.services.platform.bootstrap import UnitOfWork
 from xinyong.store.models.exchange import PEER_RELATIONS, ExchangeCursor, ExchangePeer
@@ -83,25 +87,10 @@ def add_peer(uow: UnitOfWork, *, name: str, relation: str, url: str | None = Non
                       "the relation is upstream (a higher platform) or downstream (a lower platform)")
     if url is not None and not re.match(r"^https?://[^\s]{1,490}$", url.strip()):
         raise Refusal("url", "url_invalid", "平台地址须为 http(s):// 开头的网址", "the peer's url starts with http(s)://")
-    if relation == "downstream":
-        unit = (unit or f"peer-{name}")[:64]
-        try:
-            units.get_unit(uow.session, unit)
-        except Refusal as missing:
-            if missing.reason != "unit_not_found":
-                raise
-            units.register_unit(uow, code=unit, name_zh=unit_name or f"下级信用平台 {name}",
-                                name_en=f"downstream credit platform {name}", kind="public_institution")
-        granted = set(units.get_unit(uow.session, unit).items)
-        for found in standard_layouts().values():
-            if found.item not in granted:
-                units.grant_item(uow, unit, found.item)
-    elif unit is not None:
-        raise Refusal("unit", "unit_not_for_upstream", "只有下级平台对应提供单位（其报送的信息以该单位名义导入）",
-                      "only a downstream peer stands as a providing unit (what it sends is imported as that unit's)")
+    unit = _stand_in_unit(uow, name, relation, unit, unit_name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ExchangePeer(name=name, relation=relation, url=url.strip().rstrip("/") if url else None,
-                       unit_code=unit if relation == "downstream" else None, token_sha256=token_digest(token),
+                       unit_code=unit, token_sha256=token_digest(token),
                        token_hint=token[-4:], created_at=uow.platform.clock.now(), created_by=uow.actor.label())
     try:
         with uow.session.begin_nested():
@@ -113,6 +102,42 @@ def add_peer(uow: UnitOfWork, *, name: str, relation: str, url: str | None = Non
     uow.record("exchange.peer_added", "exchange_peer", row.id, {"peer": name, "relation": relation,
                                                                 "unit": row.unit_code, "hint": row.token_hint})
     return _view(row), token
+
+
+def _stand_in_unit(uow: UnitOfWork, name: str, relation: str, unit: str | None, unit_name: str | None) -> str:
+    """The providing unit that stands for the peer here (registered if it does not exist), granted the items
+    of what this platform receives from a peer of that relation and the catalog knows: a downstream peer's
+    double-publicity layouts, an upstream peer's shared lists."""
+    unit = (unit or f"peer-{name}")[:64]
+    which = ("下级", "downstream") if relation == "downstream" else ("上级", "upstream")
+    try:
+        units.get_unit(uow.session, unit)
+    except Refusal as missing:
+        if missing.reason != "unit_not_found":
+            raise
+        units.register_unit(uow, code=unit, name_zh=unit_name or f"{which[0]}信用平台 {name}",
+                            name_en=f"{which[1]} credit platform {name}", kind="public_institution")
+    granted = set(units.get_unit(uow.session, unit).items)
+    for route in channels().values():
+        if route.sender != relation or route.item in granted:
+            continue
+        try:
+            units.grant_item(uow, unit, route.item)
+        except Refusal as unknown:     # a list whose item the catalog lacks: refused when it arrives
+            if unknown.reason != "not_in_catalog":
+                raise
+        granted.add(route.item)
+    return unit
+
+
+def ensure_unit(uow: UnitOfWork, name: str) -> PeerView:
+    """Give a peer registered without one (an upstream peer before shared lists) its stand-in unit."""
+    row = _load(uow.session, name)
+    if row.unit_code is None:
+        row.unit_code = _stand_in_unit(uow, row.name, row.relation, None, None)
+        uow.session.flush()
+        uow.record("exchange.peer_unit", "exchange_peer", row.id, {"peer": row.name, "unit": row.unit_code})
+    return _view(row)
 
 
 def _load(session: Session, name: str) -> ExchangePeer:
@@ -161,10 +186,11 @@ def authenticate(session: Session, token: str | None, relation: str) -> PeerView
                       "the peer platform's token is invalid or removed", status=401,
                       headers={"WWW-Authenticate": "Bearer"})
     if row.relation != relation:
-        what_zh = "拉取本平台的变更" if relation == "upstream" else "向本平台推送变更"
-        what_en = "pull this platform's changes" if relation == "upstream" else "push changes to this platform"
-        raise Refusal(None, "peer_relation", f"只有{'上级' if relation == 'upstream' else '下级'}平台可以{what_zh}",
-                      f"only a {relation} peer may {what_en}", status=403)
+        raise Refusal(None, "peer_relation",
+                      f"只有{'上级' if relation == 'upstream' else '下级'}平台可以进行这一交换（双公示信息向上报送，"
+                      f"名单向下共享）",
+                      f"only a {relation} peer may make this exchange (double publicity flows up, lists down)",
+                      status=403)
     return _view(row)
 
 
