@@ -353,11 +353,18 @@ def organisation_records(ref: str = Path(..., min_length=1, max_length=64,
             summary="Double publicity of permits and penalties 双公示")
 def double_publicity(kind: Literal["permit", "penalty"] | None = Query(None),
                      limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10**9),
+                     q: str | None = Query(None, max_length=100,
+                                           description="An organisation's name (part of it) or credit code"),
+                     decided_from: date | None = Query(None, description="Decided on or after (YYYY-MM-DD)"),
+                     decided_to: date | None = Query(None, description="Decided on or before (YYYY-MM-DD)"),
+                     unit: str | None = Query(None, max_length=64, description="The deciding department's code"),
                      actor: Actor = Depends(current_actor),
                      platform: Platform = Depends(get_platform)) -> Any:
     """Organisations' administrative permits and penalties, newest first, each with its decision date,
-    the day the platform received it, and the publication due date (double_publicity.publish)."""
-    entries = public.double_publicity(platform, kind=kind, limit=limit, offset=offset, actor=actor)
+    the day the platform received it, and the publication due date (double_publicity.publish); searched by
+    name or code, decision dates and department where given."""
+    entries = public.double_publicity(platform, kind=kind, limit=limit, offset=offset, actor=actor, q=q,
+                                      decided_from=decided_from, decided_to=decided_to, unit=unit)
     return JSONResponse([e.to_dict() for e in entries])
 
 

@@ -389,10 +389,12 @@ def explain(platform: Platform, actor: Actor, record_id: int, *, mode: str | Mod
 
 
 def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str], limit: int = 50,
-                   offset: int = 0, since: date | None = None, channel: str = "api") -> ListingResult:
+                   offset: int = 0, since: date | None = None, channel: str = "api", until: date | None = None,
+                   subject_ids: Sequence[int] | None = None, unit: str | None = None) -> ListingResult:
     """Public records of the given catalog items across organisations (double publicity, public
     pages), newest first: each decided in ``lawful_disclosure`` mode; natural persons never appear.
-    One inquiry log row per listing."""
+    Narrowed, where given, to decisions from ``since`` to ``until``, to ``subject_ids`` and to one
+    providing ``unit``. One inquiry log row per listing."""
     today = platform.clock.today()
     rules = policy_rules(platform, today)
     limit = max(1, min(int(limit), MAX_LISTING))
@@ -405,7 +407,7 @@ def public_listing(platform: Platform, actor: Actor, *, item_codes: Sequence[str
         subjects: dict[int, SubjectSummary] = {}
         if codes:
             viewer = Viewer(actor, Mode.lawful_disclosure)
-            stmt = public_records(codes, since, offset, limit)
+            stmt = public_records(codes, since, offset, limit, until=until, subject_ids=subject_ids, unit=unit)
             periods = Periods(platform, today)
             connection = session.connection()
             people: dict[int, tuple[str, ...]] = {}

@@ -184,14 +184,33 @@ def publication_due(platform: Platform, decided_on: date | None) -> tuple[date |
 
 
 def double_publicity(platform: Platform, *, kind: str | None = None, limit: int = 50, offset: int = 0,
-                     actor: Actor = PUBLIC) -> list[PublicityEntry]:
-    """Administrative permits and penalties of organisations, newest first, as the public sees them."""
+                     actor: Actor = PUBLIC, q: str | None = None, decided_from: date | None = None,
+                     decided_to: date | None = None, unit: str | None = None) -> list[PublicityEntry]:
+    """Administrative permits and penalties of organisations, newest first, as the public sees them;
+    narrowed, where given, to the organisations a name or code finds (``q``, as ``find_organisations``
+    finds them: never by a person's name), to decisions from ``decided_from`` to ``decided_to``, and to
+    the deciding department (``unit``, a providing unit's code)."""
     if kind is not None and kind not in PUBLICITY_KINDS:
         raise Refusal("kind", "kind_unknown", "类别须为 permit（行政许可）或 penalty（行政处罚）",
                       "kind must be permit or penalty")
+    if decided_from is not None and decided_to is not None and decided_to < decided_from:
+        raise Refusal("decided_to", "date_order", "截止日期早于起始日期", "the end date is before the start date")
+    if unit is not None:
+        from xinyong.services.identity import units
+
+        with platform.sessions() as session:
+            try:
+                units.get_unit(session, unit)
+            except Refusal:
+                raise Refusal("unit", "unit_unknown", f"没有代码为“{unit[:40]}”的部门",
+                              f"no department has the code '{unit[:40]}'") from None
+    subject_ids = None
+    if q is not None and q.strip():
+        subject_ids = [hit.id for hit in find_organisations(platform, q, limit=MAX_HITS)]
     kinds = {i.code: publicity_kind(i) for i in _catalog_items(platform)}
     codes = [code for code, k in kinds.items() if k is not None and (kind is None or k == kind)]
-    listing = inquiry.public_listing(platform, actor, item_codes=codes, limit=limit, offset=offset)
+    listing = inquiry.public_listing(platform, actor, item_codes=codes, limit=limit, offset=offset,
+                                     since=decided_from, until=decided_to, subject_ids=subject_ids, unit=unit)
     out = []
     for record in listing.records:
         due, cite = publication_due(platform, record.decision_date)

@@ -123,16 +123,26 @@ def sql() -> Statements:
     return _STATEMENTS
 
 
-def public_records(codes: Sequence[str], since: date | None, offset: int, limit: int) -> Any:
+def public_records(codes: Sequence[str], since: date | None, offset: int, limit: int, *,
+                   until: date | None = None, subject_ids: Sequence[int] | None = None,
+                   unit: str | None = None) -> Any:
     """Active public records of the given catalog items, of organisations only (never a natural
-    person's), newest first: a page of a public listing."""
+    person's), newest first: a page of a public listing; decided from ``since`` to ``until`` (the decision
+    date, else the document's), of ``subject_ids``, from the providing unit ``unit``, where given."""
     stmt = (_with_subject_kind()
             .where(Record.item_code.in_(codes), Record.status == "active",
                    Record.disclosure_class == "public",
                    Record.subject_id.in_(select(Subject.id).where(Subject.kind != NATURAL_PERSON)))
             .order_by(Record.id.desc()).offset(offset).limit(limit))
+    decided = func.coalesce(RecordVersion.decision_date, RecordVersion.document_date)
     if since is not None:
-        stmt = stmt.where(RecordVersion.decision_date >= since)
+        stmt = stmt.where(decided >= since)
+    if until is not None:
+        stmt = stmt.where(decided <= until)
+    if subject_ids is not None:
+        stmt = stmt.where(Record.subject_id.in_(list(subject_ids)))
+    if unit is not None:
+        stmt = stmt.where(Record.unit_code == unit)
     return stmt
 
 
