@@ -6,7 +6,8 @@
 departments send them; then ``registrations.xlsx`` (registrations),
 ``penalties.csv`` (UTF-8: administrative penalties), ``permits-gb18030.csv`` (GB18030, Chinese column
 labels: administrative permits) and ``corrections.jsonl`` (a correction with its reason, one without,
-an unchanged row, a malformed line). Each file mixes good rows with
+an unchanged row, a malformed line); and from another department, ``commendations.jsonl``
+(``development-reform``: 张明's and two companies' commendations). Each file mixes good rows with
 rows that show a rejection reason (``demo/files/README.md`` lists them); which of those are refused
 depends on the regulation in force — a forbidden-data or simplified-procedure row is refused only where
 the rule file has the rule (and under a prior-notice rule, aggregation.prior_notice, a standard penalty row whose
@@ -36,6 +37,9 @@ UNIT = "market-regulation"
 # before the others so that the demo's own records stay the newest (first in public listings).
 FILES = ("standard-penalties.csv", "standard-permits.xlsx", "standard-penalties.jsonl",
          "registrations.xlsx", "penalties.csv", "permits-gb18030.csv", "corrections.jsonl")
+# Then other departments' submissions: (file, the unit that sends it). Commendations (positive information),
+# so that 张明 and the demo companies have a record worth seeing beside their penalties.
+OTHER_FILES = (("commendations.jsonl", "development-reform"),)
 NOTICES = (  # (identifier, subject name, reference): the written notices before delivery (aggregation.prior_notice)
     ("91500000MA5U0AB10L", "示范建设工程有限公司", "示市监告〔2025〕1号"),
     ("91500103MA60XY2K06", "示范食品贸易有限公司", "示市监告〔2025〕2号"),
@@ -65,10 +69,21 @@ def load_records(platform: Platform) -> dict[str, Any]:
                 raise
     summary = {"batches": 0, "records_accepted": 0, "rows_rejected": 0}
     folder = resources.files("xinyong.demo").joinpath("files")
-    for name in FILES:
+    sent = [(name, UNIT) for name in FILES] + [f for f in OTHER_FILES if _granted(platform, f[1], "commendation")]
+    for name, unit in sent:
+        sender = actor if unit == UNIT else Actor(Role.providing_unit, "demo", unit)
         with resources.as_file(folder.joinpath(name)) as path:
-            batch = batches.import_file(platform, actor, UNIT, path, filename=name)
+            batch = batches.import_file(platform, sender, unit, path, filename=name)
         summary["batches"] += 1
         summary["records_accepted"] += batch.accepted
         summary["rows_rejected"] += batch.rejected
     return summary
+
+
+def _granted(platform: Platform, unit: str, item: str) -> bool:
+    """The demo unit exists and may send the item (the jurisdiction's catalog has it)."""
+    with platform.sessions() as session:
+        try:
+            return item in units.get_unit(session, unit).items
+        except Refusal:
+            return False
