@@ -70,6 +70,7 @@ _NONE: frozenset[str] = frozenset()
 _CACHE_LIMIT = 1_000
 _IDENTIFIER_CACHE_LIMIT = 100_000
 _SHORTEST_NUMBER = 9      # a passport number; identity and mobile numbers are longer
+_VALUE_CACHE_LIMIT = 4_096   # distinct cells remembered per column or scan (``_by_value``)
 
 
 class RowLookups(Protocol):
@@ -107,6 +108,34 @@ class _Plan:
     personal: tuple[FieldSpec, ...]                             # string and text fields scanned for numbers
 
 
+def _by_value(convert: Any) -> Any:
+    """``convert`` run once per distinct text cell of its column, its answer (the value, or the
+    ``Invalid`` it raised) reused for every later cell with the same text: a file's columns repeat
+    their values (dates, amounts, code-table entries, issuing bodies, standard wordings) across rows.
+    A converter is a pure function of the cell, so the answers are the ones the rows would have got;
+    only ``str`` cells are remembered (``1``, ``1.0`` and ``True`` are equal keys with different
+    answers), at most ``_VALUE_CACHE_LIMIT`` per column."""
+    answers: dict[str, tuple[bool, Any]] = {}
+
+    def convert_by_value(raw: Any) -> Any:
+        if raw.__class__ is not str:
+            return convert(raw)
+        found = answers.get(raw)
+        if found is None:
+            try:
+                found = (True, convert(raw))
+            except Invalid as bad:
+                found = (False, bad)
+            if len(answers) >= _VALUE_CACHE_LIMIT:
+                answers.clear()
+            answers[raw] = found
+        if found[0]:
+            return found[1]
+        raise found[1].with_traceback(None)   # not a traceback growing with every row
+
+    return convert_by_value
+
+
 class RowValidator:
     """Validates the rows of one batch under the law in force on the day of receipt."""
 
@@ -125,6 +154,7 @@ class RowValidator:
         self._plans: dict[tuple[tuple[str, ...], str], tuple[CatalogItemSpec, _Plan]] = {}
         self._identifiers: dict[tuple[str, str | None], Any] = {}
         self._subjects: dict[tuple[Any, ...], tuple[str | None, str | None, str | None]] = {}
+        self._scanned_numbers: dict[str, Any] = {}
         self._catalog_cite = law.catalog_required.cite if law.catalog_required else None
         self._simplified = law.flag("exclude_simplified_procedure")
         self._slight = law.flag("exclude_slight_or_remedied")
@@ -183,7 +213,7 @@ class RowValidator:
                 named.append((column, forbidden, consent))
         plan = _Plan(
             envelope=tuple((name, column) for name, column in envelope.items() if name != "item"),
-            fields=tuple((f, field_column.get(f.name), converter(f)) for f in spec.fields),
+            fields=tuple((f, field_column.get(f.name), _by_value(converter(f))) for f in spec.fields),
             extras=tuple(extras), named=tuple(named),
             text_fields=tuple(f.name for f in spec.fields if f.type is FieldType.text),
             personal=tuple(f for f in spec.fields if f.type in (FieldType.string, FieldType.text)
@@ -202,6 +232,16 @@ class RowValidator:
             if len(self._identifiers) >= _IDENTIFIER_CACHE_LIMIT:
                 self._identifiers.clear()
             self._identifiers[key] = found
+        return found
+
+    def _numbers_in(self, text: str) -> Any:
+        """``personal_data.find(text, numbers_only=True)``, once per distinct text (see ``_by_value``)."""
+        found = self._scanned_numbers.get(text)
+        if found is None:
+            found = find_personal_data(text, numbers_only=True)
+            if len(self._scanned_numbers) >= _VALUE_CACHE_LIMIT:
+                self._scanned_numbers.clear()
+            self._scanned_numbers[text] = found
         return found
 
     def _error(self, row: int, field_name: str | None, code: str, zh: str, en: str,
@@ -314,7 +354,7 @@ class RowValidator:
             text = payload.get(spec_field.name)
             if not isinstance(text, str) or len(text) < _SHORTEST_NUMBER:
                 continue
-            found_numbers = find_personal_data(text, numbers_only=True)
+            found_numbers = self._numbers_in(text)
             if not found_numbers:
                 continue
             if spec_field.personal_data is PersonalData.mask:

@@ -268,14 +268,22 @@ class RecordWriter:
                 for row in rows:
                     copy.write_row(row)
             return
-        processors = self._processors(table, columns)
+        processors = [(i, process) for i, process in enumerate(self._processors(table, columns))
+                      if process is not None]
+        if processors:
+            converted = []
+            for row in rows:
+                values = list(row)
+                for i, process in processors:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                converted.append(values)
+            rows = converted   # type: ignore[assignment]
         marks = ", ".join("?" for _ in columns)
         cursor = self._dbapi().cursor()
         try:
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - names are constants
-                               [tuple(value if process is None or value is None else process(value)
-                                      for process, value in zip(processors, row, strict=True))
-                                for row in rows])
+                               rows)
         finally:
             cursor.close()
 
