@@ -465,3 +465,19 @@ def test_a_busy_sqlite_writer_answers_retry_later_and_stores_nothing(catalog: Pl
         holder.execute("ROLLBACK")
         holder.close()
     assert counts(catalog)["submission_batches"] == 0
+
+
+def test_no_catalog_in_force_refuses_the_batch_whole_without_using_up_its_key(catalog: Platform) -> None:
+    """A reason of the platform's own configuration (no catalog in force for the regulation it runs under) is
+    no row's fault: the batch is refused whole, nothing is stored, and the same key is accepted once a
+    catalog is in force (it used to be answered, forever, with the first all-refused batch)."""
+    shanghai = with_jurisdiction(catalog, "shanghai-2017")       # the units exist; Shanghai's catalog not yet
+    before = counts(shanghai)
+    with pytest.raises(Refusal) as refused:
+        batches.submit_rows(shanghai, ACTOR, UNIT, [penalty(1)], key="first-try")
+    assert refused.value.reason == "no_catalog_in_force" and refused.value.status == 503
+    assert "shanghai-2017" in refused.value.message_en and "幂等键" in refused.value.message_zh
+    assert counts(shanghai) == before
+    load_catalog(shanghai)
+    accepted = batches.submit_rows(shanghai, ACTOR, UNIT, [penalty(1)], key="first-try")
+    assert accepted.accepted == 1 and not accepted.replayed

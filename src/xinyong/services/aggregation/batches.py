@@ -241,6 +241,16 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
 
         index = CatalogIndex.load(session, platform.jurisdiction)
         in_force = index.version_on(received_on)
+        if not in_force:
+            # The platform's own configuration, not the rows: refused whole, nothing stored (the unit of work
+            # rolls back), so the idempotency key stays free for the same file once a catalog is in force.
+            raise Refusal(None, "no_catalog_in_force",
+                          f"{received_on.isoformat()} 没有施行中的公共信用信息目录（{platform.jurisdiction}），"
+                          f"平台暂不能接收信息：未保存任何内容，目录施行后可用同一幂等键重新提交",
+                          f"no public credit information catalog of {platform.jurisdiction} is in force on "
+                          f"{received_on.isoformat()}, so the platform cannot receive information yet: nothing was "
+                          f"stored, and the same idempotency key may be used again once a catalog is in force",
+                          status=503, headers={"Retry-After": "3600"})
         lookups = BatchLookups(session, index, unit_code, granted, received_on)
         validator = RowValidator(law_in_force(platform, received_on), lookups, received_on=received_on,
                                  vocabulary=platform.rulebook.vocabulary)
@@ -249,8 +259,7 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         # subject's establishment where the platform has the registration record.
         standard = StandardRows(received_on, header, publicity=publicity_check(platform),
                                 established=lookups.established_on)
-        # With no catalog version in force every row is refused (item_not_in_force): no record needs one.
-        writer = RecordWriter(uow, batch, in_force[0] if in_force else None)
+        writer = RecordWriter(uow, batch, in_force[0])
         counters = writer.counters
         for number, values in rows():   # a file refused as a whole raises its Refusal here
             counters.rows += 1
