@@ -59,6 +59,10 @@ def test_a_clean_file_exits_zero_and_reports_can_be_downloaded(env,
     clean.write_text("\n".join(source[:4]) + "\n", encoding="utf-8")   # the header and three good rows
     code, summary = _import(str(clean), "--unit", "market-regulation", "--key", "clean-1")
     assert (code, summary["accepted"], summary["rejected"]) == (0, 3, 0)
+    # decided in 2025, received now: late under the State's publication period, and the answer says so
+    assert summary["late_publication"]["decisions"] == 3
+    shown = runner.invoke(app, ["import", str(clean), "--unit", "market-regulation", "--key", "clean-1"])
+    assert "3 decisions published late 逾期公示的决定" in shown.stdout
 
     code, bad = _import(str(Path(str(DEMO_FILES.joinpath("penalties.csv")))), "--unit", "market-regulation")
     assert code == 1

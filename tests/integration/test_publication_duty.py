@@ -83,6 +83,13 @@ def rows_of(platform: Platform, model):  # type: ignore[no-untyped-def]
 def test_a_penalty_submitted_late_records_its_violation_with_the_cite_and_the_unit(catalog: Platform) -> None:
     summary = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1, date(2026, 3, 2))])
     assert summary.accepted == 1
+    # The unit is told in the batch's own answer, the same on a replay.
+    late = summary.to_dict()["late_publication"]
+    assert late["decisions"] == 1 and "国发〔2016〕33号" in late["cite"] and late["liability"] == "CQ Art. 53(1)"
+    replayed = batches.submit_rows(catalog, ACTOR, UNIT, [penalty(1, date(2026, 3, 2))])
+    assert replayed.replayed and replayed.to_dict()["late_publication"] == late
+    assert batches.submit_rows(catalog, ACTOR, UNIT, [penalty(2, date(2026, 3, 18))]).to_dict()[
+        "late_publication"] is None                                     # in time: nothing to tell
     (duty,) = rows_of(catalog, Duty)
     assert (duty.matter_kind, duty.matter_id, duty.key) == ("publication", summary.batch, KEY)
     assert (duty.owner_party, duty.owner_org, duty.state) == ("providing_unit", UNIT, "done")

@@ -50,6 +50,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
     due = summary["verify_due"]
     console.print(f"verification due 核查期限: {due} ({summary['verify_cite']})" if due
                   else "verification due 核查期限: the regulation sets no time limit 法规未规定期限")
+    late = summary.get("late_publication")
+    if late:
+        console.print(f"[yellow]{late['decisions']} decisions published late 逾期公示的决定[/yellow]: recorded as "
+                      f"this unit's violations 已记为本单位违规 ({escape(late['cite'] or '')}; liability 法律责任 "
+                      f"{escape(late['liability'] or '-')})")
     for error in summary["errors"]:
         where = escape(f"row {error['row']} [{error['code']}] {error['field'] or ''}")
         console.print(f"  {where}: {escape(error['message_zh'])}")

@@ -69,6 +69,7 @@ from xinyong.services.duties import publication
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.services.rulebook.publicity import publicity_check
 from xinyong.store.models.records import RowRejection, SubmissionBatch
+from xinyong.store.models.rights import Duty, Violation
 
 PROGRESS_ROWS = 500
 SUMMARY_ERRORS = 100
@@ -106,6 +107,11 @@ class BatchSummary:
     verify_cite: str | None
     verified_at: datetime | None
     replayed: bool = False
+    # New permits and penalties submitted past the publication duty's due date (services.duties.publication):
+    # how many, the article breached and the liability article (none late: 0 and None).
+    late: int = 0
+    late_cite: str | None = None
+    late_liability: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +125,8 @@ class BatchSummary:
             "verify_cite": self.verify_cite,
             "verified_at": self.verified_at.isoformat() if self.verified_at else None,
             "replayed": self.replayed,
+            "late_publication": {"decisions": self.late, "cite": self.late_cite,
+                                 "liability": self.late_liability} if self.late else None,
         }
 
 
@@ -126,10 +134,14 @@ def _summary(session: Session, batch: SubmissionBatch, *, replayed: bool = False
              max_errors: int = SUMMARY_ERRORS) -> BatchSummary:
     errors = list(_rejections(session, batch.id, limit=max_errors))
     total = session.scalar(select(func.count(RowRejection.id)).where(RowRejection.batch_id == batch.id)) or 0
+    late = session.execute(
+        select(func.count(Violation.id), func.min(Violation.cite), func.min(Violation.liability))
+        .join(Duty, Duty.id == Violation.duty_id)
+        .where(Duty.matter_kind == publication.MATTER, Duty.matter_id == batch.id)).one()
     return BatchSummary(batch.id, batch.unit_code, batch.status, batch.source, batch.filename,
                         batch.rows_total, batch.accepted, batch.corrected, batch.unchanged, batch.rejected,
                         errors, total, batch.received_at, batch.verify_due, batch.verify_cite,
-                        batch.verified_at, replayed)
+                        batch.verified_at, replayed, late[0] or 0, late[1], late[2])
 
 
 def _rejections(session: Session, batch_id: int, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
