@@ -5,7 +5,7 @@ languages. A person's name finds nothing (an individual business is not found by
 from __future__ import annotations
 
 import pytest
-from test_portal_pages import demo  # noqa: F401 - the demo data fixture
+from test_portal_pages import demo, text_of  # noqa: F401 - the demo data fixture
 
 COMPANY = ("示范建设工程有限公司", "91500000MA5U0AB10L")
 
@@ -59,3 +59,22 @@ def test_bad_search_is_named(client, demo, params, field, reason) -> None:  # ty
 def test_a_date_that_is_not_one(client, demo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     refused = client.get("/api/v1/public/double-publicity", params={"decided_from": "2025-02-30"})
     assert refused.status_code == 422 and "decided_from" in refused.text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_page_searches_and_keeps_its_query(client, demo, lang) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page = client.get("/public/double-publicity", params={"q": "示范建设", "unit": "market-regulation",
+                                                          "kind": "penalty", "lang": lang})
+    assert page.status_code == 200
+    html = page.text
+    assert 'value="示范建设"' in html and '<option value="market-regulation" selected>' in html
+    assert ("市市场监督管理局" if lang == "zh" else "Municipal Administration for Market Regulation") in html
+    assert "示范食品贸易有限公司" not in html.split('id="publicity"')[1]      # only the company searched for
+    assert "示范建设工程有限公司" in html.split('id="publicity"')[1]
+    assert 'href="/public/double-publicity?kind=permit&amp;q=' in html       # the tabs keep the search
+    nothing = client.get("/public/double-publicity", params={"q": "没有这家公司", "lang": lang}).text
+    assert ("没有符合查询条件的信息" if lang == "zh" else "Nothing matches the search") in nothing
+    bad = client.get("/public/double-publicity", params={"decided_from": "2025-07-01", "decided_to": "2025-06-01",
+                                                         "lang": lang})
+    assert bad.status_code == 422 and ("决定日期（止）" if lang == "zh" else "decided to") in bad.text
+    assert "decided_to" not in text_of(bad.text)                # the field named in words, not by its code

@@ -98,6 +98,8 @@ def test_the_penalty_is_public_under_the_business_name_and_the_operator_is_not(c
         assert "500103********2352" not in page.text
         org = client.get(f"/public/organisations/{SHOP[1]}", params={"lang": lang})
         assert org.status_code == 200 and SHOP[4] in org.text and "孙*小吃店" in org.text
+        assert 'class="publicity-until">2029-03-02' in org.text       # decided 2026-03-02: Order 58, general
+        assert ("公示截止期" if lang == "zh" else "Public until") in org.text
         _no_personal_data(org.text, f"organisation page ({lang})")
         assert "500103********2352" not in org.text
     records = client.get(f"/api/v1/public/organisations/{SHOP[1]}/records")
