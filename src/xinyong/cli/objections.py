@@ -1,6 +1,8 @@
 """``xinyong objections``: objections at the center's counter and desk: ``file`` (a paper application,
 with the day it was received), ``list`` (the queue, nearest due date first), ``show``, ``transfer``,
-``decide``, ``refuse``, ``pause`` / ``resume``. Run as the center's operator; every command has
+``decide``, ``refuse``, ``pause`` / ``resume``; an objection to a credit service institution (``file
+--institution CODE --reference REF``) and the institution's answers as received from it
+(``institution-label``, ``institution-decide``). Run as the center's operator; every command has
 ``--json`` (the objection's ``id``, ``status`` and ``duties``: ``{key, owner, due, provisional, cite,
 status}``); a refusal exits 2."""
 
@@ -40,6 +42,10 @@ def _show(platform, objection_id: int, as_json: bool) -> None:  # type: ignore[n
         return
     records = ", ".join(r.reference for r in view.records)
     console.print(f"objection 异议 #{data['id']} {data['status']} {data['outcome'] or ''} records 记录 {records}")
+    if data.get("institution"):
+        inst = data["institution"]
+        console.print(f"  institution 信用服务机构 {inst['name'] or ''} {inst['code']} "
+                      f"reference 编号 {inst['reference']}")
     for d in data["duties"]:
         console.print(f"  {d['key']} {d['owner']} {d['owner_org'] or ''} due {d['due'] or '-'}"
                       f"{' (provisional)' if d['provisional'] else ''} {d['cite'] or ''} {d['status']}")
@@ -68,13 +74,17 @@ def _corrections(values: list[str]) -> dict[str, dict[str, str]]:
 @app.command("file")
 def file(
     subject: str = typer.Option(..., "--subject", help="The subject's id, identity number or USCC."),
-    records: list[str] = typer.Option(..., "--record", help="A record id, or unit/record_key (repeatable)."),
+    records: list[str] = typer.Option([], "--record", help="A record id, or unit/record_key (repeatable; at least "
+                                      "one, except with --institution)."),
     grounds: str = typer.Option(..., "--grounds", help="The grounds of the objection."),
     received: datetime = typer.Option(None, "--received", help="When the paper application was received."),
     channel: str = typer.Option("counter", "--channel", help="counter (the paper application at the center)."),
     authority: str = typer.Option(None, "--authority", help="A representative's authority document reference."),
     route: str = typer.Option(None, "--route", help="center (decide) or provider (transfer); from the rule file."),
     forward: bool = typer.Option(False, "--forward", help="Corrections to reach the recipients of copies."),
+    institution: str = typer.Option(None, "--institution", help="The credit service institution holding the "
+                                    "information objected to (its USCC), where the rule file times its decision."),
+    reference: str = typer.Option(None, "--reference", help="With --institution: its report or record reference."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Register an objection received at the counter: the records labelled at once, the duties opened."""
@@ -87,7 +97,7 @@ def file(
             objection_id = objections.file_objection(
                 uow, subject_id=_subject_id(uow, subject), records=list(records), grounds=grounds, channel=channel,
                 received=received, representative_authority=authority, route=route,
-                forward_to_recipients=forward).id
+                forward_to_recipients=forward, institution_code=institution, institution_reference=reference).id
     except Refusal as exc:
         exit_refused(exc)
     _show(platform, objection_id, as_json)
@@ -206,3 +216,32 @@ def reexamination_decide(
     from xinyong.services import objections
     _act(objection_id, as_json, lambda uow: objections.decide_reexamination(uow, objection_id, outcome=outcome,
                                                                               reasons=reasons))
+
+
+@app.command("institution-label")
+def institution_label(
+    objection_id: int = typer.Argument(...),
+    institution: str = typer.Option(..., "--institution", help="The institution the objection was made to (USCC)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record the credit service institution's report that it labelled the information (its own duty)."""
+    from xinyong.services import objections
+    _act(objection_id, as_json, lambda uow: objections.institution_label(
+        uow, objection_id, institution_code=institution.strip().upper()))
+
+
+@app.command("institution-decide")
+def institution_decide(
+    objection_id: int = typer.Argument(...),
+    institution: str = typer.Option(..., "--institution", help="The institution the objection was made to (USCC)."),
+    outcome: str = typer.Option(..., "--outcome", help="corrected, supplemented or not_corrected"),
+    source: str = typer.Option(..., "--source", help="The source of the information, for the written result."),
+    reasons: str = typer.Option(None, "--reasons", help="The reasons (required for not_corrected)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record the credit service institution's decision as received from it; the applicant gets the written
+    result with the source through the platform."""
+    from xinyong.services import objections
+    _act(objection_id, as_json, lambda uow: objections.institution_decide(
+        uow, objection_id, institution_code=institution.strip().upper(), outcome=outcome, source=source,
+        reasons=reasons))

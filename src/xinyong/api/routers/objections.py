@@ -11,6 +11,13 @@ providing unit it went to), ``/refuse`` (the operator); ``/reexamination`` (the 
 ``/reexamination/decide`` (the competent department); ``/evidence`` (multipart upload, one file a request) and ``GET
 /{id}/evidence/{eid}`` (the subject and staff). A decision made meanwhile, or on a stale ``version``,
 is a 409.
+
+An objection to information a credit service institution holds (``institution``: its USCC, and
+``institution_reference``: its report or record; ``records`` may be empty) is filed by the subject or at the
+counter where the rule file times the institution's decision (elsewhere a 409 naming the rule key). The
+institution, signed in with its API token as for inquiries, sees those made to it (``GET``, with the
+grounds and evidence), reports its label (``POST /{id}/label``) and decides (``POST /{id}/decide`` with
+``source``, the information's source, and ``reasons`` when not corrected); the center cannot decide it.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ READERS = (*STAFF, Role.competent_department)
 
 
 class ObjectionIn(BaseModel):
-    records: list[str] = Field(min_length=1, max_length=20, description="Record ids, or unit/record_key")
+    records: list[str] = Field(default_factory=list, max_length=20,
+                               description="Record ids, or unit/record_key (at least one, except for an objection "
+                                           "to a credit service institution)")
     grounds: str = Field(min_length=1, max_length=objections.GROUNDS_MAX)
     representative_authority: str | None = Field(default=None, max_length=200,
                                                  description="A representative's authority document reference")
@@ -47,7 +56,12 @@ class ObjectionIn(BaseModel):
                                 description="The operator only: the subject's id, identity number or USCC")
     received: datetime | None = Field(default=None, description="The operator only: when the paper application "
                                                                 "was received at the counter")
-    route: Literal["center", "provider"] | None = Field(default=None, description="The operator only")
+    route: Literal["center", "provider", "institution"] | None = Field(
+        default=None, description="center or provider: the operator only; institution: with `institution`")
+    institution: str | None = Field(default=None, max_length=64, description="The credit service institution "
+                                    "holding the information objected to (its USCC)")
+    institution_reference: str | None = Field(default=None, max_length=200, description="The institution's own "
+                                              "reference of the report or record objected to")
 
 
 class DecisionIn(BaseModel):
@@ -55,6 +69,8 @@ class DecisionIn(BaseModel):
     reasons: str | None = Field(default=None, max_length=4000, description="Required for not_corrected")
     corrections: dict[str, dict[str, Any]] | None = Field(
         default=None, description="Record (id or unit/record_key) to its corrected fields")
+    source: str | None = Field(default=None, max_length=1000, description="A credit service institution only "
+                               "(required): the source of the information, for the written result")
     version: int | None = Field(default=None, ge=1, description="The version the decider saw (409 if stale)")
 
 
@@ -89,13 +105,21 @@ def _unit(caller: Caller) -> str | None:
     return caller.unit_code or caller.actor.organisation if caller.actor.role is Role.providing_unit else None
 
 
+def _institution(caller: Caller) -> str | None:
+    """The credit service institution a caller acts for."""
+    return caller.actor.organisation if caller.actor.role is Role.service_institution else None
+
+
 def _scope(caller: Caller) -> dict[str, Any]:
-    """Whose objections the caller sees: a subject its own, a unit those transferred to it, staff all."""
+    """Whose objections the caller sees: a subject its own, a unit those transferred to it, an institution
+    those made to it, staff all."""
     _signed_in(caller)
     if (subject_id := _subject(caller)) is not None:
         return {"subject_id": subject_id}
     if (unit := _unit(caller)) is not None:
         return {"unit_code": unit}
+    if (institution := _institution(caller)) is not None:
+        return {"institution_code": institution}
     if caller.actor.role in READERS:
         return {}
     raise forbidden(None, "role_not_allowed", "当前身份无权查看异议", "this role may not see objections")
@@ -118,8 +142,8 @@ def _subject_of(uow: UnitOfWork, ref: str) -> int:
 def _answer(platform: Platform, objection_id: int, caller: Caller, status_code: int = 200) -> Any:
     with platform.sessions() as session:
         view = objections.get_objection(platform, session, objection_id, **_scope(caller))
-    # the grounds are the subject's words: to the subject and the center's staff only
-    shown = _subject(caller) is not None or caller.actor.role in READERS
+    # the grounds are the subject's words: to the subject, the center's staff and the institution it was made to
+    shown = _subject(caller) is not None or caller.actor.role in READERS or _institution(caller) is not None
     return JSONResponse(view.to_dict(grounds=shown), status_code=status_code)
 
 
@@ -129,7 +153,7 @@ def file(body: ObjectionIn, caller: Caller = Depends(current_caller),
     _signed_in(caller)
     with platform.unit_of_work(caller.actor) as uow:
         if (own := _subject(caller)) is not None:
-            if body.subject is not None or body.received is not None or body.route is not None:
+            if body.subject is not None or body.received is not None or body.route not in (None, "institution"):
                 raise forbidden("subject", "counter_only", "只有信用中心窗口可以代为登记异议",
                                 "only the center's counter registers an objection for a subject")
             subject_id, channel = own, "api"
@@ -143,7 +167,8 @@ def file(body: ObjectionIn, caller: Caller = Depends(current_caller),
         objection_id = objections.file_objection(
             uow, subject_id=subject_id, records=list(body.records), grounds=body.grounds, channel=channel,
             received=body.received, representative_authority=body.representative_authority, route=body.route,
-            forward_to_recipients=body.forward_to_recipients).id
+            forward_to_recipients=body.forward_to_recipients, institution_code=body.institution,
+            institution_reference=body.institution_reference).id
     return _answer(platform, objection_id, caller, 201)
 
 
@@ -153,7 +178,7 @@ def queue(status: Literal["received", "transferred", "decided", "refused", "reex
     scope = _scope(caller)
     with platform.sessions() as session:
         views = objections.list_objections(platform, session, status=status, **scope)
-    shown = _subject(caller) is not None or caller.actor.role in READERS
+    shown = _subject(caller) is not None or caller.actor.role in READERS or _institution(caller) is not None
     return JSONResponse([v.to_dict(grounds=shown) for v in views])
 
 
@@ -176,12 +201,36 @@ def transfer(objection_id: RowId, body: StepIn | None = None, caller: Caller = D
 def decide(objection_id: RowId, body: DecisionIn, caller: Caller = Depends(current_caller),
            platform: Platform = Depends(get_platform)) -> Any:
     _signed_in(caller)
-    unit = _unit(caller)
-    if unit is None:
+    unit, institution = _unit(caller), _institution(caller)
+    if unit is None and institution is None:
         _staff(caller)
     with platform.unit_of_work(caller.actor) as uow:
-        objections.decide(uow, objection_id, outcome=body.outcome, reasons=body.reasons,
-                          corrections=body.corrections, unit_code=unit, version=body.version)
+        if institution is not None:
+            if body.corrections:
+                raise Refusal("corrections", "corrections_not_expected",
+                              "信用服务机构更正其自身所持信息，不提交平台记录的更正内容",
+                              "a credit service institution corrects the information it holds, not the platform's "
+                              "records")
+            objections.institution_decide(uow, objection_id, institution_code=institution, outcome=body.outcome,
+                                          reasons=body.reasons, source=body.source or "", version=body.version)
+        else:
+            objections.decide(uow, objection_id, outcome=body.outcome, reasons=body.reasons,
+                              corrections=body.corrections, unit_code=unit, version=body.version)
+    return _answer(platform, objection_id, caller)
+
+
+@router.post("/{objection_id}/label", responses=ERRORS,
+             summary="The institution has labelled it 信用服务机构已作异议标注")
+def label(objection_id: RowId, body: StepIn | None = None, caller: Caller = Depends(current_caller),
+          platform: Platform = Depends(get_platform)) -> Any:
+    _signed_in(caller)
+    institution = _institution(caller)
+    if institution is None:
+        raise forbidden(None, "role_not_allowed", "只有受理异议的信用服务机构报告其标注",
+                        "only the credit service institution the objection was made to reports its label")
+    with platform.unit_of_work(caller.actor) as uow:
+        objections.institution_label(uow, objection_id, institution_code=institution,
+                                     version=body.version if body else None)
     return _answer(platform, objection_id, caller)
 
 
@@ -242,11 +291,12 @@ async def evidence(objection_id: RowId, file: UploadFile = File(..., description
 def evidence_file(objection_id: RowId, evidence_id: RowId, caller: Caller = Depends(current_caller),
                   platform: Platform = Depends(get_platform)) -> Any:
     _signed_in(caller)
-    subject_id = _subject(caller)
-    if subject_id is None:
+    subject_id, institution = _subject(caller), _institution(caller)
+    if subject_id is None and institution is None:
         _staff(caller, *READERS)
     with platform.sessions() as session:
-        row = objections.evidence_file(session, objection_id, evidence_id, subject_id=subject_id)
+        row = objections.evidence_file(session, objection_id, evidence_id, subject_id=subject_id,
+                                       institution_code=institution)
         content, content_type, sha256 = row.content, row.content_type, row.sha256
     return Response(content, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="evidence-{evidence_id}"',

@@ -1,7 +1,8 @@
 """Objections (异议): filed by a subject or its representative, or registered at the counter; the records
 labelled, decided by the center or transferred to the providing unit, the written result, re-examination
-where the regulation provides it; every step a duty with its due date: the steps (``handling``) and the objection
-as read (``views``)."""
+where the regulation provides it; every step a duty with its due date: the steps (``handling``), a credit
+service institution's steps on an objection made to it (``institutions``) and the objection as read
+(``views``)."""
 
 from xinyong.services.objections.handling import (
     EVIDENCE_BYTES_MAX,
@@ -20,6 +21,8 @@ from xinyong.services.objections.handling import (
     resume,
     transfer,
 )
+from xinyong.services.objections.institutions import decide as institution_decide
+from xinyong.services.objections.institutions import label as institution_label
 from xinyong.services.objections.views import (
     Evidence,
     ObjectionView,
@@ -31,6 +34,6 @@ from xinyong.services.objections.views import (
 __all__ = [
     "EVIDENCE_BYTES_MAX", "EVIDENCE_FILES_MAX", "GROUNDS_MAX", "REEXAMINATION_OUTCOMES", "Evidence", "ObjectionView",
     "acting_unit", "add_evidence", "decide", "decide_reexamination", "evidence_file", "file_objection",
-    "get_objection", "grounds_digest", "list_objections", "pause", "refuse", "request_reexamination", "resume",
-    "transfer",
+    "get_objection", "grounds_digest", "institution_decide", "institution_label", "list_objections", "pause",
+    "refuse", "request_reexamination", "resume", "transfer",
 ]

@@ -48,8 +48,10 @@ from xinyong.services.objections.views import (
     record_links,
 )
 from xinyong.services.platform.bootstrap import UnitOfWork
+from xinyong.store.models.auth import ServiceInstitution
 from xinyong.store.models.rights import (
     OBJECTION_OUTCOMES,
+    OBJECTION_ROUTES,
     Objection,
     ObjectionEvidence,
     ObjectionRecord,
@@ -63,6 +65,8 @@ EVIDENCE_FILES_MAX = 5
 EVIDENCE_BYTES_MAX = 10 * 1024 * 1024
 REEXAMINATION_OUTCOMES = ("upheld", "revised")
 OPEN_STATUSES = ("received", "transferred")
+INSTITUTION_LABEL, INSTITUTION_DECIDE, INSTITUTION_NOTIFY = (
+    "objection.institution_label", "objection.institution_decide", "objection.institution_notify")
 Owner = duties.Owner
 
 
@@ -161,11 +165,48 @@ def _store_evidence(uow: UnitOfWork, objection_id: int, files: list[Evidence]) -
     return rows
 
 
+def _institution(uow: UnitOfWork, code: str | None, reference: str | None, on: date) -> tuple[str, str]:
+    """An objection to a credit service institution: allowed only where the rule file times the
+    institution's decision (``objection.institution_decide``), to an institution on the register whose
+    filing is not revoked, with the institution's own reference of the report or record."""
+    ruleset = uow.platform.rulebook.get(uow.platform.jurisdiction)
+    provided = ruleset.has(INSTITUTION_DECIDE)
+    if provided:
+        try:
+            ruleset.value(INSTITUTION_DECIDE, on)
+        except (NoValueInForce, RuleNotProvided):
+            provided = False
+    if not provided:
+        raise Refusal("route", "institution_objection_not_provided",
+                      f"《{ruleset.title.zh}》未规定信用服务机构处理异议的期限（{INSTITUTION_DECIDE}），"
+                      "本平台不受理针对信用服务机构所持信息的异议",
+                      f"{ruleset.title.en} provides no time limit for a credit service institution's handling of "
+                      f"an objection ({INSTITUTION_DECIDE}): the platform takes no objection to information "
+                      "an institution holds", status=CONFLICT)
+    wanted = (code or "").strip().upper()
+    if not wanted:
+        raise Refusal("institution", "institution_required", "请填写信用服务机构的统一社会信用代码",
+                      "give the credit service institution's Unified Social Credit Code")
+    found = uow.session.scalar(select(ServiceInstitution).where(ServiceInstitution.code == wanted))
+    if found is None or (found.revoked_on is not None and found.revoked_on <= on):
+        raise Refusal("institution", "institution_unknown", f"没有登记（许可或备案）的信用服务机构“{wanted[:64]}”",
+                      f"no credit service institution '{wanted[:64]}' is on the register (permit or filing)",
+                      status=NOT_FOUND)
+    text = _text(reference, "institution_reference", AUTHORITY_MAX, "信用服务机构的报告或记录编号",
+                 "the institution's report or record reference")
+    assert text is not None
+    return found.code, text
+
+
 def file_objection(uow: UnitOfWork, *, subject_id: int, records: list[str | int], grounds: str, channel: str,
                    received: datetime | None = None, representative_authority: str | None = None,
                    route: str | None = None, forward_to_recipients: bool = False,
-                   evidence: list[Evidence] | None = None) -> Objection:
-    """File an objection against the subject's own ``records`` (ids or ``unit/record_key``)."""
+                   evidence: list[Evidence] | None = None, institution_code: str | None = None,
+                   institution_reference: str | None = None) -> Objection:
+    """File an objection against the subject's own ``records`` (ids or ``unit/record_key``); with
+    ``institution_code`` (route ``institution``), against information a credit service institution holds
+    (its ``institution_reference``; the platform's records it came from may be named, none is required):
+    the institution labels, decides and answers within its own limits."""
     platform = uow.platform
     text = _text(grounds, "grounds", GROUNDS_MAX, "异议理由", "the grounds")
     assert text is not None
@@ -181,8 +222,16 @@ def file_objection(uow: UnitOfWork, *, subject_id: int, records: list[str | int]
     if received_at > now:
         raise Refusal("received", "received_in_future", "收到时间不能晚于现在", "the received time is in the future")
     received_on = business_date(received_at)
+    if route is None and institution_code is not None:
+        route = "institution"
+    institution: tuple[str, str] | None = None
+    if route == "institution":
+        institution = _institution(uow, institution_code, institution_reference, received_on)
+    elif institution_code is not None:
+        raise Refusal("institution", "institution_not_expected", "只有向信用服务机构提出的异议才填写信用服务机构",
+                      "an institution is named only for an objection to a credit service institution")
     refs = [str(r).strip() for r in records if str(r).strip()]
-    if not refs:
+    if not refs and institution is None:
         raise Refusal("records", "records_required", "请选择提出异议的信息记录", "choose the records objected to")
     if len(refs) > RECORDS_MAX:
         raise Refusal("records", "too_many_records", f"一件异议最多 {RECORDS_MAX} 条记录",
@@ -203,9 +252,9 @@ def file_objection(uow: UnitOfWork, *, subject_id: int, records: list[str | int]
     if route is None:
         ruleset = platform.rulebook.get(platform.jurisdiction)
         route = "provider" if ruleset.has("objection.transfer") and not ruleset.has("objection.decide") else "center"
-    if route not in ("center", "provider"):
-        raise Refusal("route", "route_unknown", "办理方式须为 center 或 provider",
-                      "the route must be center or provider")
+    if route not in OBJECTION_ROUTES:
+        raise Refusal("route", "route_unknown", "办理方式须为 center、provider 或 institution",
+                      "the route must be center, provider or institution")
     forward_cite = _flag(uow, "objection.forward_corrections", received_on)
     if forward_to_recipients and forward_cite is None:
         raise Refusal("forward_to_recipients", "not_provided", "现行法规未规定同步更正已获取信息的单位",
@@ -228,18 +277,27 @@ def file_objection(uow: UnitOfWork, *, subject_id: int, records: list[str | int]
     objection = Objection(subject_id=subject_id, jurisdiction=platform.jurisdiction, channel=channel,
                           filed_by=uow.actor.label(), representative_authority=authority, received_at=received_at,
                           received_on=received_on, grounds=text, grounds_digest=digest, status="received",
-                          route=route, forward_to_recipients=bool(forward_to_recipients), created_at=now)
+                          route=route, forward_to_recipients=bool(forward_to_recipients), created_at=now,
+                          institution_code=institution[0] if institution else None,
+                          institution_reference=institution[1] if institution else None)
     uow.session.add(objection)
     uow.session.flush()
     for record_id in sorted(resolved):
-        label = label_objection(uow, record_id=record_id, objection_ref=str(objection.id))
-        uow.session.add(ObjectionRecord(objection_id=objection.id, record_id=record_id, label_id=label.id))
+        # the platform labels its own records; an institution labels the copy it holds (its own duty)
+        label = None if institution else label_objection(uow, record_id=record_id, objection_ref=str(objection.id))
+        uow.session.add(ObjectionRecord(objection_id=objection.id, record_id=record_id,
+                                        label_id=label.id if label else None))
     uow.session.flush()
     uow.record("objection.filed", MATTER, objection.id, {
         "subject_id": subject_id, "channel": channel, "route": route, "records": sorted(resolved),
         "received_on": received_on.isoformat(), "grounds_sha256": digest,
-        "representative": authority is not None, "forward_to_recipients": objection.forward_to_recipients})
+        "representative": authority is not None, "forward_to_recipients": objection.forward_to_recipients,
+        **({"institution": institution[0]} if institution else {})})
     _store_evidence(uow, objection.id, files)
+    if institution is not None:      # the institution's own limits, owed by it, counted from receipt
+        for key in (INSTITUTION_LABEL, INSTITUTION_DECIDE, INSTITUTION_NOTIFY):
+            _open(uow, objection, key, Owner.credit_service_institution, received_on, institution[0])
+        return objection
     # the label is put on filing: its duty is done (late only if a paper application waited too long)
     _done(uow, objection, "objection.label", open_from=received_on)
     _open(uow, objection, "objection.decide" if route == "center" else "objection.transfer",
@@ -272,6 +330,15 @@ def _expect(objection: Objection, statuses: tuple[str, ...], version: int | None
                       f"objection {objection.id} is {objection.status}: this step is not possible", status=CONFLICT)
 
 
+def _not_institutions(objection: Objection) -> None:
+    """The center does not transfer, decide or refuse an objection made to a credit service institution."""
+    if objection.route == "institution":
+        raise Refusal("objection", "institution_decides",
+                      f"第 {objection.id} 号异议是向信用服务机构提出的，由该机构标注、处理并书面告知",
+                      f"objection {objection.id} was made to a credit service institution: the institution labels, "
+                      "decides and answers it", status=CONFLICT)
+
+
 def _conflict(objection_id: int) -> Refusal:
     return Refusal("objection", "conflict", f"第 {objection_id} 号异议刚被他人办理，请刷新后查看",
                    f"objection {objection_id} was just handled by someone else: reload it", status=CONFLICT)
@@ -293,6 +360,7 @@ def _record_refs(uow: UnitOfWork, objection: Objection) -> list[RecordRef]:
 def transfer(uow: UnitOfWork, objection_id: int, *, version: int | None = None) -> Objection:
     """The center transfers the objection to the providing unit of its records."""
     objection = load_objection(uow.session, objection_id)
+    _not_institutions(objection)
     _expect(objection, ("received",), version)
     units = sorted({r.unit_code for r in _record_refs(uow, objection)})
     if len(units) != 1:
@@ -369,6 +437,7 @@ def decide(uow: UnitOfWork, objection_id: int, *, outcome: str, reasons: str | N
     ``corrections`` maps a record (id or ``unit/record_key``) to its corrected fields, written as the
     record's new version through the record writer (corrected, supplemented)."""
     objection = load_objection(uow.session, objection_id, unit_code=unit_code)
+    _not_institutions(objection)
     _expect(objection, ("transferred",) if unit_code is not None else OPEN_STATUSES, version)
     if outcome not in OBJECTION_OUTCOMES:
         raise Refusal("outcome", "outcome_unknown", f"处理结果须为：{'、'.join(OBJECTION_OUTCOMES)}",
@@ -420,6 +489,7 @@ def refuse(uow: UnitOfWork, objection_id: int, *, reasons: str, version: int | N
     """Not accepted (no legitimate reason, or repeated on the same grounds): the labels go, the open
     duties are cancelled, the applicant is told why in writing."""
     objection = load_objection(uow.session, objection_id)
+    _not_institutions(objection)
     _expect(objection, OPEN_STATUSES, version)
     text = _text(reasons, "reasons", REASONS_MAX, "不予受理的理由", "the reasons")
     today = uow.platform.clock.today()

@@ -15,7 +15,8 @@ from xinyong.services import duties, notices
 from xinyong.services.disclosure.inquiry_log import MAX_PAGE, subject_inquiries
 from xinyong.services.disclosure.references import RecordRef, resolve_record
 from xinyong.services.platform.bootstrap import Platform
-from xinyong.store.models.rights import Objection, ObjectionEvidence, ObjectionRecord
+from xinyong.store.models.auth import ServiceInstitution
+from xinyong.store.models.rights import CorrectionNotice, Objection, ObjectionEvidence, ObjectionRecord
 
 MATTER = "objection"
 STATUS_ZH = {"received": "已受理", "transferred": "已转交", "decided": "已处理", "refused": "不予受理",
@@ -39,6 +40,7 @@ class ObjectionView:
     channel: str
     route: str | None
     unit_code: str | None
+    institution: dict[str, Any] | None          # route institution: {code, name, reference}
     received_on: date
     grounds: str
     representative_authority: str | None
@@ -56,6 +58,7 @@ class ObjectionView:
     evidence: list[dict[str, Any]]
     duties: list[duties.DutyView]
     notices: list[notices.NoticeView]
+    corrections: list[dict[str, Any]]           # the correction notices passed on, and when each was read
 
     @property
     def next_due(self) -> date | None:
@@ -66,7 +69,8 @@ class ObjectionView:
         """The JSON of an objection; ``grounds`` only to the subject and staff."""
         out: dict[str, Any] = {
             "id": self.id, "subject_id": self.subject_id, "status": self.status, "channel": self.channel,
-            "route": self.route, "unit": self.unit_code, "received_on": self.received_on.isoformat(),
+            "route": self.route, "unit": self.unit_code, "institution": self.institution,
+            "received_on": self.received_on.isoformat(),
             "representative_authority": self.representative_authority, "outcome": self.outcome,
             "reasons": self.reasons, "source": self.source,
             "decided_on": self.decided_on.isoformat() if self.decided_on else None,
@@ -76,7 +80,8 @@ class ObjectionView:
                               "outcome": self.reexamination_outcome, "reasons": self.reexamination_reasons},
             "version": self.version, "next_due": self.next_due.isoformat() if self.next_due else None,
             "records": [r.to_dict() for r in self.records], "evidence": self.evidence,
-            "duties": [d.to_dict() for d in self.duties], "notices": [n.to_dict() for n in self.notices]}
+            "duties": [d.to_dict() for d in self.duties], "notices": [n.to_dict() for n in self.notices],
+            "corrections_forwarded": self.corrections}
         if grounds:
             out["grounds"] = self.grounds
         return out
@@ -90,12 +95,14 @@ def unknown_objection(objection_id: int) -> Refusal:
 
 
 def load_objection(session: Any, objection_id: int, *, subject_id: int | None = None,
-          unit_code: str | None = None) -> Objection:
-    """The objection; one the caller may not see (another subject's, not transferred to this unit) is
-    answered as unknown."""
+                   unit_code: str | None = None, institution_code: str | None = None) -> Objection:
+    """The objection; one the caller may not see (another subject's, not transferred to this unit, not
+    made to this credit service institution) is answered as unknown."""
     objection = session.get(Objection, objection_id)
     if objection is None or (subject_id is not None and objection.subject_id != subject_id) or (
-            unit_code is not None and (objection.unit_code != unit_code or objection.route != "provider")):
+            unit_code is not None and (objection.unit_code != unit_code or objection.route != "provider")) or (
+            institution_code is not None and (objection.institution_code != institution_code
+                                              or objection.route != "institution")):
         raise unknown_objection(objection_id)
     return objection
 
@@ -119,6 +126,24 @@ def correction_recipients(platform: Platform, session: Any, objection: Objection
             return sorted(found)
 
 
+def _institution(session: Any, objection: Objection) -> dict[str, Any] | None:
+    if objection.institution_code is None:
+        return None
+    name = session.scalar(select(ServiceInstitution.name).where(ServiceInstitution.code == objection.institution_code))
+    return {"code": objection.institution_code, "name": name, "reference": objection.institution_reference}
+
+
+def corrections_of(session: Any, objection_id: int) -> list[dict[str, Any]]:
+    """The correction notices passed on for an objection: to whom, when, read and acknowledged when."""
+    def at(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+    return [{"id": n.id, "organisation": n.organisation, "records": n.records, "cite": n.cite,
+             "issued_on": n.issued_on.isoformat(), "issued_at": at(n.issued_at), "delivered_at": at(n.delivered_at),
+             "acknowledged_at": at(n.acknowledged_at)}
+            for n in session.scalars(select(CorrectionNotice).where(CorrectionNotice.objection_id == objection_id)
+                                     .order_by(CorrectionNotice.organisation)).all()]
+
+
 def view_of(platform: Platform, session: Any, objection: Objection) -> ObjectionView:
     links = record_links(session, objection.id)
     records = [resolve_record(session, link.record_id) for link in links]
@@ -130,25 +155,30 @@ def view_of(platform: Platform, session: Any, objection: Objection) -> Objection
            if n.matter_kind == MATTER and n.matter_id == objection.id]
     return ObjectionView(
         objection.id, objection.subject_id, objection.status, objection.channel, objection.route,
-        objection.unit_code, objection.received_on, objection.grounds, objection.representative_authority,
+        objection.unit_code, _institution(session, objection), objection.received_on, objection.grounds,
+        objection.representative_authority,
         objection.outcome, objection.reasons, objection.source, objection.decided_on,
         objection.forward_to_recipients, correction_recipients(platform, session, objection, [r.id for r in records]),
         objection.reexamination_received_on, objection.reexamination_outcome, objection.reexamination_reasons,
         objection.version, records, evidence, duties.duties_of(platform, session, MATTER, objection.id),
-        sorted(own, key=lambda n: n.id))
+        sorted(own, key=lambda n: n.id), corrections_of(session, objection.id))
 
 
 def get_objection(platform: Platform, session: Any, objection_id: int, *, subject_id: int | None = None,
-                  unit_code: str | None = None) -> ObjectionView:
+                  unit_code: str | None = None, institution_code: str | None = None) -> ObjectionView:
     """One objection as its subject (``subject_id``), a providing unit (``unit_code``: only those
-    transferred to it) or the center (neither) sees it."""
-    return view_of(platform, session, load_objection(session, objection_id, subject_id=subject_id, unit_code=unit_code))
+    transferred to it), a credit service institution (``institution_code``: only those made to it) or
+    the center (none) sees it."""
+    return view_of(platform, session, load_objection(session, objection_id, subject_id=subject_id, unit_code=unit_code,
+                                                     institution_code=institution_code))
 
 
 def list_objections(platform: Platform, session: Any, *, status: str | None = None, subject_id: int | None = None,
-                    unit_code: str | None = None, limit: int = 200) -> list[ObjectionView]:
+                    unit_code: str | None = None, institution_code: str | None = None,
+                    limit: int = 200) -> list[ObjectionView]:
     """The queue, the nearest open due date first (those with none last): the center's (all), a
-    providing unit's (transferred to it), a subject's (its own)."""
+    providing unit's (transferred to it), a credit service institution's (made to it), a subject's (its
+    own)."""
     q = select(Objection)
     if status is not None:
         q = q.where(Objection.status == status)
@@ -156,15 +186,18 @@ def list_objections(platform: Platform, session: Any, *, status: str | None = No
         q = q.where(Objection.subject_id == subject_id)
     if unit_code is not None:
         q = q.where(Objection.unit_code == unit_code, Objection.route == "provider")
+    if institution_code is not None:
+        q = q.where(Objection.institution_code == institution_code, Objection.route == "institution")
     rows = session.scalars(q.order_by(Objection.id.desc()).limit(limit)).all()
     views = [view_of(platform, session, o) for o in rows]
     return sorted(views, key=lambda v: (v.next_due is None, v.next_due or date.max, v.id))
 
 
-def evidence_file(session: Any, objection_id: int, evidence_id: int, *,
-                  subject_id: int | None = None) -> ObjectionEvidence:
-    """An evidence file's bytes (the subject's own, or staff: ``subject_id`` None)."""
-    load_objection(session, objection_id, subject_id=subject_id)
+def evidence_file(session: Any, objection_id: int, evidence_id: int, *, subject_id: int | None = None,
+                  institution_code: str | None = None) -> ObjectionEvidence:
+    """An evidence file's bytes (the subject's own, the institution an objection was made to, or staff:
+    both None)."""
+    load_objection(session, objection_id, subject_id=subject_id, institution_code=institution_code)
     row = session.get(ObjectionEvidence, evidence_id)
     if row is None or row.objection_id != objection_id:
         raise Refusal("evidence", "evidence_unknown", f"没有编号为 {evidence_id} 的证明材料",

@@ -23,7 +23,10 @@ sweep's lock.
   evidence files (``objection_evidence``, the bytes and their digest); routed to the center or
   transferred to the providing unit; decided with an ``outcome`` (corrected, supplemented,
   service_stopped, not_corrected) or refused (no legitimate reason, or repeated on the same grounds);
-  re-examined by the competent department where the regulation provides it.
+  re-examined by the competent department where the regulation provides it. Route ``institution``: an
+  objection to information a credit service institution holds (``institution_code``), which that
+  institution labels and decides within its own limits. ``correction_notices``: a correction passed on to
+  the organisations that received the record, where the subject asks and the regulation gives the right.
 - ``revocations`` (撤销): a providing unit reports that a record's basis was revoked or changed; the record
   leaves service at once and its content is erased within the limit (the digest stays).
 - ``restorations`` (信用修复): a subject's application to restore its credit for one record, free of
@@ -62,7 +65,7 @@ OWNER_PARTIES = ("platform_operator", "providing_unit", "competent_department", 
 DUTY_STATES = ("open", "done", "cancelled")
 OBJECTION_CHANNELS = ("portal", "api", "counter")
 OBJECTION_STATUSES = ("received", "transferred", "decided", "refused", "reexamination", "closed")
-OBJECTION_ROUTES = ("center", "provider")
+OBJECTION_ROUTES = ("center", "provider", "institution")
 OBJECTION_OUTCOMES = ("corrected", "supplemented", "service_stopped", "not_corrected")
 REVOCATION_GROUNDS = ("deciding_organ", "reconsideration", "court", "changed")
 REVOCATION_STATUSES = ("reported", "erased")
@@ -174,6 +177,10 @@ class Objection(Base):
     route: Mapped[str | None] = mapped_column(String(16))
     unit_code: Mapped[str | None] = mapped_column(String(64))             # the providing unit it went to
     transferred_on: Mapped[date | None] = mapped_column(Date)
+    # route 'institution': the credit service institution holding the information (its USCC), and its own
+    # reference of the report or record objected to (migration 0015)
+    institution_code: Mapped[str | None] = mapped_column(String(64))
+    institution_reference: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(String(16))
     reasons: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)                      # where the information came from
@@ -197,6 +204,26 @@ class ObjectionRecord(Base):
     objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id", ondelete="CASCADE"), nullable=False)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="RESTRICT"), nullable=False, index=True)
     label_id: Mapped[int | None] = mapped_column(ForeignKey("objection_labels.id", ondelete="SET NULL"))
+
+
+class CorrectionNotice(Base):
+    """A correction passed on to an organisation the inquiry log shows receiving a corrected record, on the
+    subject's request where the rule file gives the right (``objection.forward_corrections``): which
+    records, at which corrected version, under which article; read by the organisation through the API
+    (``delivered_at``, the first read) and acknowledged by it (migration 0015)."""
+
+    __tablename__ = "correction_notices"
+    __table_args__ = (UniqueConstraint("objection_id", "organisation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id", ondelete="RESTRICT"), nullable=False)
+    organisation: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    records: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)   # [{record, id, version}]
+    cite: Mapped[str] = mapped_column(String(200), nullable=False)
+    issued_on: Mapped[date] = mapped_column(Date, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ObjectionEvidence(Base):

@@ -11,9 +11,8 @@ foreign keys on, the migration's transaction cannot switch them off, and droppin
 cascade to every identifier and refuse over every responsible person and record. So SQLite's own
 procedure for a constraint change that leaves stored rows as they are is used instead: the table's
 CREATE statement is edited in ``sqlite_schema`` under ``writable_schema`` and the schema version
-bumped, inside the migration's transaction (https://sqlite.org/lang_altertable.html, "Making Other
-Kinds Of Table Schema Changes"). The downgrade narrows the lists back and refuses while any row uses
-the new values.
+bumped, inside the migration's transaction (``xinyong.store.migrations.checks``). The downgrade
+narrows the lists back and refuses while any row uses the new values.
 
 Revision ID: 0012_individual_business
 Revises: 0011_rights
@@ -21,6 +20,8 @@ Revises: 0011_rights
 
 import sqlalchemy as sa
 from alembic import op
+
+from xinyong.store.migrations.checks import CheckChange, in_list, replace_checks
 
 revision = "0012_individual_business"
 down_revision = "0011_rights"
@@ -39,35 +40,10 @@ _CHECKS = (
 )
 
 
-def _condition(values: tuple[str, ...]) -> str:
-    return f"kind IN ({', '.join(repr(v) for v in values)})"
-
-
 def _swap(forward: bool) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        for table, name, old, new in _CHECKS:
-            op.drop_constraint(op.f(name), table, type_="check")
-            op.create_check_constraint(op.f(name), table, _condition(new if forward else old))
-        return
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    try:
-        for table, name, old, new in _CHECKS:
-            before, after = (_condition(old), _condition(new)) if forward else (_condition(new), _condition(old))
-            sql = bind.execute(sa.text("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = :t"),
-                               {"t": table}).scalar_one()
-            if sql.count(before) != 1:
-                raise RuntimeError(f"migration 0012: the CHECK {name} of {table} is not {before!r} as expected; "
-                                   "the table was changed outside the migrations")
-            bind.execute(sa.text("UPDATE sqlite_schema SET sql = :sql WHERE type = 'table' AND name = :t"),
-                         {"sql": sql.replace(before, after), "t": table})
-        bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
-    finally:
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    problems = bind.exec_driver_sql("PRAGMA integrity_check").scalars().all()
-    if problems != ["ok"]:
-        raise RuntimeError(f"migration 0012: SQLite's integrity check after the change: {problems}")
+    replace_checks("0012", [
+        CheckChange(table, name, in_list("kind", old if forward else new), in_list("kind", new if forward else old))
+        for table, name, old, new in _CHECKS])
 
 
 def upgrade() -> None:

@@ -10,8 +10,8 @@ the usual rebuild (``batch_alter_table``: copy, drop, rename) would run with for
 the migration's transaction: dropping ``duties`` would cascade to ``duty_pauses`` (ON DELETE CASCADE)
 and be refused by ``violations`` (ON DELETE RESTRICT). So, as 0012 does, the table's CREATE statement
 is edited in ``sqlite_schema`` under ``writable_schema`` and the schema version bumped
-(https://sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes"); stored rows
-are not touched. The downgrade narrows the list back and refuses while a publication duty is stored.
+(``xinyong.store.migrations.checks``); stored rows are not touched. The downgrade narrows the list
+back and refuses while a publication duty is stored.
 
 Revision ID: 0014_publication
 Revises: 0013_exchange
@@ -19,6 +19,8 @@ Revises: 0013_exchange
 
 import sqlalchemy as sa
 from alembic import op
+
+from xinyong.store.migrations.checks import CheckChange, in_list, replace_checks
 
 revision = "0014_publication"
 down_revision = "0013_exchange"
@@ -30,33 +32,9 @@ _NEW = (*_OLD, "publication")
 _TABLE, _NAME = "duties", "ck_duties_matter_kind"
 
 
-def _condition(values: tuple[str, ...]) -> str:
-    return f"matter_kind IN ({', '.join(repr(v) for v in values)})"
-
-
 def _swap(forward: bool) -> None:
-    bind = op.get_bind()
-    before, after = (_condition(_OLD), _condition(_NEW)) if forward else (_condition(_NEW), _condition(_OLD))
-    if bind.dialect.name != "sqlite":
-        op.drop_constraint(op.f(_NAME), _TABLE, type_="check")
-        op.create_check_constraint(op.f(_NAME), _TABLE, after)
-        return
-    sql = bind.execute(sa.text("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = :t"),
-                       {"t": _TABLE}).scalar_one()
-    if sql.count(before) != 1:
-        raise RuntimeError(f"migration 0014: the CHECK {_NAME} of {_TABLE} is not {before!r} as expected; "
-                           "the table was changed outside the migrations")
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    try:
-        bind.execute(sa.text("UPDATE sqlite_schema SET sql = :sql WHERE type = 'table' AND name = :t"),
-                     {"sql": sql.replace(before, after), "t": _TABLE})
-        bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
-    finally:
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    problems = bind.exec_driver_sql("PRAGMA integrity_check").scalars().all()
-    if problems != ["ok"]:
-        raise RuntimeError(f"migration 0014: SQLite's integrity check after the change: {problems}")
+    before, after = (_OLD, _NEW) if forward else (_NEW, _OLD)
+    replace_checks("0014", [CheckChange(_TABLE, _NAME, in_list("matter_kind", before), in_list("matter_kind", after))])
 
 
 def upgrade() -> None:
