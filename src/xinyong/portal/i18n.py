@@ -42,6 +42,10 @@ DYNAMIC_KEYS = (
     # the fields a refusal names on a form (errors_box in _macros.html; an unknown one shows its name)
     N_("field.account"), N_("field.authorization_id"), N_("field.identifier"), N_("field.kind"),
     N_("field.record_id"), N_("field.subject"),
+    N_("field.q"), N_("field.decided_from"), N_("field.decided_to"), N_("field.unit"),   # the double-publicity search
+    N_("field.file"), N_("field.confirm"), N_("field.label"), N_("field.scopes"),   # uploads and unit tokens
+    # a unit token's scopes (services.identity.units.SCOPES)
+    N_("token.scope.submit"), N_("token.scope.batches.read"), N_("token.scope.objections.answer"),
     # subject kinds (domain.platform.kinds.SubjectKind)
     N_("kind.natural_person"), N_("kind.legal_person"), N_("kind.unincorporated_org"), N_("kind.state_organ"),
     N_("kind.individual_business"),
@@ -74,6 +78,32 @@ DYNAMIC_KEYS = (
     N_("role.administrator"), N_("role.system"),
     # a rule file's status (rules.model.STATUSES)
     N_("status.enacted"), N_("status.draft"),
+    # identifier kinds (domain.platform.kinds.IdentifierKind)
+    N_("idkind.citizen_id"), N_("idkind.uscc"), N_("idkind.passport"), N_("idkind.other_id"),
+    N_("idkind.registration_no"),
+    # the codes of the catalog's enum fields (choices), shown by their labels on a record
+    N_("choice.accreditation"), N_("choice.administrative_decision"), N_("choice.administrative_penalty_decision"),
+    N_("choice.administrative_ruling"), N_("choice.approval"), N_("choice.arbitral_award"),
+    N_("choice.business_restriction"), N_("choice.circulated_criticism"), N_("choice.closure_ordered"),
+    N_("choice.company"), N_("choice.compensated"), N_("choice.confiscation_of_illegal_gains"),
+    N_("choice.confiscation_of_illegal_property"), N_("choice.court_judgment"), N_("choice.court_mediation"),
+    N_("choice.court_ruling"), N_("choice.credit_restoration"), N_("choice.detention"), N_("choice.district"),
+    N_("choice.false_pledge"), N_("choice.fine"), N_("choice.five_star"), N_("choice.foreign_permanent_residence"),
+    N_("choice.four_star"), N_("choice.franchise"), N_("choice.general"), N_("choice.hk_macao_permit"),
+    N_("choice.individual_business"), N_("choice.industry"), N_("choice.industry_self_discipline"),
+    N_("choice.invalid"), N_("choice.investment_agreement"), N_("choice.minor"), N_("choice.municipal"),
+    N_("choice.national"), N_("choice.natural_person"), N_("choice.not_compensated"), N_("choice.not_performed"),
+    N_("choice.notice_and_pledge_approval"), N_("choice.one_star"), N_("choice.ordinary"),
+    N_("choice.organisation"), N_("choice.other"), N_("choice.other_contract"), N_("choice.other_legal_document"),
+    N_("choice.partly_compensated"), N_("choice.partly_performed"), N_("choice.partnership"), N_("choice.passport"),
+    N_("choice.permit_revocation"), N_("choice.permit_suspension"), N_("choice.pledge_not_performed"),
+    N_("choice.policy_pledge"), N_("choice.practice_restriction"), N_("choice.procurement_contract"),
+    N_("choice.provincial"), N_("choice.public_institution"), N_("choice.public_private_partnership"),
+    N_("choice.qualification_downgrade"), N_("choice.registration"), N_("choice.resident_id_card"),
+    N_("choice.serious"), N_("choice.social_organisation"), N_("choice.sole_proprietorship"),
+    N_("choice.suspension_of_business"), N_("choice.taiwan_permit"), N_("choice.three_star"),
+    N_("choice.time_limit_order"), N_("choice.two_star"), N_("choice.valid"), N_("choice.voluntary"),
+    N_("choice.warning"),
 )
 
 

@@ -31,7 +31,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -207,7 +207,7 @@ def _render(request: Request, name: str, context: Mapping[str, Any], *, visitor:
     lang = language(request)
     seed, new_seed = _csrf_seed(request, visitor)
     notice = request.query_params.get("done")
-    base = {"request": request, "lang": lang, "t": translator(lang), "version": __version__,
+    base = {"request": request, "lang": lang, "t": translator(lang), "app_version": __version__,
             "other_lang": "en" if lang == "zh" else "zh", "switch_query": switch_query(request, lang),
             "visitor": visitor, "csrf_field": CSRF_FIELD,
             "csrf_token": _csrf_token(seed), "notice": notice if notice in NOTICES else None,
@@ -293,9 +293,35 @@ def _field_value(value: Any, lang: str) -> str:
     return str(value)
 
 
+def organisation_name(platform: Platform, actor: Actor, lang: str) -> str | None:
+    """The signed-in account's organisation as its reader knows it: the operating center's name for the
+    operator's accounts, a providing unit's or department's name from the units it registered, else as
+    stored (a credit service institution's USCC)."""
+    if not actor.organisation:
+        return None
+    if actor.role in (Role.operator, Role.administrator):
+        settings = platform.settings
+        return settings.operator_name if lang == "zh" else settings.operator_name_en
+    unit = _unit_names(platform).get(actor.organisation)
+    return unit[0 if lang == "zh" else 1] if unit else actor.organisation
+
+
+def _choice_text(choices: Sequence[str], value: Any, lang: str, t: Callable[[str], str]) -> str | None:
+    """An enum field's codes (a multi_enum's joined by ``;``) by their labels in the page's language
+    (``choice.<code>`` in the catalogs), or None where a code has no label."""
+    if not choices:
+        return None
+    codes = [str(c) for c in value] if isinstance(value, list | tuple) else [c for c in str(value).split(";") if c]
+    names = [t(f"choice.{code}") for code in codes]
+    if not codes or any(name == f"choice.{code}" for name, code in zip(names, codes, strict=True)):
+        return None
+    return ("、" if lang == "zh" else ", ").join(names)
+
+
 def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str) -> list[dict[str, Any]]:
     specs = _item_specs(platform, {r.item_code for r in records})
     names = _unit_names(platform)
+    t = translator(lang)
     out = []
     for record in records:
         spec = specs.get(record.item_code)
@@ -305,7 +331,8 @@ def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str
                 continue
             spec_field = spec.field(name) if spec else None
             label = (spec_field.label_zh if lang == "zh" else spec_field.label_en) if spec_field else name
-            shown = standard_display(record.item_code, name, value, lang)   # 万元 and 元, 长期, code names
+            shown = (_choice_text(spec_field.choices if spec_field else (), value, lang, t)  # codes by label
+                     or standard_display(record.item_code, name, value, lang))   # 万元 and 元, 长期, code names
             labels.append((label, shown if shown is not None else _field_value(value, lang)))
         unit = names.get(record.unit_code)
         category = CATEGORY_LABELS.get(record.category)  # type: ignore[call-overload]
@@ -320,7 +347,8 @@ def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str
             "unit_name": unit[pick] if unit else record.unit_code,
             "decision_date": record.decision_date, "conduct_ended": record.conduct_ended,
             "received_on": record.received_on, "display_until": record.display_until,
-            "display_cite": record.display_cite, "labels": list(record.decision.labels),
+            "display_cite": record.display_cite, "publicity_until": record.publicity_until,
+            "publicity_cite": record.publicity_cite, "labels": list(record.decision.labels),
             "masked": list(record.decision.masked),
             "reasons": [(r.message_zh if lang == "zh" else r.message_en, r.cite, r.code)
                         for r in record.decision.reasons],
@@ -401,7 +429,8 @@ def _me(request: Request, platform: Platform, visitor: Caller, *, errors: Sequen
     lang = language(request)
     context: dict[str, Any] = {"errors": list(errors), "form": dict(form or {}),
                                "verifier": platform.settings.real_name_verifier,
-                               "may_verify": visitor.actor.role in VERIFIABLE_ROLES and not visitor.actor.organisation}
+                               "may_verify": visitor.actor.role in VERIFIABLE_ROLES and not visitor.actor.organisation,
+                               "organisation": organisation_name(platform, visitor.actor, lang)}
     if visitor.verified:
         try:
             result = inquiry.inquire(platform, visitor.actor, subject_ref=visitor.subject_id or 0, mode=Mode.self,
@@ -707,14 +736,25 @@ def organisation(request: Request, ref: str = PathParam(..., min_length=1, max_l
 
 @router.get("/public/double-publicity", response_class=HTMLResponse)
 def double_publicity(request: Request, kind: str | None = Query(None, max_length=16),
-                     page: int = Query(1, ge=1, le=MAX_PAGE), visitor: Caller | None = Depends(current_visitor),
+                     page: int = Query(1, ge=1, le=MAX_PAGE), q: str | None = Query(None, max_length=100),
+                     decided_from: date | None = Query(None), decided_to: date | None = Query(None),
+                     unit: str | None = Query(None, max_length=64),
+                     visitor: Caller | None = Depends(current_visitor),
                      platform: Platform = Depends(get_platform)) -> HTMLResponse:
     lang = language(request)
-    kind = kind or None
-    context: dict[str, Any] = {"kind": kind, "page": page, "entries": []}
+    kind, q, unit = kind or None, (q or "").strip() or None, unit or None
+    search = {"q": q, "decided_from": decided_from.isoformat() if decided_from else None,
+              "decided_to": decided_to.isoformat() if decided_to else None, "unit": unit}
+    names = _unit_names(platform)
+    context: dict[str, Any] = {"kind": kind, "page": page, "entries": [], "search": search,
+                               "searched": any(search.values()),
+                               "units": sorted(((code, n[0] if lang == "zh" else n[1]) for code, n in names.items()),
+                                               key=lambda u: u[1]),
+                               "tab_query": {k: v for k, v in search.items() if v}}
     try:
         entries = public.double_publicity(platform, kind=kind, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-                                          actor=_public_actor(visitor))
+                                          actor=_public_actor(visitor), q=q, decided_from=decided_from,
+                                          decided_to=decided_to, unit=unit)
     except Refusal as exc:
         if exc.reason == NOT_LOGGED:
             context["unavailable"] = True
@@ -732,8 +772,9 @@ def double_publicity(request: Request, kind: str | None = Query(None, max_length
                      "organisation": org.name if org else "", "uscc": uscc,
                      "org_ref": uscc or (str(org.id) if org else None)})
     context.update(rows=rows,
-                   prev_url=_url(request, "/public/double-publicity", kind=kind, page=page - 1) if page > 1 else None,
-                   next_url=_url(request, "/public/double-publicity", kind=kind, page=page + 1)
+                   prev_url=_url(request, "/public/double-publicity", kind=kind, page=page - 1, **search)
+                   if page > 1 else None,
+                   next_url=_url(request, "/public/double-publicity", kind=kind, page=page + 1, **search)
                    if len(entries) == PAGE_SIZE else None)
     return _render(request, "double_publicity.html", context, visitor=visitor)
 

@@ -13,6 +13,7 @@ from xinyong import __version__
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import check_identifier
 from xinyong.domain.subjects.masking import mask_identifier
+from xinyong.portal.batch_pages import router as batch_router
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.objection_pages import router as objection_router
 from xinyong.portal.pages import _render, current_visitor
@@ -31,6 +32,7 @@ router.include_router(rights_router)  # written notices, the compliance monitor 
 router.include_router(restoration_router)  # restoration and revocation (restoration_pages.py)
 router.include_router(objection_router)  # objections (objection_pages.py)
 router.include_router(site_router)  # home, staff home pages, help, privacy (site_pages.py)
+router.include_router(batch_router)  # a providing unit's batches, uploads and tokens (batch_pages.py)
 
 
 def get_platform(request: Request) -> Platform:
@@ -45,7 +47,7 @@ def render(request: Request, name: str, context: dict, status_code: int = 200, *
         visitor = current_visitor(request, get_platform(request))
         return _render(request, name, context, visitor=visitor, status_code=status_code)
     lang = language(request)
-    base = {"request": request, "lang": lang, "t": translator(lang), "version": __version__,
+    base = {"request": request, "lang": lang, "t": translator(lang), "app_version": __version__,
             "other_lang": "en" if lang == "zh" else "zh"}
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
     if request.query_params.get("lang") == lang:

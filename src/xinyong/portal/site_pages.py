@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.portal.i18n import N_, language
-from xinyong.portal.pages import _redirect, _render, _to_login, current_visitor, get_platform
+from xinyong.portal.pages import _redirect, _render, _to_login, current_visitor, get_platform, organisation_name
 from xinyong.rules.errors import RuleError
 from xinyong.rules.model import UNIT_WORDS
 from xinyong.services.platform import overview
@@ -32,6 +32,8 @@ router = APIRouter(include_in_schema=False)
 # What each staff role finds on its home page: (path, the label's message key, the explanation's key).
 STAFF_LINKS: dict[Role, tuple[tuple[str, str, str], ...]] = {
     Role.providing_unit: (
+        ("/staff/batches", N_("staff.link.batches"), N_("staff.why.batches.unit")),
+        ("/staff/tokens", N_("staff.link.tokens"), N_("staff.why.tokens")),
         ("/staff/objections", N_("staff.link.objections"), N_("staff.why.objections.unit")),
         ("/staff/restorations", N_("staff.link.restorations"), N_("staff.why.restorations.unit")),
         ("/staff/revocations/new", N_("staff.link.revocation"), N_("staff.why.revocation")),
@@ -40,6 +42,7 @@ STAFF_LINKS: dict[Role, tuple[tuple[str, str, str], ...]] = {
         ("/staff/objections", N_("staff.link.objections"), N_("staff.why.objections.center")),
         ("/staff/restorations", N_("staff.link.restorations"), N_("staff.why.restorations.center")),
         ("/staff/compliance", N_("staff.link.compliance"), N_("staff.why.compliance.center")),
+        ("/staff/batches", N_("staff.link.batches.center"), N_("staff.why.batches.center")),
         ("/catalog", N_("staff.link.catalog"), N_("staff.why.catalog")),
     ),
     Role.competent_department: (
@@ -79,9 +82,9 @@ def staff_home(request: Request, visitor: Caller | None = Depends(current_visito
     links = STAFF_LINKS.get(visitor.actor.role)
     if links is None:
         return _redirect(request, "/me")
+    organisation = organisation_name(get_platform(request), visitor.actor, language(request))
     return _render(request, "staff_home.html", {"links": links, "role": visitor.actor.role.value,
-                                                "organisation": visitor.actor.organisation}, visitor=visitor,
-                   private=True)
+                                                "organisation": organisation}, visitor=visitor, private=True)
 
 
 @router.get("/help", response_class=HTMLResponse)

@@ -14,9 +14,6 @@ as a whole was refused, and 503 (SQLite only) that another batch holds the datab
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -39,8 +36,7 @@ from xinyong.services.platform.bootstrap import Platform
 
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json")
+MAX_UPLOAD_BYTES = files.MAX_UPLOAD_BYTES
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid unit token"},
     403: {"model": ErrorBody, "description": "The token lacks the scope, or the caller is not a unit"},
@@ -169,31 +165,9 @@ def submit(body: SubmissionIn, platform: Platform = Depends(get_platform),
     return _answer(summary)
 
 
-@contextmanager
-def _spooled(upload: UploadFile, platform: Platform) -> Iterator[Path]:
-    """Copy the upload to a private temporary file (bounded size), removed afterwards."""
-    suffix = Path(upload.filename or "").suffix.lower()
-    folder = platform.settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=suffix if suffix in UPLOAD_SUFFIXES else "",
-                                     delete=False) as out:
-        path = Path(out.name)
-        try:
-            copied = 0
-            while block := upload.file.read(1 << 20):
-                copied += len(block)
-                if copied > MAX_UPLOAD_BYTES:
-                    raise Refusal("file", "too_large", f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
-                                  f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", status=413)
-                out.write(block)
-        except BaseException:
-            out.close()
-            path.unlink(missing_ok=True)
-            raise
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+def _spooled(upload: UploadFile, platform: Platform):  # type: ignore[no-untyped-def]
+    """The upload in a private temporary file (bounded size), removed afterwards."""
+    return files.spooled_upload(upload.file, upload.filename, platform.settings.data_dir / "uploads")
 
 
 @router.post("/files", response_model=BatchOut, status_code=201,
@@ -223,21 +197,8 @@ def show(batch: RowId, platform: Platform = Depends(get_platform),
 
 
 def _report(batch: int, platform: Platform, unit_code: str | None, fmt: str) -> FileResponse:
-    folder = platform.settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=f".{fmt}", delete=False) as out:
-        path = Path(out.name)
-        try:
-            with platform.sessions() as session:
-                rows = batches.batch_errors(session, batch, unit_code=unit_code)
-                (files.write_errors_csv if fmt == "csv" else files.write_errors_xlsx)(rows, out)
-        except Refusal:   # no such batch: the handler answers; the report file goes
-            out.close()
-            path.unlink(missing_ok=True)
-            raise
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return FileResponse(path, media_type=media, filename=f"batch-{batch}-errors.{fmt}",
+    path = batches.write_error_report(platform, batch, fmt, unit_code=unit_code)   # no such batch: refused
+    return FileResponse(path, media_type=batches.ERROR_REPORT_MEDIA[fmt], filename=f"batch-{batch}-errors.{fmt}",
                         background=BackgroundTask(path.unlink, missing_ok=True))
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -436,3 +437,54 @@ def verify_batch(platform: Platform, actor: Actor, batch_id: int) -> BatchSummar
                 "unit": batch.unit_code, "on_time": on_time, "verify_cite": batch.verify_cite,
                 "verify_due": batch.verify_due.isoformat() if batch.verify_due else None})
         return _summary(uow.session, batch)
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One line of a list of batches."""
+
+    batch: int
+    unit: str
+    filename: str | None
+    source: str
+    received_at: datetime
+    rows: int
+    accepted: int
+    rejected: int
+    status: str
+    verify_due: date | None
+    verified_at: datetime | None
+
+
+def list_batches(session: Session, *, unit_code: str | None = None, limit: int = 50,
+                 offset: int = 0) -> list[BatchRow]:
+    """The newest batches first: a unit's own (``unit_code``), or every unit's (the operator)."""
+    stmt = select(SubmissionBatch).order_by(SubmissionBatch.id.desc()).offset(max(0, offset)) \
+        .limit(max(1, min(limit, 200)))
+    if unit_code is not None:
+        stmt = stmt.where(SubmissionBatch.unit_code == unit_code)
+    return [BatchRow(b.id, b.unit_code, b.filename, b.source, b.received_at, b.rows_total, b.accepted, b.rejected,
+                     b.status, b.verify_due, b.verified_at) for b in session.scalars(stmt)]
+
+
+ERROR_REPORT_MEDIA = {"csv": "text/csv; charset=utf-8",
+                      "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def write_error_report(platform: Platform, batch_id: int, fmt: str, *, unit_code: str | None = None) -> Path:
+    """Every refused row of the batch written to a temporary file in the data folder's ``uploads`` (CSV in
+    UTF-8 with BOM or XLSX; no cell starts a formula), for the caller to send and remove; a ``Refusal``
+    when there is no such batch (of ``unit_code``)."""
+    folder = platform.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=f".{fmt}", delete=False) as out:
+        path = Path(out.name)
+        try:
+            with platform.sessions() as session:
+                rows = batch_errors(session, batch_id, unit_code=unit_code)
+                (files.write_errors_csv if fmt == "csv" else files.write_errors_xlsx)(rows, out)
+        except BaseException:
+            out.close()
+            path.unlink(missing_ok=True)
+            raise
+    return path

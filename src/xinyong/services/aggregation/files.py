@@ -32,8 +32,10 @@ import csv
 import io
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -578,3 +580,38 @@ def write_errors_xlsx(errors: Iterable[Any], out: IO[bytes] | str | os.PathLike[
         count += 1
     workbook.save(out)
     return count
+
+
+# ---------------------------------------------------------------------------------------------
+# An uploaded file, spooled to disk for the import (the API's and the portal's upload alike)
+# ---------------------------------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json")
+
+
+@contextmanager
+def spooled_upload(stream: BinaryIO, filename: str | None, folder: Path) -> Iterator[Path]:
+    """Copy an upload to a private temporary file in ``folder`` (at most ``MAX_UPLOAD_BYTES``: refused
+    413 beyond), keeping a known suffix so the reader can tell the format; removed afterwards."""
+    suffix = Path(filename or "").suffix.lower()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=suffix if suffix in UPLOAD_SUFFIXES else "",
+                                     delete=False) as out:
+        path = Path(out.name)
+        try:
+            copied = 0
+            while block := stream.read(1 << 20):
+                copied += len(block)
+                if copied > MAX_UPLOAD_BYTES:
+                    raise Refusal("file", "too_large", f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+                                  f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", status=413)
+                out.write(block)
+        except BaseException:
+            out.close()
+            path.unlink(missing_ok=True)
+            raise
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
