@@ -262,13 +262,17 @@ def test_grant_and_revoke_an_authorization(client, demo) -> None:  # type: ignor
     assert view.state == "in_force" and view.scope == ("admin_penalty",) and view.grantee == "91500000MA5U0AB10L"
     listing = client.get("/me/authorizations?done=granted&lang=zh").text
     assert f'id="authorization-{view.id}" data-state="in_force"' in listing and 'id="notice"' in listing
-    revoked = client.post(f"/me/authorizations/{view.id}/revoke", data={"csrf_token": csrf_of(listing)},
-                          follow_redirects=False)
+    unconfirmed = client.post(f"/me/authorizations/{view.id}/revoke", data={"csrf_token": csrf_of(listing)})
+    assert unconfirmed.status_code == 422 and 'data-field="confirm"' in unconfirmed.text   # nothing revoked yet
+    assert f'id="authorization-{view.id}" data-state="in_force"' in unconfirmed.text
+    assert "信贷审批" in listing and "loan_review" not in text_of(listing)     # the purpose by its label
+    revoked = client.post(f"/me/authorizations/{view.id}/revoke",
+                          data={"csrf_token": csrf_of(listing), "confirm": "yes"}, follow_redirects=False)
     assert revoked.status_code == 303
     listing = client.get("/me/authorizations").text
     assert f'id="authorization-{view.id}" data-state="revoked"' in listing
     # another subject's authorization (or none) cannot be revoked from here
-    missing = client.post("/me/authorizations/999999/revoke", data={"csrf_token": csrf_of(listing)})
+    missing = client.post("/me/authorizations/999999/revoke", data={"csrf_token": csrf_of(listing), "confirm": "yes"})
     assert missing.status_code == 404 and 'data-reason="authorization_unknown"' in missing.text
 
 
@@ -520,9 +524,11 @@ def test_the_catalog_page_shows_each_item_with_its_article(client, demo) -> None
     for item in published["items"]:
         section = html.split(f'id="item-{item["code"]}"', 1)[1].split("</section>", 1)[0]
         assert item["category_zh"] in section and item["disclosure_zh"] in section, item["code"]
-        assert f"{abbrev} {item['allowed_by']}" in section, item["code"]
-        assert 'class="display"' in section
+        assert in_chinese(f"{abbrev} {item['allowed_by']}", demo.rulebook) in section, item["code"]   # 《…》第…条
+        assert 'class="display"' in section and f"<code>{item['code']}</code>" not in section
     en = client.get("/catalog?lang=en").text
+    first = published["items"][0]
+    assert f"{abbrev} {first['allowed_by']}" in en and f"<code>{first['code']}</code>" in en   # codes in English only
     assert published["items"][0]["category_en"] in en and "Allowed by" in en
 
 

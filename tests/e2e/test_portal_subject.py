@@ -78,7 +78,7 @@ def test_a_subject_signs_in_verifies_sees_the_record_authorizes_and_sees_the_log
     page.click("#link-authorizations")
     page.wait_for_url("**/me/authorizations")
     page.fill("#grantee", "91500000MA5U0AB10L")
-    page.fill("#purpose", "loan_review")
+    page.select_option("#purpose", "loan_review")
     page.check("input[name=scope][value=admin_penalty]")
     page.fill("#valid_until", "2026-12-31")
     page.fill("#document_ref", "授权书 2026-007")
@@ -86,7 +86,8 @@ def test_a_subject_signs_in_verifies_sees_the_record_authorizes_and_sees_the_log
     page.wait_for_url("**/me/authorizations?done=granted")
     row = page.locator("tr.authorization").first
     assert row.get_attribute("data-state") == "in_force"
-    assert "91500000MA5U0AB10L" in row.inner_text() and "loan_review" in row.inner_text()
+    assert "91500000MA5U0AB10L" in row.inner_text() and "信贷审批" in row.inner_text()
+    row.locator("input[name=confirm]").check()          # a revocation is confirmed first
     row.locator("button.revoke").click()
     page.wait_for_url("**/me/authorizations?done=revoked")
     row = page.locator("tr.authorization").first

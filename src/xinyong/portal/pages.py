@@ -34,10 +34,13 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import yaml
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -89,7 +92,6 @@ the API alike); an organisation's account (a department, a unit, the operator) i
 subject's account."""
 PERSON_KINDS = frozenset({IdentifierKind.citizen_id, IdentifierKind.passport, IdentifierKind.other_id})
 _ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]")
-_PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,99}$")
 NOTICES = ("verified", "withheld", "released", "granted", "revoked")
 
 
@@ -574,6 +576,13 @@ def _scope_items(platform: Platform) -> list[CatalogItemSpec]:
     return [i.spec for i in published.items]
 
 
+@cache
+def authorization_purposes() -> dict[str, dict[str, str]]:
+    """The purposes the authorization form offers (``standards/authorization-purposes.yaml``): key -> zh, en."""
+    text = resources.files("xinyong.standards").joinpath("authorization-purposes.yaml").read_text(encoding="utf-8")
+    return {str(k): {"zh": str(v["zh"]), "en": str(v["en"])} for k, v in yaml.safe_load(text)["purposes"].items()}
+
+
 def _authorizations(request: Request, platform: Platform, visitor: Caller, *,
                     errors: Sequence[FormError] = (), form: Mapping[str, Any] | None = None,
                     status_code: int = 200) -> HTMLResponse:
@@ -586,9 +595,10 @@ def _authorizations(request: Request, platform: Platform, visitor: Caller, *,
     items = _scope_items(platform)
     lang = language(request)
     names = {i.code: (i.name_zh if lang == "zh" else i.name_en) for i in items}
+    purposes = {k: v[lang] for k, v in authorization_purposes().items()}
     return _render(request, "me_authorizations.html", {
         "authorizations": list(reversed(views)), "items": items, "item_names": names, "today": today,
-        "errors": list(errors), "form": dict(form or {}),
+        "errors": list(errors), "form": dict(form or {}), "purposes": purposes,
     }, visitor=visitor, status_code=status_code)
 
 
@@ -632,9 +642,9 @@ def grant_authorization(request: Request, grantee: str = Form(""), purpose: str 
     errors += _too_long(form, {"grantee": 64, "purpose": 100, "document_ref": 200})
     if not chosen:
         errors.append(FormError("scope", "required", "请至少选择一项信息", "choose at least one item"))
-    if form["purpose"] and not _PURPOSE.match(form["purpose"]):
-        errors.append(FormError("purpose", "invalid", "用途须为小写字母、数字和下划线组成的键",
-                                "the purpose is a key of lower-case letters, digits and underscores"))
+    if form["purpose"] and form["purpose"] not in authorization_purposes():
+        errors.append(FormError("purpose", "invalid", "请从列表中选择授权查询的用途",
+                                "choose the purpose of the inquiry from the list"))
     start = _parse_date(form, "valid_from", errors)
     until = _parse_date(form, "valid_until", errors)
     if not errors and until is not None:
@@ -653,7 +663,8 @@ def grant_authorization(request: Request, grantee: str = Form(""), purpose: str 
 
 @router.post("/me/authorizations/{authorization_id}/revoke", response_class=HTMLResponse)
 def revoke_authorization(request: Request, authorization_id: int = PathParam(..., ge=1, le=2**31 - 1),
-                         csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
+                         confirm: str = Form(""), csrf_token: str = Form(""),
+                         visitor: Caller | None = Depends(current_visitor),
                          platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
@@ -661,6 +672,11 @@ def revoke_authorization(request: Request, authorization_id: int = PathParam(...
         return _to_login(request)
     if not visitor.verified or visitor.subject_id is None:
         return _authorizations(request, platform, visitor)
+    if confirm != "yes":         # a revocation cannot be undone: the grantee must be authorized anew
+        return _authorizations(request, platform, visitor, status_code=422, errors=[FormError(
+            "confirm", "confirmation_required", "撤销前请勾选确认：撤销后对方不能再凭该授权查询，且不能恢复",
+            "tick the confirmation first: once revoked, the grantee can no longer inquire with it, and it "
+            "cannot be restored")])
     try:
         with platform.unit_of_work(visitor.actor) as uow:
             authorizations.revoke(uow, subject_id=visitor.subject_id, authorization_id=authorization_id)
