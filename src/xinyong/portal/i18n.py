@@ -44,6 +44,15 @@ DYNAMIC_KEYS = (
     N_("field.record_id"), N_("field.subject"),
     N_("field.q"), N_("field.decided_from"), N_("field.decided_to"), N_("field.unit"),   # the double-publicity search
     N_("field.file"), N_("field.confirm"), N_("field.label"), N_("field.scopes"),   # uploads and unit tokens
+    N_("field.title_zh"), N_("field.title_en"), N_("field.reason"), N_("field.received_on"),   # the catalog's steps
+    N_("field.held_on"), N_("field.experts"), N_("field.groups_heard"), N_("field.conclusion"),
+    N_("field.approved_by"), N_("field.in_force_from"),
+    # who commented on a draft catalog and how (services.catalog.COMMENTER_KINDS, domain.catalog CommentStance)
+    N_("catalog.commenter.government"), N_("catalog.commenter.department"), N_("catalog.commenter.market_entity"),
+    N_("catalog.commenter.industry_association"), N_("catalog.commenter.legal_service"),
+    N_("catalog.commenter.expert"), N_("catalog.commenter.public"), N_("catalog.commenter.other"),
+    N_("catalog.stance.support"), N_("catalog.stance.oppose"), N_("catalog.stance.amend"),
+    N_("catalog.stance.neutral"),
     # a unit token's scopes (services.identity.units.SCOPES)
     N_("token.scope.submit"), N_("token.scope.batches.read"), N_("token.scope.objections.answer"),
     # subject kinds (domain.platform.kinds.SubjectKind)

@@ -43,10 +43,12 @@ STAFF_LINKS: dict[Role, tuple[tuple[str, str, str], ...]] = {
         ("/staff/restorations", N_("staff.link.restorations"), N_("staff.why.restorations.center")),
         ("/staff/compliance", N_("staff.link.compliance"), N_("staff.why.compliance.center")),
         ("/staff/batches", N_("staff.link.batches.center"), N_("staff.why.batches.center")),
+        ("/staff/catalog", N_("staff.link.catalog.versions"), N_("staff.why.catalog.versions")),
         ("/catalog", N_("staff.link.catalog"), N_("staff.why.catalog")),
     ),
     Role.competent_department: (
         ("/staff/compliance", N_("staff.link.compliance"), N_("staff.why.compliance.department")),
+        ("/staff/catalog", N_("staff.link.catalog.versions"), N_("staff.why.catalog.versions")),
         ("/staff/objections", N_("staff.link.objections"), N_("staff.why.objections.department")),
         ("/catalog", N_("staff.link.catalog"), N_("staff.why.catalog")),
     ),
