@@ -47,6 +47,12 @@ DYNAMIC_KEYS = (
     N_("field.title_zh"), N_("field.title_en"), N_("field.reason"), N_("field.received_on"),   # the catalog's steps
     N_("field.held_on"), N_("field.experts"), N_("field.groups_heard"), N_("field.conclusion"),
     N_("field.approved_by"), N_("field.in_force_from"),
+    N_("field.name"), N_("field.number"), N_("field.filed_on"), N_("field.filing_kind"),   # the center's pages
+    N_("field.filing_number"), N_("field.name_zh"), N_("field.code"), N_("field.item_code"),
+    N_("field.institution"), N_("field.agreement"),
+    # an institution's permit or filing, the inquiry log's purge (services.disclosure.inquiry_log.PurgeResult)
+    N_("inst.kind.filing"), N_("inst.kind.permit"),
+    N_("ilog.kept.not_provided"), N_("ilog.kept.not_in_force"), N_("ilog.kept.unlimited"),
     # who commented on a draft catalog and how (services.catalog.COMMENTER_KINDS, domain.catalog CommentStance)
     N_("catalog.commenter.government"), N_("catalog.commenter.department"), N_("catalog.commenter.market_entity"),
     N_("catalog.commenter.industry_association"), N_("catalog.commenter.legal_service"),

@@ -15,6 +15,7 @@ from xinyong.domain.subjects.identifiers import check_identifier
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.portal.batch_pages import router as batch_router
 from xinyong.portal.catalog_pages import router as catalog_router
+from xinyong.portal.center_pages import router as center_router
 from xinyong.portal.i18n import language, translator
 from xinyong.portal.objection_pages import router as objection_router
 from xinyong.portal.pages import _render, current_visitor
@@ -35,6 +36,7 @@ router.include_router(objection_router)  # objections (objection_pages.py)
 router.include_router(site_router)  # home, staff home pages, help, privacy (site_pages.py)
 router.include_router(batch_router)  # a providing unit's batches, uploads and tokens (batch_pages.py)
 router.include_router(catalog_router)  # the catalog's versions for the center and the department (catalog_pages.py)
+router.include_router(center_router)  # the center's units, institutions and inquiry-log retention (center_pages.py)
 
 
 def get_platform(request: Request) -> Platform:

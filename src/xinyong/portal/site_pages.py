@@ -44,6 +44,9 @@ STAFF_LINKS: dict[Role, tuple[tuple[str, str, str], ...]] = {
         ("/staff/compliance", N_("staff.link.compliance"), N_("staff.why.compliance.center")),
         ("/staff/batches", N_("staff.link.batches.center"), N_("staff.why.batches.center")),
         ("/staff/catalog", N_("staff.link.catalog.versions"), N_("staff.why.catalog.versions")),
+        ("/staff/units", N_("staff.link.units"), N_("staff.why.units")),
+        ("/staff/institutions", N_("staff.link.institutions"), N_("staff.why.institutions")),
+        ("/staff/inquiry-log", N_("staff.link.inquiry_log"), N_("staff.why.inquiry_log")),
         ("/catalog", N_("staff.link.catalog"), N_("staff.why.catalog")),
     ),
     Role.competent_department: (

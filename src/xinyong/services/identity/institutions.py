@@ -82,3 +82,12 @@ def agreement_in_force(session, institution_code: str, today: date) -> Instituti
         if row.terminated_on is None or row.terminated_on > today:
             return row
     return None
+
+
+def list_institutions(session) -> list[tuple[ServiceInstitution, list[InstitutionAgreement]]]:  # type: ignore[no-untyped-def]
+    """Every registered credit service institution with its agreements (newest first)."""
+    institutions = session.scalars(select(ServiceInstitution).order_by(ServiceInstitution.name)).all()
+    agreements: dict[int, list[InstitutionAgreement]] = {}
+    for row in session.scalars(select(InstitutionAgreement).order_by(InstitutionAgreement.valid_from.desc())):
+        agreements.setdefault(row.institution_id, []).append(row)
+    return [(inst, agreements.get(inst.id, [])) for inst in institutions]
