@@ -36,6 +36,7 @@ ROUTERS = (
     "xinyong.api.routers.revocations",
     "xinyong.api.routers.restorations",
     "xinyong.api.routers.objections",
+    "xinyong.api.routers.corrections",
     "xinyong.api.routers.exchange",
     "xinyong.portal.routes",
 )

@@ -2,7 +2,8 @@
 with the day it was received), ``list`` (the queue, nearest due date first), ``show``, ``transfer``,
 ``decide``, ``refuse``, ``pause`` / ``resume``; an objection to a credit service institution (``file
 --institution CODE --reference REF``) and the institution's answers as received from it
-(``institution-label``, ``institution-decide``). Run as the center's operator; every command has
+(``institution-label``, ``institution-decide``); ``forward-corrections`` (the subject's request that the
+recipients of copies correct them). Run as the center's operator; every command has
 ``--json`` (the objection's ``id``, ``status`` and ``duties``: ``{key, owner, due, provisional, cite,
 status}``); a refusal exits 2."""
 
@@ -245,3 +246,12 @@ def institution_decide(
     _act(objection_id, as_json, lambda uow: objections.institution_decide(
         uow, objection_id, institution_code=institution.strip().upper(), outcome=outcome, source=source,
         reasons=reasons))
+
+
+@app.command("forward-corrections")
+def forward_corrections(objection_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Register the subject's request (received at the counter) that the organisations which received the
+    corrected records correct their copies, where the regulation gives the right: each gets a correction
+    notice it reads and acknowledges over the API (``corrections_forwarded`` in the JSON)."""
+    from xinyong.services import objections
+    _act(objection_id, as_json, lambda uow: objections.forward_corrections(uow, objection_id))

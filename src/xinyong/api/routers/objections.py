@@ -8,7 +8,9 @@ its own). ``GET /{id}``: ``id``, ``status``, ``records``, ``grounds`` (to the su
 ``outcome``, ``reasons``, ``duties`` (``key, owner, due, provisional, cite, status``), ``notices``; an
 objection the caller may not see is a 404. ``POST /{id}/transfer``, ``/decide`` (the operator, or the
 providing unit it went to), ``/refuse`` (the operator); ``/reexamination`` (the subject asks),
-``/reexamination/decide`` (the competent department); ``/evidence`` (multipart upload, one file a request) and ``GET
+``/reexamination/decide`` (the competent department); ``/forward-corrections`` (the subject asks that the
+recipients of copies correct them, where the regulation gives the right; the operator for a request
+received at the counter); ``/evidence`` (multipart upload, one file a request) and ``GET
 /{id}/evidence/{eid}`` (the subject and staff). A decision made meanwhile, or on a stale ``version``,
 is a 409.
 
@@ -253,6 +255,22 @@ def reexamination(objection_id: RowId, body: StepIn | None = None, caller: Calle
     with platform.unit_of_work(caller.actor) as uow:
         objections.request_reexamination(uow, objection_id, subject_id=subject_id,
                                          version=body.version if body else None)
+    return _answer(platform, objection_id, caller)
+
+
+@router.post("/{objection_id}/forward-corrections", responses=ERRORS,
+             summary="Have the recipients of copies correct them 要求同步更正")
+def forward_corrections(objection_id: RowId, caller: Caller = Depends(current_caller),
+                        platform: Platform = Depends(get_platform)) -> Any:
+    """The subject asks (or the center registers the request received at the counter) that every
+    organisation the inquiry log shows receiving a corrected record be notified, where the regulation
+    gives the right; the objection's ``corrections_forwarded`` lists them, with when each read the notice."""
+    _signed_in(caller)
+    subject_id = _subject(caller)
+    if subject_id is None:
+        _staff(caller)
+    with platform.unit_of_work(caller.actor) as uow:
+        objections.forward_corrections(uow, objection_id, subject_id=subject_id)
     return _answer(platform, objection_id, caller)
 
 

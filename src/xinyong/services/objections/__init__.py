@@ -1,9 +1,12 @@
 """Objections (异议): filed by a subject or its representative, or registered at the counter; the records
 labelled, decided by the center or transferred to the providing unit, the written result, re-examination
 where the regulation provides it; every step a duty with its due date: the steps (``handling``), a credit
-service institution's steps on an objection made to it (``institutions``) and the objection as read
-(``views``)."""
+service institution's steps on an objection made to it (``institutions``), corrections passed on to the
+organisations that received copies (``corrections``) and the objection as read (``views``)."""
 
+from xinyong.services.objections.corrections import acknowledge as acknowledge_correction
+from xinyong.services.objections.corrections import forward as forward_corrections
+from xinyong.services.objections.corrections import inbox as correction_inbox
 from xinyong.services.objections.handling import (
     EVIDENCE_BYTES_MAX,
     EVIDENCE_FILES_MAX,
@@ -32,8 +35,9 @@ from xinyong.services.objections.views import (
 )
 
 __all__ = [
-    "EVIDENCE_BYTES_MAX", "EVIDENCE_FILES_MAX", "GROUNDS_MAX", "REEXAMINATION_OUTCOMES", "Evidence", "ObjectionView",
-    "acting_unit", "add_evidence", "decide", "decide_reexamination", "evidence_file", "file_objection",
-    "get_objection", "grounds_digest", "institution_decide", "institution_label", "list_objections", "pause",
-    "refuse", "request_reexamination", "resume", "transfer",
+    "EVIDENCE_BYTES_MAX", "EVIDENCE_FILES_MAX", "GROUNDS_MAX", "REEXAMINATION_OUTCOMES", "acknowledge_correction",
+    "acting_unit", "add_evidence", "correction_inbox", "decide", "decide_reexamination", "Evidence", "evidence_file",
+    "file_objection", "forward_corrections", "get_objection", "grounds_digest", "institution_decide",
+    "institution_label", "list_objections", "ObjectionView", "pause", "refuse", "request_reexamination", "resume",
+    "transfer",
 ]

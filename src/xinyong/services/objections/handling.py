@@ -39,6 +39,7 @@ from xinyong.services.catalog.published import item_in_force
 from xinyong.services.disclosure.marks import close_objection_label, label_objection, set_provider_due
 from xinyong.services.disclosure.references import RecordRef, resolve_record
 from xinyong.services.identity.units import get_unit
+from xinyong.services.objections.corrections import issue_notices
 from xinyong.services.objections.views import (
     MATTER,
     STATUS_ZH,
@@ -479,6 +480,8 @@ def decide(uow: UnitOfWork, objection_id: int, *, outcome: str, reasons: str | N
              "cites": cites, "corrected_versions": {str(k): v for k, v in sorted(versions.items())},
              "recipients": recipients, "reexamination": "objection.reexamine" in cites}
     _close(uow, objection, kind="objection_result", facts=facts)
+    if recipients and cites.get("objection.forward_corrections"):   # asked on filing: passed on now
+        issue_notices(uow, objection, cites["objection.forward_corrections"])
     uow.record("objection.decided", MATTER, objection.id, {
         "outcome": outcome, "route": objection.route, "by": facts["decided_by"], "records": [r.id for r in refs],
         "corrected_versions": facts["corrected_versions"], "recipients": len(recipients)})
