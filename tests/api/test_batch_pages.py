@@ -45,11 +45,12 @@ def test_a_unit_uploads_a_file_and_reads_its_refused_rows(client, demo) -> None:
     assert "文件已接收并逐行校验" in text and "my-penalties.csv" in text
     assert re.search(r'id="batch-accepted">1\b', page.text) and re.search(r'id="batch-rejected">1\b', page.text)
     assert 'class="row-error" data-code="identifier_invalid"' in page.text and "校验" in text
+    assert "主体标识" in text and "identifier" not in text       # the field by its label, not its code
     report = client.get(f"/staff/batches/{batch}/errors.csv")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
     assert "identifier_invalid" in report.content.decode("utf-8-sig")
     english = client.get(f"/staff/batches/{batch}?lang=en").text
-    assert "Refused rows" in english and "identifier" in english
+    assert "Refused rows" in english and "subject identifier" in english
     again = client.post("/staff/batches", data={"csrf_token": csrf_of(form.text), "key": "portal-1"},
                         files={"file": ("my-penalties.csv", GOOD.encode("utf-8"), "text/csv")},
                         follow_redirects=True)

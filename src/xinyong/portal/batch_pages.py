@@ -24,6 +24,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
+from xinyong.domain.aggregation.rows import ENVELOPE_LABELS
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.portal.i18n import language
@@ -32,6 +33,7 @@ from xinyong.portal.pages import (
     _forbidden,
     _redirect,
     _render,
+    _scope_items,
     _to_login,
     _unit_names,
     current_visitor,
@@ -138,14 +140,27 @@ def _batch_page(request: Request, platform: Platform, visitor: Caller, batch_id:
                        status_code=exc.status, private=True)
     unit = _unit_names(platform).get(summary.unit)
     notice = request.query_params.get("done")
+    labels = _field_labels(platform, lang)
     return _render(request, "staff_batch.html", {
         "s": summary, "unit": (unit or (summary.unit, summary.unit))[0 if lang == "zh" else 1],
-        "errors": [{**e, "message": e["message_zh"] if lang == "zh" else e["message_en"]} for e in summary.errors],
+        "errors": [{**e, "message": e["message_zh"] if lang == "zh" else e["message_en"],
+                    "label": labels.get(e["field"] or "", e["field"])} for e in summary.errors],
         "hidden": summary.errors_total - len(summary.errors), "refusal": refusal,
         "uploaded": notice in ("uploaded", "replayed"), "replayed": notice == "replayed",
         "just_verified": notice == "batch_verified",
         "may_verify": visitor.actor.role in VERIFIERS and summary.verified_at is None},
         visitor=visitor, status_code=status_code, private=True)
+
+
+def _field_labels(platform: Platform, lang: str) -> dict[str, str]:
+    """A refused row's field by its label in the page's language: the envelope's columns and the fields of
+    the catalog in force (a standard's header, or a column the catalog does not know, reads as sent)."""
+    pick = 0 if lang == "zh" else 1
+    out = {name: pair[pick] for name, pair in ENVELOPE_LABELS.items()}
+    for spec in _scope_items(platform):
+        for f in spec.fields:
+            out.setdefault(f.name, f.label_zh if lang == "zh" else f.label_en)
+    return out
 
 
 @router.get("/staff/batches/{batch_id}", response_class=HTMLResponse)
