@@ -73,11 +73,14 @@ def test_the_operator_sees_every_units_batches_and_records_the_verification(clie
     listing = client.get("/staff/batches?lang=zh").text
     assert "市市场监督管理局" in listing and "市发展和改革委员会" in listing       # every unit's batches
     batch = re.search(r'data-batch="(\d+)"', listing).group(1)
+    awaiting = client.get("/staff/batches?awaiting=true&lang=zh").text
+    assert f'data-batch="{batch}"' in awaiting and "待核查" in awaiting
     page = client.get(f"/staff/batches/{batch}?lang=zh")
     assert 'id="verify-form"' in page.text
     done = client.post(f"/staff/batches/{batch}/verify", data={"csrf_token": csrf_of(page.text)},
                        follow_redirects=True)
     assert done.status_code == 200 and "已登记核查" in done.text and 'id="verify-form"' not in done.text
+    assert f'data-batch="{batch}"' not in client.get("/staff/batches?awaiting=true").text   # verified: off the queue
     assert client.get("/staff/batches/new").status_code == 403                 # only a unit uploads
 
 

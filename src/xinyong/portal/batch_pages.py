@@ -70,7 +70,7 @@ def _own_unit(visitor: Caller) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 @router.get("/staff/batches", response_class=HTMLResponse)
-def batch_list(request: Request, page: int = Query(1, ge=1, le=100_000),
+def batch_list(request: Request, page: int = Query(1, ge=1, le=100_000), awaiting: bool = Query(False),
                visitor: Caller | None = Depends(current_visitor),
                platform: Platform = Depends(get_platform)) -> Response:
     gate = _gate(request, visitor, "staff_batches.html")
@@ -81,11 +81,11 @@ def batch_list(request: Request, page: int = Query(1, ge=1, le=100_000),
     names = _unit_names(platform)
     with platform.sessions() as session:
         found = batches.list_batches(session, unit_code=_own_unit(visitor), limit=PAGE + 1,
-                                     offset=(page - 1) * PAGE)
+                                     offset=(page - 1) * PAGE, awaiting=awaiting)
     rows = [{"b": b, "unit": (names.get(b.unit) or (b.unit, b.unit))[0 if lang == "zh" else 1]}
             for b in found[:PAGE]]
     return _render(request, "staff_batches.html", {
-        "rows": rows, "page": page, "more": len(found) > PAGE,
+        "rows": rows, "page": page, "more": len(found) > PAGE, "awaiting": awaiting,
         "may_upload": visitor.actor.role is Role.providing_unit,
         "everyone": _own_unit(visitor) is None}, visitor=visitor, private=True)
 

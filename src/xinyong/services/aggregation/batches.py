@@ -457,12 +457,16 @@ class BatchRow:
 
 
 def list_batches(session: Session, *, unit_code: str | None = None, limit: int = 50,
-                 offset: int = 0) -> list[BatchRow]:
-    """The newest batches first: a unit's own (``unit_code``), or every unit's (the operator)."""
-    stmt = select(SubmissionBatch).order_by(SubmissionBatch.id.desc()).offset(max(0, offset)) \
-        .limit(max(1, min(limit, 200)))
+                 offset: int = 0, awaiting: bool = False) -> list[BatchRow]:
+    """The newest batches first: a unit's own (``unit_code``), or every unit's (the operator); ``awaiting``:
+    only those not verified yet, the nearest verification due date first."""
+    order = (SubmissionBatch.verify_due.is_(None), SubmissionBatch.verify_due, SubmissionBatch.id) if awaiting \
+        else (SubmissionBatch.id.desc(),)
+    stmt = select(SubmissionBatch).order_by(*order).offset(max(0, offset)).limit(max(1, min(limit, 200)))
     if unit_code is not None:
         stmt = stmt.where(SubmissionBatch.unit_code == unit_code)
+    if awaiting:
+        stmt = stmt.where(SubmissionBatch.verified_at.is_(None))
     return [BatchRow(b.id, b.unit_code, b.filename, b.source, b.received_at, b.rows_total, b.accepted, b.rejected,
                      b.status, b.verify_due, b.verified_at) for b in session.scalars(stmt)]
 
