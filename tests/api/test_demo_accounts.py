@@ -24,3 +24,15 @@ def test_the_company_he_represents_has_a_history_worth_listing(client, demo) -> 
     items = {r["item_code"] for r in records}
     assert {"admin_penalty", "admin_permit", "commendation"} <= items
     assert sum(r["item_code"] == "admin_penalty" for r in records) >= 2
+
+
+def test_each_kind_of_record_says_what_it_means(client, demo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page = client.get("/public/organisations/91500000MA5U0AB10L?lang=zh").text
+    penalty = page.split('data-item="admin_penalty"')[1].split("</article>")[0]
+    commendation = page.split('data-item="commendation"')[1].split("</article>")[0]
+    registration = page.split('data-item="enterprise_registration"')[1].split("</article>")[0]
+    assert "这条信息是什么意思？" in penalty and "失信信息：依据行政处罚决定书" in penalty
+    assert "守信信息：表彰奖励" in commendation and "失信信息" not in commendation.split("这条信息")[1]
+    assert "基础信息：登记注册" in registration
+    english = client.get("/public/organisations/91500000MA5U0AB10L?lang=en").text
+    assert "What does this record mean?" in english and "Untrustworthiness information: a violation" in english

@@ -343,7 +343,7 @@ def _record_views(platform: Platform, records: Sequence[ServedRecord], lang: str
         out.append({
             "id": record.id, "item_code": record.item_code,
             "item_name": record.item_name_zh if lang == "zh" else record.item_name_en,
-            "category": category[pick] if category else record.category,
+            "category": category[pick] if category else record.category, "category_code": record.category,
             "disclosure": disclosure[pick] if disclosure else record.disclosure_class,
             "status": record.status, "version": record.version, "unit_code": record.unit_code,
             "unit_name": unit[pick] if unit else record.unit_code,
