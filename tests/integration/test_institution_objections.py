@@ -40,6 +40,13 @@ NOT_PROVIDED = ["chongqing-2021", "hubei-2017-draft", "beijing-draft"]
 KEYS = ("objection.institution_label", "objection.institution_decide", "objection.institution_notify")
 
 
+def _on_filing(p: Platform) -> set[str]:
+    """The institution's duties opened on filing: all but one counted from the decision (the SH written
+    result, due "promptly" after it, opens when the institution decides)."""
+    ruleset = p.rulebook.get(p.jurisdiction)
+    return {k for k in KEYS if ruleset.value(k, FILED.date()).counts_from != "decision"}
+
+
 @pytest.fixture
 def make(settings: Settings, clock):  # type: ignore[no-untyped-def]
     made: list[Platform] = []
@@ -91,7 +98,8 @@ def test_the_institutions_duties_are_owed_by_it_and_counted_on_the_calendar(make
     assert view.route == "institution" and view.status == "received"
     assert view.institution == {"code": INSTITUTION, "name": "示范信用服务机构", "reference": "CR-2026-0001"}
     by_key = {d.key: d for d in view.duties}
-    assert set(by_key) == set(KEYS)                        # none of the center's duties
+    assert set(by_key) == _on_filing(p)                    # none of the center's duties
+    assert ("objection.institution_notify" in by_key) == (jurisdiction == "gansu-2021")
     for key, duty in by_key.items():
         value = ruleset.value(key, FILED.date())
         assert duty.owner == "credit_service_institution" and duty.owner_org == INSTITUTION
@@ -204,7 +212,7 @@ def test_a_late_institution_is_escalated_by_the_sweep(make, clock, jurisdiction:
     clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=CST))       # past every one of the institution's due dates
     report = compliance.sweep(p).to_dict()
     groups = {(g["key"], g["owner"]): g for g in report["violations"]}
-    for key in KEYS:
+    for key in _on_filing(p):
         group = groups[(key, "credit_service_institution")]
         assert group["count"] == 1
         assert (liability in (group["liability"] or "")) if liability else group["liability"] is None
@@ -216,7 +224,11 @@ def test_a_late_institution_is_escalated_by_the_sweep(make, clock, jurisdiction:
     with p.unit_of_work(_as()) as uow:
         objections.institution_decide(uow, objection_id, institution_code=INSTITUTION, outcome="not_corrected",
                                       reasons="核实无误", source="示范银行报送")
-    assert {d.status for d in _view(p, objection_id).duties} == {"done_late"}
+    statuses = {d.key: d.status for d in _view(p, objection_id).duties}
+    assert {statuses[k] for k in _on_filing(p)} == {"done_late"}
+    # a written result counted from the decision goes out with it: on time
+    assert set(statuses) - _on_filing(p) <= {"objection.institution_notify"}
+    assert all(statuses[k] == "done" for k in set(statuses) - _on_filing(p))
     with p.sessions() as s:
         assert len(s.scalars(select(Violation)).all()) == len(violations)
 
@@ -248,7 +260,7 @@ def test_over_the_api_the_subject_files_and_the_institution_labels_and_answers(m
         data = made.json()
         oid = data["id"]
         assert data["route"] == "institution" and data["institution"]["reference"] == "CR-9"
-        assert {d["key"] for d in data["duties"]} == set(KEYS)
+        assert {d["key"] for d in data["duties"]} == _on_filing(p)
         assert all(d["owner"] == "credit_service_institution" for d in data["duties"])
         # the institution sees it with the grounds; the other institution does not see it at all
         assert client.get(f"/api/v1/objections/{oid}", headers=_h(inst)).json()["grounds"] == "报告中的逾期记录不属实"

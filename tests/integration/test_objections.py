@@ -80,7 +80,8 @@ def test_filing_opens_every_duty_the_rule_file_times_counted_on_the_calendar(mak
     assert view.status == "received" and [r.id for r in view.records] == [record]
     assert len(_open_labels(p, record)) == 1                       # labelled at once, whatever the file says
     by_key = {d.key: d for d in view.duties}
-    expected_keys = {k for k in ("objection.label", "objection.notify") if ruleset.has(k)}
+    expected_keys = {k for k in ("objection.label", "objection.notify") if ruleset.has(k)
+                     and ruleset.value(k, FILED.date()).counts_from != "decision"}   # else opened on the decision
     expected_keys.add("objection.decide" if view.route == "center" else "objection.transfer")
     assert set(by_key) == {k for k in expected_keys if ruleset.has(k)}
     for key, duty in by_key.items():

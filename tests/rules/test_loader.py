@@ -49,6 +49,24 @@ BAD_FILES = [
     ),
     pytest.param(
         _rules("""
+            objection.notify:
+              values:
+                2020-03-01: {value: 2, unit: working_days, cite: "Art. 36", counts_from: filing}  # <-
+            """),
+        "counts_from must be one of receipt, transfer, decision, got 'filing'",
+        id="a period counted from an unknown event",
+    ),
+    pytest.param(
+        _rules("""
+            objection.refuse_repeated:
+              values:
+                2020-03-01: {value: true, cite: "Art. 36", counts_from: receipt}  # <-
+            """),
+        "only a period counts from an event",
+        id="counts_from on a flag",
+    ),
+    pytest.param(
+        _rules("""
             objection.decide:
               values:
                 2020-03-01: {value: 5, cite: "Art. 36"}

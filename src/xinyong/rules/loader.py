@@ -32,6 +32,7 @@ from .model import (
     MEASURE_KINDS,
     MEASURE_TARGETS,
     PER_FILE,
+    PERIOD_COUNTS_FROM,
     PERIOD_UNITS,
     SOURCES,
     SPAN_UNITS,
@@ -420,7 +421,7 @@ _FILE_FIELDS = (
     "note",
 )
 _RULE_FIELDS = ("values", "defer", "cite", "note", "description", "unit")
-_ENTRY_FIELDS = ("value", "cite", "until", "unit", "basis", "wording", "source", "note")
+_ENTRY_FIELDS = ("value", "cite", "until", "unit", "basis", "wording", "source", "note", "counts_from")
 
 
 class _FileContext:
@@ -781,6 +782,12 @@ def _load_entry(
     note = node.get("note")
     if note is not None:
         ck.string(note, node.value_line("note"), f"{what}: note")
+    counts_from = node.get("counts_from")
+    if counts_from is not None and spec.type != "period":
+        ck.add(node.key_line("counts_from"), f"{what}: only a period counts from an event")
+    elif counts_from is not None and counts_from not in PERIOD_COUNTS_FROM:
+        ck.add(node.value_line("counts_from"),
+               f"{what}: counts_from must be one of {', '.join(PERIOD_COUNTS_FROM)}, got {counts_from!r}")
 
     value = (
         _check_value(
@@ -806,6 +813,7 @@ def _load_entry(
         source=source or "secondary",
         note=note,
         line=node.line,
+        counts_from=counts_from,
     )
 
 

@@ -36,6 +36,9 @@ UNIT_WORDS = {
 Python elsewhere takes a unit from the rule value (``RuleValue.period_unit``, the registry's or the entry's
 ``unit:``), never types one."""
 COUNTS_FROM = ("conduct_ended", "decision_date", "listing_date", "inquiry_date")
+# The events a duty's period (a ``period`` value entry's ``counts_from:``) may be counted from: the receipt
+# of the application or materials, the providing unit's receipt of a transfer, the decision on the matter.
+PERIOD_COUNTS_FROM = ("receipt", "transfer", "decision")
 MEASURE_KINDS = ("incentive", "ordinary", "serious_list")
 MEASURE_TARGETS = (
     "all",
@@ -303,6 +306,7 @@ class RuleValue:
     note: str | None = None
     deferred_from: Deferral | None = None
     line: int | None = None
+    counts_from: str | None = None   # a period's starting event (``PERIOD_COUNTS_FROM``), where the entry says
 
     @property
     def operator_target(self) -> bool:
@@ -328,6 +332,7 @@ class RuleValue:
             "note": self.note,
             "jurisdiction": self.jurisdiction,
             "deferred_from": self.deferred_from.to_dict() if self.deferred_from else None,
+            "counts_from": self.counts_from,
         }
 
 

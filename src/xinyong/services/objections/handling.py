@@ -86,6 +86,18 @@ def _flag(uow: UnitOfWork, key: str, on: date) -> str | None:
     return value.citation if value.value is True else None
 
 
+def _counts_from(uow: UnitOfWork, key: str, on: date) -> str | None:
+    """The event the period of ``key`` in force on ``on`` counts from (its rule entry's ``counts_from``:
+    receipt, transfer, decision), where the rule file says."""
+    ruleset = uow.platform.rulebook.get(uow.platform.jurisdiction)
+    if not ruleset.has(key):
+        return None
+    try:
+        return ruleset.value(key, on).counts_from
+    except (NoValueInForce, RuleNotProvided):
+        return None
+
+
 def _open(uow: UnitOfWork, objection: Objection, key: str, owner: duties.Owner, starts: date,
           owner_org: str | None = None) -> Any:
     """Open the duty ``key`` where the rule file has it (a step the regulation gives no time limit opens
@@ -297,13 +309,15 @@ def file_objection(uow: UnitOfWork, *, subject_id: int, records: list[str | int]
     _store_evidence(uow, objection.id, files)
     if institution is not None:      # the institution's own limits, owed by it, counted from receipt
         for key in (INSTITUTION_LABEL, INSTITUTION_DECIDE, INSTITUTION_NOTIFY):
-            _open(uow, objection, key, Owner.credit_service_institution, received_on, institution[0])
+            if _counts_from(uow, key, received_on) != "decision":     # else opened when decided
+                _open(uow, objection, key, Owner.credit_service_institution, received_on, institution[0])
         return objection
     # the label is put on filing: its duty is done (late only if a paper application waited too long)
     _done(uow, objection, "objection.label", open_from=received_on)
     _open(uow, objection, "objection.decide" if route == "center" else "objection.transfer",
           Owner.platform_operator, received_on)
-    _open(uow, objection, "objection.notify", Owner.platform_operator, received_on)
+    if _counts_from(uow, "objection.notify", received_on) != "decision":      # else opened when decided
+        _open(uow, objection, "objection.notify", Owner.platform_operator, received_on)
     return objection
 
 
@@ -374,7 +388,9 @@ def transfer(uow: UnitOfWork, objection_id: int, *, version: int | None = None) 
     _flush(uow, objection)
     _cancel(uow, objection, "objection.decide", "transferred")
     _done(uow, objection, "objection.transfer", open_from=objection.received_on)
-    duty = _open(uow, objection, "objection.provider_decide", Owner.providing_unit, today, owner_org=units[0])
+    # counted from the unit's receipt of the transfer, or from the application's where the rule file says so
+    starts = objection.received_on if _counts_from(uow, "objection.provider_decide", today) == "receipt" else today
+    duty = _open(uow, objection, "objection.provider_decide", Owner.providing_unit, starts, owner_org=units[0])
     provider_due = duty.due if duty is not None else None
     for link in record_links(uow.session, objection.id):
         if link.label_id is not None:
@@ -427,7 +443,9 @@ def _close(uow: UnitOfWork, objection: Objection, *, kind: str, facts: dict[str,
             close_objection_label(uow, link.label_id)
     notice = notices.issue(uow, kind=kind, matter_kind=MATTER, matter_id=objection.id,
                            subject_id=objection.subject_id, facts=facts)
-    _done(uow, objection, "objection.notify")
+    today = uow.platform.clock.today()
+    _done(uow, objection, "objection.notify",
+          open_from=today if _counts_from(uow, "objection.notify", today) == "decision" else None)
     return notice
 
 

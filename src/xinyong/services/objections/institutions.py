@@ -31,6 +31,7 @@ from xinyong.services.objections.handling import (
     INSTITUTION_NOTIFY,
     REASONS_MAX,
     _cites,
+    _counts_from,
     _done,
     _expect,
     _flush,
@@ -95,7 +96,8 @@ def decide(uow: UnitOfWork, objection_id: int, *, institution_code: str, outcome
         "reexamination": False}
     notices.issue(uow, kind="objection_result", matter_kind=MATTER, matter_id=objection.id,
                   subject_id=objection.subject_id, facts=facts)
-    _done(uow, objection, INSTITUTION_NOTIFY)
+    _done(uow, objection, INSTITUTION_NOTIFY, owner=duties.Owner.credit_service_institution, owner_org=institution_code,
+          open_from=today if _counts_from(uow, INSTITUTION_NOTIFY, today) == "decision" else None)
     uow.record("objection.decided", MATTER, objection.id, {
         "outcome": outcome, "route": "institution", "by": "credit_service_institution",
         "institution": institution_code})
