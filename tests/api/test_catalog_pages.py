@@ -32,7 +32,8 @@ def test_a_draft_goes_through_comment_assessment_approval_and_into_force(client,
     assert "行业协会商会" in commented.text and "建议修改" in commented.text
     assert "industry_association" not in text_of(commented.text)
     assessed = _post(client, f"/staff/catalog/{version}/assessment", commented.text, held_on="2026-03-18",
-                     experts="法学专家甲；公共管理专家乙", groups_heard="市场主体代表\n行业协会代表", conclusion="同意。")
+                     experts="法学专家甲；公共管理专家乙", groups_heard="市场主体代表\n行业协会代表",
+                     conclusion="同意。")
     assert "法学专家甲" in assessed.text and "公共管理专家乙" in assessed.text
 
     # the competent department approves

@@ -63,17 +63,21 @@ def test_a_date_that_is_not_one(client, demo) -> None:  # type: ignore[no-untype
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_page_searches_and_keeps_its_query(client, demo, lang) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    page = client.get("/public/double-publicity", params={"q": "示范建设", "unit": "market-regulation",
+    page = client.get("/public/double-publicity", params={"q": COMPANY[1], "unit": "market-regulation",
                                                           "kind": "penalty", "lang": lang})
     assert page.status_code == 200
     html = page.text
-    assert 'value="示范建设"' in html and '<option value="market-regulation" selected>' in html
+    assert f'value="{COMPANY[1]}"' in html and '<option value="market-regulation" selected>' in html
     assert ("市市场监督管理局" if lang == "zh" else "Municipal Administration for Market Regulation") in html
     assert "示范食品贸易有限公司" not in html.split('id="publicity"')[1]      # only the company searched for
     assert "示范建设工程有限公司" in html.split('id="publicity"')[1]
     assert 'href="/public/double-publicity?kind=permit&amp;q=' in html       # the tabs keep the search
     nothing = client.get("/public/double-publicity", params={"q": "没有这家公司", "lang": lang}).text
     assert ("没有符合查询条件的信息" if lang == "zh" else "Nothing matches the search") in nothing
+    # a name is searched but not echoed (it may be a person's), as the organisation search does
+    by_name = client.get("/public/double-publicity", params={"q": "示范建设", "lang": lang}).text
+    assert "示范建设工程有限公司" in by_name and 'value="示范建设"' not in by_name
+    assert 'id="tab-permit"' in by_name and "kind=permit&amp;q=" not in by_name
     bad = client.get("/public/double-publicity", params={"decided_from": "2025-07-01", "decided_to": "2025-06-01",
                                                          "lang": lang})
     assert bad.status_code == 422 and ("决定日期（止）" if lang == "zh" else "decided to") in bad.text

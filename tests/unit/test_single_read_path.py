@@ -9,7 +9,8 @@ importing the ``Record`` / ``RecordVersion`` models, by reaching the tables thro
 
 Allowed: ``services/disclosure/statements.py`` (the reads), ``services/aggregation/writer.py`` (the record
 writer: the writes, and the current version it must lock to write a correction),
-``services/aggregation/integrity.py`` (a batch's version digests, to check its ledgered Merkle roots), the
+``services/aggregation/integrity.py`` (a batch's version digests, to check its ledgered Merkle roots),
+``services/aggregation/lookups.py`` (a subject's establishment date, to check a submitted decision), the
 store's models and migrations, and the maintenance modules listed in ``MAINTENANCE`` with the reason each
 may.
 
@@ -45,6 +46,10 @@ ALLOWED = {
                                       "locks the current version to write a correction)",
     "services/aggregation/integrity.py": "recomputes a batch's ledgered Merkle roots from its versions' ids and "
                                          "digests (never a payload)",
+    "services/aggregation/lookups.py": "intake's check of a decision date against the subject's establishment "
+                                       "(the basic-information records' established_on of one subject, read "
+                                       "inside the batch's transaction to refuse or accept a row; served to no "
+                                       "one)",
 }
 ALLOWED_PREFIXES = ("store/models/", "store/migrations/")
 MAINTENANCE: dict[str, str] = {

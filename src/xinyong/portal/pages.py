@@ -758,12 +758,16 @@ def double_publicity(request: Request, kind: str | None = Query(None, max_length
                      visitor: Caller | None = Depends(current_visitor),
                      platform: Platform = Depends(get_platform)) -> HTMLResponse:
     lang = language(request)
-    kind, q, unit = kind or None, (q or "").strip() or None, unit or None
-    search = {"q": q, "decided_from": decided_from.isoformat() if decided_from else None,
-              "decided_to": decided_to.isoformat() if decided_to else None, "unit": unit}
+    kind, q, unit = kind or None, " ".join((q or "").split()) or None, unit or None
     names = _unit_names(platform)
+    # Echoed (in the box, the tabs and the pager) only as the organisation search echoes it: a credit code;
+    # free text may be a person's name, and the page reflects nothing about people.
+    shown = _shown_query(q)[0] if q else ""
+    search = {"q": shown or None, "decided_from": decided_from.isoformat() if decided_from else None,
+              "decided_to": decided_to.isoformat() if decided_to else None,
+              "unit": unit if unit in names else None}      # an unknown one is refused by the service, not echoed
     context: dict[str, Any] = {"kind": kind, "page": page, "entries": [], "search": search,
-                               "searched": any(search.values()),
+                               "searched": bool(q or decided_from or decided_to or unit),
                                "units": sorted(((code, n[0] if lang == "zh" else n[1]) for code, n in names.items()),
                                                key=lambda u: u[1]),
                                "tab_query": {k: v for k, v in search.items() if v}}

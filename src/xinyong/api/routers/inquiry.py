@@ -349,14 +349,29 @@ def organisation_records(ref: str = Path(..., min_length=1, max_length=64,
     return JSONResponse(result.to_dict())
 
 
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _iso_date(text: str | None, field: str) -> date | None:
+    """A date parameter written YYYY-MM-DD (a number is not a date here), or None."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refusal(field, "date_invalid", "日期无效，须为 YYYY-MM-DD", "not a date: write YYYY-MM-DD") from None
+
+
 @router.get("/api/v1/public/double-publicity", response_model=list[PublicityOut], responses=ERRORS,
             summary="Double publicity of permits and penalties 双公示")
 def double_publicity(kind: Literal["permit", "penalty"] | None = Query(None),
                      limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10**9),
                      q: str | None = Query(None, max_length=100,
                                            description="An organisation's name (part of it) or credit code"),
-                     decided_from: date | None = Query(None, description="Decided on or after (YYYY-MM-DD)"),
-                     decided_to: date | None = Query(None, description="Decided on or before (YYYY-MM-DD)"),
+                     decided_from: str | None = Query(None, pattern=ISO_DATE,
+                                                      description="Decided on or after (YYYY-MM-DD)"),
+                     decided_to: str | None = Query(None, pattern=ISO_DATE,
+                                                    description="Decided on or before (YYYY-MM-DD)"),
                      unit: str | None = Query(None, max_length=64, description="The deciding department's code"),
                      actor: Actor = Depends(current_actor),
                      platform: Platform = Depends(get_platform)) -> Any:
@@ -364,7 +379,8 @@ def double_publicity(kind: Literal["permit", "penalty"] | None = Query(None),
     the day the platform received it, and the publication due date (double_publicity.publish); searched by
     name or code, decision dates and department where given."""
     entries = public.double_publicity(platform, kind=kind, limit=limit, offset=offset, actor=actor, q=q,
-                                      decided_from=decided_from, decided_to=decided_to, unit=unit)
+                                      decided_from=_iso_date(decided_from, "decided_from"),
+                                      decided_to=_iso_date(decided_to, "decided_to"), unit=unit)
     return JSONResponse([e.to_dict() for e in entries])
 
 

@@ -201,9 +201,9 @@ def double_publicity(platform: Platform, *, kind: str | None = None, limit: int 
         with platform.sessions() as session:
             try:
                 units.get_unit(session, unit)
-            except Refusal:
-                raise Refusal("unit", "unit_unknown", f"没有代码为“{unit[:40]}”的部门",
-                              f"no department has the code '{unit[:40]}'") from None
+            except Refusal:     # the value is not echoed: a query parameter may carry anything
+                raise Refusal("unit", "unit_unknown", "没有该代码的部门（请从列表中选择）",
+                              "no department has this code (choose one from the list)") from None
     subject_ids = None
     if q is not None and q.strip():
         subject_ids = [hit.id for hit in find_organisations(platform, q, limit=MAX_HITS)]

@@ -72,8 +72,8 @@ def channel_named(name: str) -> Channel:
     found = channels().get((name or "").strip())
     if found is None:
         known = ", ".join(sorted(channels()))
-        raise Refusal("layout", "layout_unknown", f"未知的交换格式或名单“{str(name)[:40]}”（可选：{known}）",
-                      f"unknown layout or list '{str(name)[:40]}' (one of: {known})")
+        raise Refusal("layout", "layout_unknown", f"未知的交换格式或名单（可选：{known}）",
+                      f"unknown layout or list (one of: {known})")     # the value is not echoed
     return found
 
 
