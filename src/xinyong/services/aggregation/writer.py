@@ -306,13 +306,15 @@ class RecordWriter:
         if self.staged is False:
             self.session.execute(text(_STAGE_RECORDS_PG if self.postgresql else _STAGE_RECORDS_SQLITE))
             self.staged = True
-        else:
-            self.session.execute(text("DELETE FROM xinyong_stage_records"))
+        # Emptied before every chunk, the first included: on SQLite the stage outlives a committed batch
+        # on its pooled connection, with that batch's last chunk in it.
+        self.session.execute(text("DELETE FROM xinyong_stage_records"))
         self._copy(_STAGE_COLUMNS, _STAGE, staged)
         params = {"unit": self.unit_code, "catalog": self.version_id, "now": self.now}
         if not self.postgresql:
             params["now"] = self._processors("records", ("created_at",))[0](self.now)
         returned = self.session.execute(_INSERT_STAGED_RECORDS, params).all()
+        self.session.execute(text("DELETE FROM xinyong_stage_records"))   # nothing left on the connection
         return {(item, key): rid for rid, item, key in returned}
 
     def _store_versions(self, versions: list[dict[str, Any]]) -> None:
@@ -524,9 +526,9 @@ _PG_CURRENT_DIGESTS = text("""
 
 
 # The set-based writes' columns and the stage of a chunk's new records. The stage is a temporary table
-# of the batch's own connection: dropped at the commit on PostgreSQL; on SQLite it stays with the
-# connection (emptied before each chunk) and, created inside the batch's transaction, goes with a
-# rollback.
+# of the batch's own connection: dropped at the commit on PostgreSQL; on SQLite it stays with the pooled
+# connection, so it is emptied before and after each chunk (created inside the batch's transaction, it
+# goes with a rollback).
 _TABLES: dict[str, Table] = {"records": _RECORDS, "record_versions": _VERSIONS, "row_rejections": _REJECTIONS}
 _REJECTION_COLUMNS = ("batch_id", "row", "field", "code", "message_zh", "message_en")
 _VERSION_COLUMNS = ("record_id", "version", "payload", "content_sha256", "correction_reason", "document_kind",
