@@ -44,6 +44,7 @@ SUBCOMMANDS = {
     "restorations": "xinyong.cli.restorations",
     "duties": "xinyong.cli.duties",
     "exchange": "xinyong.cli.exchange",
+    "notices": "xinyong.cli.notices",
 }
 
 

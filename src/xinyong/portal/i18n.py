@@ -53,6 +53,8 @@ DYNAMIC_KEYS = (
     # an institution's permit or filing, the inquiry log's purge (services.disclosure.inquiry_log.PurgeResult)
     N_("inst.kind.filing"), N_("inst.kind.permit"),
     N_("ilog.kept.not_provided"), N_("ilog.kept.not_in_force"), N_("ilog.kept.unlimited"),
+    # a notice served outside the portal (store.models.rights.DELIVERY_CHANNELS)
+    N_("notices.delivery.post"), N_("notices.delivery.counter"), N_("notices.delivery.email"),
     # who commented on a draft catalog and how (services.catalog.COMMENTER_KINDS, domain.catalog CommentStance)
     N_("catalog.commenter.government"), N_("catalog.commenter.department"), N_("catalog.commenter.market_entity"),
     N_("catalog.commenter.industry_association"), N_("catalog.commenter.legal_service"),

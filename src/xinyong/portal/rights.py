@@ -139,4 +139,5 @@ def my_notice(request: Request, notice_id: int = PathParam(..., ge=1, le=2**31 -
         return _render(request, "me_notices.html", {"missing": True}, visitor=visitor, status_code=404)
     with platform.sessions() as session:
         ctx = notice_context(platform, session, view, language(request))
-    return _render(request, "me_notice.html", {"n": ctx, "notice_id": view.id}, visitor=visitor, private=True)
+    return _render(request, "me_notice.html", {"n": ctx, "notice_id": view.id, "deliveries": view.deliveries},
+                   visitor=visitor, private=True)

@@ -6,10 +6,12 @@ it did not exist; 401 not signed in, 403 another role.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from xinyong.api.deps import get_platform, require_role
 from xinyong.api.errors import ErrorBody
@@ -98,3 +100,22 @@ def notice_html(notice_id: int = NOTICE_ID, lang: str = LANG, caller: Caller = D
 def notice(notice_id: int = NOTICE_ID, caller: Caller = Depends(require_role(*STAFF)),
            platform: Platform = Depends(get_platform)) -> Any:
     return JSONResponse(_any(platform, notice_id).to_dict())
+
+
+class DeliveryIn(BaseModel):
+    via: Literal["post", "counter", "email"] = Field(description="How the notice was served outside the portal")
+    delivered_on: date = Field(description="The day it was served (not before it was issued, not in the future)")
+    reference: str | None = Field(default=None, max_length=200,
+                                  description="A tracking number or the receipt's reference")
+
+
+@router.post("/api/v1/notices/{notice_id:int}/deliveries", responses=ERRORS, status_code=201,
+             summary="Record a notice served by post, at the counter or by e-mail 登记书面告知的送达")
+def record_delivery(body: DeliveryIn, notice_id: int = NOTICE_ID, caller: Caller = Depends(require_role(*STAFF)),
+                    platform: Platform = Depends(get_platform)) -> Any:
+    """The center records that a written notice was served outside the portal, with the day and reference;
+    the subject sees it on the notice (``deliveries``), and the ledger records it."""
+    with platform.unit_of_work(caller.actor) as uow:
+        view = notices.record_delivery(uow, notice_id, via=body.via, delivered_on=body.delivered_on,
+                                       reference=body.reference)
+    return JSONResponse(view.to_dict(), status_code=201)

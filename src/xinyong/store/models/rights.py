@@ -316,6 +316,26 @@ class Notice(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+DELIVERY_CHANNELS = ("post", "counter", "email")
+
+
+class NoticeDelivery(Base):
+    """A written notice served outside the portal (by post, at the counter, by e-mail), recorded by the
+    center with the day it was served and its reference (a tracking number, a receipt); the portal's own
+    delivery is the notice's ``delivered_via``/``delivered_at`` (migration 0016)."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (CheckConstraint(_in("via", DELIVERY_CHANNELS), name="via"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="RESTRICT"), nullable=False, index=True)
+    via: Mapped[str] = mapped_column(String(16), nullable=False)
+    delivered_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
 class SchedulerLock(Base):
     __tablename__ = "scheduler_locks"
 
