@@ -537,8 +537,8 @@ _VERSION_COLUMNS = ("record_id", "version", "payload", "content_sha256", "correc
 _STAGE = "xinyong_stage_records"    # (spelled out in the statements below)
 _STAGE_COLUMNS = ("n", "item_code", "record_key", "subject_id", "category", "disclosure")
 _STAGE_RECORDS_PG = """
-    CREATE TEMPORARY TABLE xinyong_stage_records (n integer, item_code varchar, record_key varchar, subject_id integer,
-                                     category varchar, disclosure varchar) ON COMMIT DROP"""
+    CREATE TEMPORARY TABLE IF NOT EXISTS xinyong_stage_records (n integer, item_code varchar,
+        record_key varchar, subject_id integer, category varchar, disclosure varchar) ON COMMIT DROP"""
 _STAGE_RECORDS_SQLITE = """
     CREATE TEMPORARY TABLE IF NOT EXISTS xinyong_stage_records (n INTEGER, item_code TEXT, record_key TEXT,
                                                    subject_id INTEGER, category TEXT, disclosure TEXT)"""
