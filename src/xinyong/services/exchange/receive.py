@@ -1,23 +1,23 @@
-"""Receiving a downstream platform's changes (pulled from it, pushed by it, or a file it exported).
+"""Receiving a peer's changes (pulled from it, pushed by it, or a file it exported): a downstream platform's
+double-publicity layouts, or an upstream platform's shared lists (``channels``).
 
-Every change is checked first (``domain.exchange.parse_changes``; each upsert's row against the standard's
-own checks, ``domain.aggregation.standard_rows.prepare``): a bad change refuses the whole exchange, naming
-the change (position and seq), the field and the reason in Chinese and English, before anything is
-stored. Then:
+Every change is checked first (``domain.exchange.parse_changes``; each standard row against the standard's
+own checks, ``domain.aggregation.standard_rows.prepare``, with the publicity tiers in force here): a bad
+change refuses the whole exchange, naming the change (position and seq), the field and the reason in
+Chinese and English, before anything is stored. A shared list is received only where the catalog in force
+has its item. Then, all or nothing, in one transaction:
 
 - the upserts go through the normal import as one batch of the providing unit that stands for the peer
-  (``services.aggregation.batches.submit_rows``), under the key the change names and with the
+  (``services.aggregation.batches.submit_rows(whole=True)``), under the key the change names and with the
   idempotency key ``exchange:<peer>:<layout>:<since>-<next>``: the same range received again is a replay of
   the first batch, not a duplicate; a correction (other content under a known key) becomes a new version
-  with the reason ``exchange <peer> seq <n>``;
-- the withdrawals, and the cursor, in one transaction: the copy leaves service at once and its content is
-  erased through the record writer (``revoke_record``, ``erase_record_content``: the ledger keeps the
-  event and the digest), one ``exchange.withdrawn`` entry each; a key this platform never received is
-  counted as ``missing`` (nothing to withdraw).
-
-A row the validator then refuses (the catalog in force here differs from the sender's) is kept as the
-batch's rejection, as with any import: the exchange is refused naming the change and reason, and the
-cursor stays where it was, so the next pull replays the same batch until the cause is fixed.
+  with the reason ``exchange <peer> seq <n>``. A row this platform's catalog validator refuses (its catalog
+  differs from the sender's) refuses the exchange whole: nothing is stored, the key is not used up, the
+  cursor stays, and the same range is accepted once the cause is fixed;
+- the withdrawals, the cursor and the ledger entry, in the batch's own transaction (``after``): the copy
+  leaves service at once and its content is erased through the record writer (``revoke_record``,
+  ``erase_record_content``: the ledger keeps the event and the digest), one ``exchange.withdrawn`` entry
+  each; a key this platform never received is counted as ``missing`` (nothing to withdraw).
 """
 
 from __future__ import annotations
