@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -17,9 +18,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from xinyong.domain.identity.actors import Role
-from xinyong.domain.platform.kinds import SubjectKind
+from xinyong.domain.platform.kinds import IdentifierKind, SubjectKind
 from xinyong.portal import i18n, pages
 from xinyong.portal.i18n import DYNAMIC_KEYS, LOCALE_DIR, load_translations, translations, translator
+from xinyong.rules.loader import read_yaml
 from xinyong.rules.model import STATUSES
 from xinyong.services.objections.handling import REEXAMINATION_OUTCOMES
 from xinyong.store.models.access import CHANNELS, MODES
@@ -59,6 +61,24 @@ def untranslated(keys: set[str], found: dict[str, Catalog]) -> list[str]:
             if message is None or not message.string or message.fuzzy:
                 missing.append(f"{lang}:{key}")
     return missing
+
+
+def demo_choices() -> set[str]:
+    """The codes of every enum field in the demo catalogs of every jurisdiction (a record shows its label)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            found.update(value.get("choices") or ())
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    for path in sorted((ROOT / "src/xinyong/demo/catalogs").glob("*.yaml")):
+        walk(read_yaml(path))
+    return found
 
 
 def test_every_key_the_sources_use_has_chinese_and_english() -> None:
@@ -102,6 +122,8 @@ def test_the_committed_template_and_catalogs_match_the_sources() -> None:
     ("rr.grounds.", REVOCATION_GROUNDS),
     ("status.", STATUSES),
     ("dp.kind.", ["permit", "penalty"]),
+    ("idkind.", [k.value for k in IdentifierKind]),
+    ("choice.", sorted(demo_choices())),
     # computed, not stored: services.duties.engine._status, disclosure.authorizations, the policy's labels
     ("rr.duty.", ["open", "suspended", "done", "done_late", "overdue", "cancelled"]),
     ("auth.state.", ["in_force", "not_yet", "expired", "revoked"]),

@@ -36,6 +36,7 @@ from xinyong.domain.subjects.identifiers import IdentifierKind
 from xinyong.domain.subjects.masking import mask_identifier
 from xinyong.services.notices.issue import NoticeView
 from xinyong.services.platform.bootstrap import Platform
+from xinyong.store.models.catalog import CatalogItem, ProvidingUnit
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
 HERE = Path(__file__).parent
@@ -153,20 +154,50 @@ def _subject(session: Any, subject_id: int) -> tuple[str, str]:
     return subject.display_name, shown
 
 
-def _records(facts: dict[str, Any], lang: str) -> list[str]:
-    out = []
+def _names(session: Any, facts: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """The providing units' and catalog items' names (zh, en) the facts' records name by code."""
+    units, items = set(), set()
     for r in facts.get("records") or ():
         if isinstance(r, dict):
+            units.add(r.get("unit_code") or "")
+            items.add(r.get("item_code") or "")
+        elif isinstance(r, str) and "/" in r:
+            units.add(r.partition("/")[0])
+    unit_names = {code: (zh, en or zh) for code, zh, en in session.execute(
+        select(ProvidingUnit.code, ProvidingUnit.name_zh, ProvidingUnit.name_en)
+        .where(ProvidingUnit.code.in_(sorted(units - {""}))))} if units - {""} else {}
+    item_names = {code: (zh, en or zh) for code, zh, en in session.execute(
+        select(CatalogItem.code, CatalogItem.name_zh, CatalogItem.name_en)
+        .where(CatalogItem.code.in_(sorted(items - {""}))).order_by(CatalogItem.version_id))} if items - {""} else {}
+    return unit_names, item_names
+
+
+def _records(session: Any, facts: dict[str, Any], lang: str) -> list[str]:
+    """Each record concerned: its providing unit by name and the unit's reference for it (a reference derived
+    as ``<document number>#<identifier>`` by its document number), its catalog item by name; never a code."""
+    unit_names, item_names = _names(session, facts)
+    pick = 0 if lang == "zh" else 1
+
+    def named(code: str, names: dict[str, tuple[str, str]]) -> str:
+        return names[code][pick] if code in names else code
+
+    out = []
+    for r in facts.get("records") or ():
+        if isinstance(r, str) and "/" in r:     # a reference, ``<unit>/<record key>``
+            unit, _, key = r.partition("/")
+            r = {"unit_code": unit, "record_key": key}
+        if isinstance(r, dict):
             if r.get("record_key"):
-                text = WORDS["record"][lang].format(unit=r.get("unit_name_" + lang) or r.get("unit_code", ""),
-                                                    key=r["record_key"])
+                unit = r.get("unit_name_" + lang) or named(r.get("unit_code", ""), unit_names)
+                text = WORDS["record"][lang].format(unit=unit, key=str(r["record_key"]).partition("#")[0])
             else:
                 text = WORDS["record_id"][lang].format(id=r.get("id", ""))
             if r.get("item_code"):
-                text += ("，" if lang == "zh" else ", ") + WORDS["item"][lang].format(item=r["item_code"])
+                text += ("，" if lang == "zh" else ", ") + WORDS["item"][lang].format(
+                    item=named(r["item_code"], item_names))
             out.append(text)
         else:
-            out.append(str(r))
+            out.append(WORDS["record_id"][lang].format(id=r) if isinstance(r, int) else str(r))
     return out
 
 
@@ -219,7 +250,7 @@ def context(platform: Platform, session: Any, notice: NoticeView, lang: str) -> 
         "subject_name": name, "identifier": identifier,
         "matter": MATTERS.get(notice.matter_kind, {}).get(lang, ""), "matter_id": notice.matter_id,
         "notice_id": notice.id,
-        "records": _records(facts, lang),
+        "records": _records(session, facts, lang),
         "outcome": OUTCOMES.get(outcome, {}).get(lang, "") if isinstance(outcome, str) else _pick(outcome, lang),
         "reasons": _pick(facts.get("reasons"), lang), "source": _source(facts.get("source"), lang),
         "basis": _pick(facts.get("basis"), lang),
