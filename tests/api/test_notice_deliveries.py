@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from access_seed import Seed
 from test_notices_compliance_api import _bearer, _notice
 
+from access_seed import Seed
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services import notices
