@@ -131,7 +131,7 @@ def test_restoration_granted_leaves_every_read_path(world) -> None:  # type: ign
     assert keys["restoration.decide"]["status"] == "done" and keys["restoration.remove"]["status"] == "done"
     assert keys["restoration.remove"]["owner"] == "platform_operator"
     assert [n["kind"] for n in decided["notices"]] == ["restoration_decision"]
-    assert decided["cascade"]["status"] == "not_available_yet"
+    assert decided["cascade"]["status"] == "partial" and decided["cascade"]["done"][0]["records"] == []
     assert rid not in _served_ids(p, world["me"], org)
     listing = inquiry.public_listing(p, Actor(Role.public, "anonymous"), item_codes=["public_penalty"])
     assert rid not in {r.id for r in listing.records}
@@ -241,3 +241,28 @@ def test_roles(world) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Refusal) as not_theirs, p.unit_of_work(Actor(Role.providing_unit, "u", "other")) as uow:
         restoration.decide_restoration(uow, app_id, grant=True, reasons="x")
     assert not_theirs.value.status == 403
+
+
+def test_a_restored_decision_takes_the_lists_entered_on_it_off_too(world) -> None:  # type: ignore[no-untyped-def]
+    """The cascade: the same subject's entries that name the restored decision as their basis (a serious-list
+    entry designated on that penalty) leave service with it; an entry resting on another decision stays."""
+    p, seed, org = world["p"], world["seed"], world["org"]
+    rid = seed.record(org, "public_penalty", {"document_number": "示罚〔2025〕77号"}, conduct_ended=date(2025, 1, 1),
+                      decision_date=date(2025, 1, 1))
+    listed = seed.record(org, "public_penalty", {"basis_document_number": "示罚〔2025〕77号"},
+                         decision_date=date(2025, 2, 1))
+    other = seed.record(org, "public_penalty", {"basis_document_number": "示罚〔2025〕78号"},
+                        decision_date=date(2025, 2, 1))
+    with p.unit_of_work(world["me"]) as uow:
+        applied = restoration.apply_restoration(uow, org, rid, commitment="本公司承诺守法经营", channel="portal")
+    with p.unit_of_work(UNIT_ACTOR) as uow:
+        decided = restoration.decide_restoration(uow, applied.id, grant=True, reasons="已履行处罚决定").to_dict()
+    assert decided["cascade"]["done"][0]["records"] == [listed]
+    assert {c["key"] for c in decided["cascade"]["will_cover"]} == {"measures", "responsible_persons",
+                                                                    "assessments", "copies"}
+    served = _served_ids(p, world["me"], org)
+    assert rid not in served and listed not in served and other in served
+    with p.sessions() as s:
+        assert (s.get(Record, listed).status, s.get(Record, other).status) == ("restored", "active")
+        [entry] = s.scalars(select(LedgerEntry).where(LedgerEntry.action == "restoration.cascaded")).all()
+        assert entry.facts_dict()["records"] == [listed]

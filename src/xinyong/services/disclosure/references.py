@@ -10,7 +10,7 @@ from typing import Any
 
 from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
 from xinyong.services.disclosure.rules_in_force import Periods
-from xinyong.services.disclosure.statements import sql
+from xinyong.services.disclosure.statements import resting_on, sql
 from xinyong.services.platform.bootstrap import Platform
 
 
@@ -56,6 +56,12 @@ def resolve_record(session: Any, ref: str | int, field: str = "record") -> Recor
     if row is None:
         raise _unknown(text, field)
     return RecordRef(*row)
+
+
+def records_resting_on(session: Any, record_id: int, *, status: str = "active") -> list[int]:
+    """The same subject's records in ``status`` that name record ``record_id``'s decision as their basis (a
+    serious-list entry designated on a penalty decision): ids only (the restoration cascade)."""
+    return list(session.connection().execute(resting_on(status), {"rid": record_id}).scalars())
 
 
 @dataclass(frozen=True)

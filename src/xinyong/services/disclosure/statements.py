@@ -167,6 +167,26 @@ def public_penalties(decided_from: date | None) -> Any:
     return stmt.order_by(Record.id)
 
 
+BASIS_FIELD = "basis_document_number"
+"""The payload field in which a record names the decision it rests on (a serious-list entry: the penalty
+decision it was designated on): such a record follows that decision's restoration (the cascade)."""
+
+
+def resting_on(status: str) -> Any:
+    """The records of the same subject, in ``status``, whose ``basis_document_number`` is the document number
+    of record ``rid``'s current version (bound ``rid``): ids only, no content."""
+    base = RecordVersion.__table__.alias("base_version")
+    other = RecordVersion.__table__.alias("other_version")
+    origin = Record.__table__.alias("origin")
+    return (select(Record.id)
+            .join(other, and_(other.c.record_id == Record.id, other.c.version == Record.current_version))
+            .join(origin, and_(origin.c.id == bindparam("rid"), origin.c.subject_id == Record.subject_id))
+            .join(base, and_(base.c.record_id == origin.c.id, base.c.version == origin.c.current_version))
+            .where(Record.id != origin.c.id, Record.status == status, base.c.document_number.is_not(None),
+                   other.c.payload[BASIS_FIELD].as_string() == base.c.document_number)
+            .order_by(Record.id))
+
+
 def records_after() -> Any:
     """Every record's current version in id order, a chunk at a time (bound ``after`` and ``n``)."""
     return _record_query().where(Record.id > bindparam("after")).order_by(Record.id).limit(bindparam("n"))
@@ -255,6 +275,6 @@ def people_of(connection: Connection, organisation_id: int) -> tuple[str, ...]:
     return tuple(connection.execute(sql().people_of, {"oid": organisation_id}).scalars())
 
 
-__all__ = ["NATURAL_PERSON", "NOTHING_DECLARED", "NOTHING_DUTY_ONLY", "Statements", "batch_record_ids",
-           "declared_fields", "duty_only_fields", "people_of",
+__all__ = ["BASIS_FIELD", "NATURAL_PERSON", "NOTHING_DECLARED", "NOTHING_DUTY_ONLY", "Statements", "batch_record_ids",
+           "declared_fields", "duty_only_fields", "people_of", "resting_on",
            "plain_rows", "public_records", "records_after", "shared_records", "sql"]

@@ -34,7 +34,7 @@ from xinyong.domain.platform.clock import business_date
 from xinyong.domain.platform.refusal import CONFLICT, FORBIDDEN, NOT_FOUND, Refusal
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services.aggregation import writer
-from xinyong.services.disclosure.references import RecordRef, minimum_publicity, resolve_record
+from xinyong.services.disclosure.references import RecordRef, minimum_publicity, records_resting_on, resolve_record
 from xinyong.services.duties import complete, duties_of, open_duty, open_duty_of
 from xinyong.services.notices import issue
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
@@ -44,12 +44,13 @@ CENTER_ROLES = frozenset({Role.operator, Role.administrator, Role.system})
 MAX_TEXT = 8000
 UNTRUSTWORTHY = "untrustworthiness"
 
-# What a granted restoration will also undo once the features exist (the serious list, punishment
-# measures, responsible persons' linked records, credit assessments, copies held by institutions): shown
-# in the restoration's JSON, so that nobody takes it for done.
+# The cascade of a granted restoration. Done: the same subject's records that name the restored decision as
+# their basis (``basis_document_number``: a serious-list or joint-punishment entry designated on it) leave
+# service with it. Still to come, once the features exist (punishment measures, credit assessments, copies
+# held by institutions): shown in the restoration's JSON, so that nobody takes them for done.
+CASCADE_DONE = {"key": "serious_list", "zh": "移出以该决定为依据的严重失信主体名单和联合惩戒名单",
+                "en": "off the serious and joint-punishment lists entered on this decision"}
 CASCADE_PENDING: tuple[dict[str, str], ...] = (
-    {"key": "serious_list", "zh": "移出严重失信主体名单和联合惩戒名单",
-     "en": "off the serious list and joint-punishment lists"},
     {"key": "measures", "zh": "解除相应的失信惩戒措施", "en": "the punishment measures lifted"},
     {"key": "responsible_persons", "zh": "删除相关责任人的关联记录",
      "en": "the responsible persons' linked records removed"},
@@ -75,6 +76,7 @@ class RestorationView:
     version: int
     duties: list[dict[str, Any]]
     notices: list[dict[str, Any]]
+    cascaded: tuple[int, ...] = ()     # the records that left service with the restored one
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "subject_id": self.subject_id, "status": self.status, "channel": self.channel,
@@ -83,7 +85,8 @@ class RestorationView:
                 "decided_on": self.decided_on.isoformat() if self.decided_on else None,
                 "removed_on": self.removed_on.isoformat() if self.removed_on else None,
                 "version": self.version, "duties": self.duties, "notices": self.notices,
-                "cascade": {"status": "not_available_yet", "will_cover": list(CASCADE_PENDING)}}
+                "cascade": {"status": "partial", "done": [{**CASCADE_DONE, "records": list(self.cascaded)}],
+                            "will_cover": list(CASCADE_PENDING)}}
 
 
 def view(platform: Platform, session: Any, r: Restoration) -> RestorationView:
@@ -93,9 +96,10 @@ def view(platform: Platform, session: Any, r: Restoration) -> RestorationView:
     notices = [{"id": n.id, "kind": n.kind, "issued_on": n.issued_on.isoformat()}
                for n in session.scalars(select(Notice).where(Notice.matter_kind == "restoration",
                                                              Notice.matter_id == r.id).order_by(Notice.id)).all()]
+    cascaded = tuple(records_resting_on(session, r.record_id, status="restored")) if r.status == "granted" else ()
     return RestorationView(r.id, r.subject_id, r.status, r.channel, ref.to_dict(), r.unit_code, r.received_on,
                            r.commitment, r.decider, r.reasons, r.decided_on, r.removed_on, r.version, duties,
-                           notices)
+                           notices, cascaded)
 
 
 def _flag(platform: Platform, key: str, on: date) -> tuple[bool, str | None]:
@@ -250,6 +254,12 @@ def decide_restoration(uow: UnitOfWork, restoration_id: int, *, grant: bool, rea
                              "received_on": r.received_on.isoformat()}
     if grant:
         record = writer.restore_record(uow, r.record_id, restoration_id=r.id)
+        cascaded = records_resting_on(session, record.id)      # the lists entered on this decision
+        for rid in cascaded:
+            writer.restore_record(uow, rid, restoration_id=r.id)
+        if cascaded:
+            uow.record("restoration.cascaded", "restoration", r.id, {"records": cascaded, "key": "serious_list"})
+        facts["cascaded"] = len(cascaded)
         remove = open_duty(uow, matter_kind="restoration", matter_id=r.id, key="restoration.remove",
                            owner=Owner.platform_operator, owner_org=None, starts=today)
         complete(uow, remove, on=today)
