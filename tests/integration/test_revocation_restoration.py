@@ -23,6 +23,7 @@ from xinyong.settings import Settings
 from xinyong.store.models.ledger import LedgerEntry
 from xinyong.store.models.records import Record, RecordVersion
 from xinyong.store.models.rights import Notice
+from xinyong.store.models.subjects import ResponsiblePerson
 
 JURISDICTIONS = ["beijing-draft", "chongqing-2021", "gansu-2021", "hubei-2017-draft", "shanghai-2017"]
 # 10:00 in Beijing on the eve of the National Day holiday (1-7 October 2026)
@@ -253,16 +254,25 @@ def test_a_restored_decision_takes_the_lists_entered_on_it_off_too(world) -> Non
                          decision_date=date(2025, 2, 1))
     other = seed.record(org, "public_penalty", {"basis_document_number": "示罚〔2025〕78号"},
                         decision_date=date(2025, 2, 1))
+    # the legal representative penalized on the same decision (双罚), and on another one
+    person = seed.subject("natural_person", "赵强")
+    with p.sessions.begin() as s:
+        s.add(ResponsiblePerson(organisation_id=org, person_id=person, role="legal_representative"))
+    theirs = seed.record(person, "public_penalty", {"document_number": "示罚〔2025〕77号"},
+                         decision_date=date(2025, 1, 1))
+    unrelated = seed.record(person, "public_penalty", {"document_number": "示罚〔2025〕90号"},
+                            decision_date=date(2025, 1, 1))
     with p.unit_of_work(world["me"]) as uow:
         applied = restoration.apply_restoration(uow, org, rid, commitment="本公司承诺守法经营", channel="portal")
     with p.unit_of_work(UNIT_ACTOR) as uow:
         decided = restoration.decide_restoration(uow, applied.id, grant=True, reasons="已履行处罚决定").to_dict()
-    assert decided["cascade"]["done"][0]["records"] == [listed]
-    assert {c["key"] for c in decided["cascade"]["will_cover"]} == {"measures", "responsible_persons",
-                                                                    "assessments", "copies"}
+    done = {c["key"]: c["records"] for c in decided["cascade"]["done"]}
+    assert done == {"serious_list": [listed], "responsible_persons": [theirs]}
+    assert {c["key"] for c in decided["cascade"]["will_cover"]} == {"measures", "assessments", "copies"}
     served = _served_ids(p, world["me"], org)
     assert rid not in served and listed not in served and other in served
     with p.sessions() as s:
         assert (s.get(Record, listed).status, s.get(Record, other).status) == ("restored", "active")
+        assert (s.get(Record, theirs).status, s.get(Record, unrelated).status) == ("restored", "active")
         [entry] = s.scalars(select(LedgerEntry).where(LedgerEntry.action == "restoration.cascaded")).all()
-        assert entry.facts_dict()["records"] == [listed]
+        assert entry.facts_dict()["records"] == [listed, theirs]

@@ -58,10 +58,12 @@ def resolve_record(session: Any, ref: str | int, field: str = "record") -> Recor
     return RecordRef(*row)
 
 
-def records_resting_on(session: Any, record_id: int, *, status: str = "active") -> list[int]:
-    """The same subject's records in ``status`` that name record ``record_id``'s decision as their basis (a
-    serious-list entry designated on a penalty decision): ids only (the restoration cascade)."""
-    return list(session.connection().execute(resting_on(status), {"rid": record_id}).scalars())
+def records_resting_on(session: Any, record_id: int, *, status: str = "active") -> list[tuple[int, str]]:
+    """The records in ``status`` that follow record ``record_id`` out of service (the restoration cascade),
+    as (id, why): ``listed``, the same subject's entries naming its decision as their basis (a serious-list
+    entry designated on it); ``responsible``, the records of its organisation's responsible persons on the
+    same decision. Ids only, never content."""
+    return [(int(r.id), str(r.kind)) for r in session.connection().execute(resting_on(status), {"rid": record_id})]
 
 
 @dataclass(frozen=True)

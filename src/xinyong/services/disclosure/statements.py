@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, select
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select
 
 from xinyong.domain.catalog.items import PersonalData
 from xinyong.domain.subjects.kinds import SubjectKind
@@ -173,17 +173,26 @@ decision it was designated on): such a record follows that decision's restoratio
 
 
 def resting_on(status: str) -> Any:
-    """The records of the same subject, in ``status``, whose ``basis_document_number`` is the document number
-    of record ``rid``'s current version (bound ``rid``): ids only, no content."""
+    """The records in ``status`` that follow record ``rid`` (bound) out of service: ids only, no content.
+    ``kind`` says why: ``listed``, a record of the same subject whose ``basis_document_number`` is the
+    document number of ``rid``'s current version (a serious-list entry designated on it); ``responsible``,
+    a record of a natural person responsible for ``rid``'s organisation (its legal representative …) on the
+    same decision (the same document number, or naming it as its basis)."""
     base = RecordVersion.__table__.alias("base_version")
     other = RecordVersion.__table__.alias("other_version")
     origin = Record.__table__.alias("origin")
-    return (select(Record.id)
+    responsible = select(ResponsiblePerson.person_id).where(ResponsiblePerson.organisation_id == origin.c.subject_id)
+    names_it = other.c.payload[BASIS_FIELD].as_string() == base.c.document_number
+    same_subject = Record.subject_id == origin.c.subject_id
+    kind = case((same_subject, "listed"), else_="responsible").label("kind")
+    return (select(Record.id, kind)
             .join(other, and_(other.c.record_id == Record.id, other.c.version == Record.current_version))
-            .join(origin, and_(origin.c.id == bindparam("rid"), origin.c.subject_id == Record.subject_id))
+            .join(origin, origin.c.id == bindparam("rid"))
             .join(base, and_(base.c.record_id == origin.c.id, base.c.version == origin.c.current_version))
             .where(Record.id != origin.c.id, Record.status == status, base.c.document_number.is_not(None),
-                   other.c.payload[BASIS_FIELD].as_string() == base.c.document_number)
+                   or_(and_(same_subject, names_it),
+                       and_(Record.subject_id.in_(responsible),
+                            or_(names_it, other.c.document_number == base.c.document_number))))
             .order_by(Record.id))
 
 

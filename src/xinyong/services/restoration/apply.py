@@ -44,16 +44,20 @@ CENTER_ROLES = frozenset({Role.operator, Role.administrator, Role.system})
 MAX_TEXT = 8000
 UNTRUSTWORTHY = "untrustworthiness"
 
-# The cascade of a granted restoration. Done: the same subject's records that name the restored decision as
-# their basis (``basis_document_number``: a serious-list or joint-punishment entry designated on it) leave
-# service with it. Still to come, once the features exist (punishment measures, credit assessments, copies
-# held by institutions): shown in the restoration's JSON, so that nobody takes them for done.
-CASCADE_DONE = {"key": "serious_list", "zh": "移出以该决定为依据的严重失信主体名单和联合惩戒名单",
-                "en": "off the serious and joint-punishment lists entered on this decision"}
+# The cascade of a granted restoration. Done: the records that follow the restored decision out of service
+# (``references.records_resting_on``): the same subject's entries naming it as their basis
+# (``basis_document_number``: a serious-list or joint-punishment entry designated on it), and the records of
+# the organisation's responsible persons on the same decision. Still to come, once the features exist
+# (punishment measures, credit assessments, copies held by institutions): shown in the restoration's JSON,
+# so that nobody takes them for done.
+CASCADE_DONE: tuple[dict[str, str], ...] = (
+    {"key": "serious_list", "why": "listed", "zh": "移出以该决定为依据的严重失信主体名单和联合惩戒名单",
+     "en": "off the serious and joint-punishment lists entered on this decision"},
+    {"key": "responsible_persons", "why": "responsible", "zh": "删除相关责任人就同一决定的关联记录",
+     "en": "the responsible persons' records on the same decision removed"},
+)
 CASCADE_PENDING: tuple[dict[str, str], ...] = (
     {"key": "measures", "zh": "解除相应的失信惩戒措施", "en": "the punishment measures lifted"},
-    {"key": "responsible_persons", "zh": "删除相关责任人的关联记录",
-     "en": "the responsible persons' linked records removed"},
     {"key": "assessments", "zh": "重新计算信用评价", "en": "credit assessments recomputed"},
     {"key": "copies", "zh": "通知已获取该信息的机构", "en": "institutions holding copies notified"},
 )
@@ -76,7 +80,7 @@ class RestorationView:
     version: int
     duties: list[dict[str, Any]]
     notices: list[dict[str, Any]]
-    cascaded: tuple[int, ...] = ()     # the records that left service with the restored one
+    cascaded: tuple[tuple[int, str], ...] = ()     # the records that left service with it, and why
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "subject_id": self.subject_id, "status": self.status, "channel": self.channel,
@@ -85,8 +89,10 @@ class RestorationView:
                 "decided_on": self.decided_on.isoformat() if self.decided_on else None,
                 "removed_on": self.removed_on.isoformat() if self.removed_on else None,
                 "version": self.version, "duties": self.duties, "notices": self.notices,
-                "cascade": {"status": "partial", "done": [{**CASCADE_DONE, "records": list(self.cascaded)}],
-                            "will_cover": list(CASCADE_PENDING)}}
+                "cascade": {"status": "partial", "done": [
+                    {"key": c["key"], "zh": c["zh"], "en": c["en"],
+                     "records": [i for i, why in self.cascaded if why == c["why"]]} for c in CASCADE_DONE],
+                    "will_cover": list(CASCADE_PENDING)}}
 
 
 def view(platform: Platform, session: Any, r: Restoration) -> RestorationView:
@@ -254,11 +260,12 @@ def decide_restoration(uow: UnitOfWork, restoration_id: int, *, grant: bool, rea
                              "received_on": r.received_on.isoformat()}
     if grant:
         record = writer.restore_record(uow, r.record_id, restoration_id=r.id)
-        cascaded = records_resting_on(session, record.id)      # the lists entered on this decision
-        for rid in cascaded:
+        cascaded = records_resting_on(session, record.id)      # lists entered on it, responsible persons
+        for rid, _why in cascaded:
             writer.restore_record(uow, rid, restoration_id=r.id)
         if cascaded:
-            uow.record("restoration.cascaded", "restoration", r.id, {"records": cascaded, "key": "serious_list"})
+            uow.record("restoration.cascaded", "restoration", r.id,
+                       {"records": [rid for rid, _ in cascaded], "why": [why for _, why in cascaded]})
         facts["cascaded"] = len(cascaded)
         remove = open_duty(uow, matter_kind="restoration", matter_id=r.id, key="restoration.remove",
                            owner=Owner.platform_operator, owner_org=None, starts=today)
