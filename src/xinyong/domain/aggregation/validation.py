@@ -61,6 +61,7 @@ from xinyong.domain.catalog.items import (
     FieldType,
     PersonalData,
 )
+from xinyong.domain.platform.kinds import SUBJECT_KIND_LABELS
 from xinyong.domain.subjects.identifiers import IdentifierKind, SubjectKind, check_identifier
 from xinyong.domain.subjects.personal_data import FOUND_LABELS, kinds_found, mask_text
 from xinyong.domain.subjects.personal_data import find as find_personal_data
@@ -505,10 +506,11 @@ class RowValidator:
             candidates = possible
         allowed = [k for k in candidates if k in spec.subject_kinds]
         if not allowed:
-            kinds = ", ".join(spec.subject_kinds)
+            labels = [SUBJECT_KIND_LABELS.get(k, (k, k)) for k in spec.subject_kinds]   # StrEnum keys
             errors.append(self._error(row, "identifier", "subject_kind_not_allowed",
-                                      f"信息事项 {spec.code} 只适用于：{kinds}",
-                                      f"item {spec.code} applies only to: {kinds}", spec.allowed_by))
+                                      f"信息事项“{spec.name_zh}”只适用于：{'、'.join(zh for zh, _ in labels)}",
+                                      f"the item {spec.name_en} ({spec.code}) applies only to: "
+                                      f"{', '.join(en for _, en in labels)}", spec.allowed_by))
             return None, None, None
         assert check.kind is not None
         return check.identifier, check.kind.value, allowed[0]

@@ -26,3 +26,13 @@ class SubjectKind(StrEnum):
     unincorporated_org = "unincorporated_org"    # 非法人组织
     state_organ = "state_organ"                  # 国家机关
     individual_business = "individual_business"  # 个体工商户: a market entity whose operator is a natural person
+
+
+SUBJECT_KIND_LABELS = {
+    SubjectKind.natural_person: ("自然人", "natural person"),
+    SubjectKind.legal_person: ("法人", "legal person"),
+    SubjectKind.unincorporated_org: ("非法人组织", "unincorporated organisation"),
+    SubjectKind.state_organ: ("国家机关", "state organ"),
+    SubjectKind.individual_business: ("个体工商户", "individual business"),
+}
+"""A kind of subject as a message names it (the portal's pages have their own catalogs)."""

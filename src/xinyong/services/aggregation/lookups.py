@@ -40,8 +40,8 @@ class BatchLookups:
             return ItemRefusal(_CATALOG_CODES.get(refusal.reason, "item_unknown"), refusal.message_zh,
                                refusal.message_en)
         if code not in self.granted:
-            return ItemRefusal("unit_not_granted", f"本单位（{self.unit_code}）未获准报送信息事项 {code}",
-                               f"this unit ({self.unit_code}) may not submit the item {code}")
+            return ItemRefusal("unit_not_granted", f"本单位未获准报送信息事项“{spec.name_zh}”（{code}）",
+                               f"this unit ({self.unit_code}) may not submit the item {spec.name_en} ({code})")
         return spec
 
     def consent_recorded(self, reference: str, identifier: str, categories: frozenset[str]) -> bool:
