@@ -101,6 +101,26 @@ def platform(settings: Settings, clock: FixedClock):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
+def platform_under(settings: Settings, clock: FixedClock):  # type: ignore[no-untyped-def]
+    """A factory of platforms on the test database under another regulation, the shared clock set to ``at``:
+    ``platform_under("shanghai-2017", at)``; each is disposed of afterwards."""
+    from xinyong.services.platform.bootstrap import Platform
+
+    made: list[Platform] = []
+
+    def build(jurisdiction: str, at: datetime) -> Platform:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        p = Platform.from_settings(settings.model_copy(update={"jurisdiction": jurisdiction}), clock=clock)
+        made.append(p)
+        clock.set(at)
+        return p
+
+    yield build
+    for p in made:
+        p.engine.dispose()
+
+
+@pytest.fixture
 def client(platform):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 

@@ -8,14 +8,11 @@ import re
 
 from stdnum.cn import uscc
 from test_batch_pages import _sign_in
+from test_catalog_pages import _post
 from test_portal_pages import csrf_of, demo, ledger_count, text_of  # noqa: F401 - the demo data fixture
 
 INSTITUTION = "91500000MA6ABC12" + "3"
 INSTITUTION = INSTITUTION[:17] + uscc.calc_check_digit(INSTITUTION[:17])
-
-
-def _post(client, path: str, page_html: str, **data):  # type: ignore[no-untyped-def]
-    return client.post(path, data={"csrf_token": csrf_of(page_html), **data}, follow_redirects=True)
 
 
 def test_units_and_their_items(client, demo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

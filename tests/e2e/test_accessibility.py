@@ -6,8 +6,7 @@ named with its rule, page and first element."""
 from __future__ import annotations
 
 import pytest
-
-from xinyong.services.demo.loader import demo_password
+from browser import each_page
 
 pytestmark = pytest.mark.e2e
 
@@ -28,18 +27,8 @@ def test_axe_finds_no_serious_violation(live_server, page) -> None:  # type: ign
 
     axe = Axe()
     found = []
-    for user, paths in PAGES.items():
-        page.context.clear_cookies()
-        if user:
-            page.goto(live_server + "/login")
-            page.fill("#username", user)
-            page.fill("#password", demo_password())
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-        for path in paths:
-            for lang in ("zh", "en"):
-                page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
-                for v in axe.run(page).response["violations"]:
-                    if v["impact"] in ("serious", "critical"):
-                        found.append((user, path, lang, v["id"], v["nodes"][0]["target"]))
+    for user, path, lang in each_page(page, live_server, PAGES):
+        for v in axe.run(page).response["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                found.append((user, path, lang, v["id"], v["nodes"][0]["target"]))
     assert found == []

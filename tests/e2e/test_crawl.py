@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from babel.messages.pofile import read_po
+from browser import sign_in_as
 from sqlalchemy import CheckConstraint
 
 import xinyong.domain
@@ -36,7 +37,6 @@ from xinyong.portal.i18n import LOCALE_DIR
 from xinyong.rules.loader import read_yaml
 from xinyong.services import compliance, objections
 from xinyong.services.catalog.published import published_catalog
-from xinyong.services.demo.loader import demo_password
 from xinyong.services.disclosure import duty_purposes, inquiry
 from xinyong.services.disclosure.references import resolve_record
 from xinyong.services.identity.units import list_units
@@ -228,16 +228,6 @@ def _artifacts(request, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     return folder
 
 
-def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(f"{base}/login?lang=zh")
-    page.fill("#username", username)
-    page.fill("#password", demo_password())
-    page.click("#login-submit")
-    page.wait_for_load_state()
-    assert page.locator("#nav-user").inner_text() == username
-
-
 def _in(url: str, lang: str) -> str:
     """The URL with ``lang`` set, no fragment."""
     parts = urlsplit(url)
@@ -315,7 +305,7 @@ def test_every_page_of_each_role_shows_no_internal_code(request, platform, clock
     words, keys = vocabulary(platform), message_keys()
     folder = _artifacts(request, tmp_path)
     if username:
-        _sign_in(page, live_server, username)
+        sign_in_as(page, live_server, username)
     problems: list[str] = []
     for lang in ("zh", "en"):
         found, visited = crawl(page, live_server, lang, seeds, words, keys, folder, username)

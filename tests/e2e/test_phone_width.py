@@ -4,8 +4,7 @@ providing unit or the operator is wider than the screen (nothing to scroll sidew
 from __future__ import annotations
 
 import pytest
-
-from xinyong.services.demo.loader import demo_password
+from browser import each_page
 
 pytestmark = pytest.mark.e2e
 
@@ -22,18 +21,8 @@ PAGES = {
 def test_no_page_is_wider_than_a_phone(live_server, page) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size({"width": 390, "height": 844})
     too_wide = []
-    for user, paths in PAGES.items():
-        page.context.clear_cookies()
-        if user:
-            page.goto(live_server + "/login")
-            page.fill("#username", user)
-            page.fill("#password", demo_password())
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-        for path in paths:
-            for lang in ("zh", "en"):
-                page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
-                width = page.evaluate("document.documentElement.scrollWidth")
-                if width > 392:
-                    too_wide.append((user, path, lang, width))
+    for user, path, lang in each_page(page, live_server, PAGES):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 392:
+            too_wide.append((user, path, lang, width))
     assert too_wide == []

@@ -20,7 +20,6 @@ from xinyong.domain.platform.refusal import Refusal
 from xinyong.services import objections
 from xinyong.services.disclosure import inquiry
 from xinyong.services.platform.bootstrap import Platform
-from xinyong.settings import Settings
 from xinyong.store.models.ledger import LedgerEntry
 
 CST = timezone(timedelta(hours=8))
@@ -31,19 +30,12 @@ NAME = "示范更正公司"
 
 
 @pytest.fixture
-def make(settings: Settings, clock):  # type: ignore[no-untyped-def]
-    made: list[Platform] = []
-
+def make(platform_under):  # type: ignore[no-untyped-def]
+    """A platform under a regulation, the clock at ``FILED``."""
     def build(jurisdiction: str) -> Platform:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        p = Platform.from_settings(settings.model_copy(update={"jurisdiction": jurisdiction}), clock=clock)
-        made.append(p)
-        clock.set(FILED)
-        return p
+        return platform_under(jurisdiction, FILED)
 
-    yield build
-    for p in made:
-        p.engine.dispose()
+    return build
 
 
 def _world(p: Platform) -> dict:  # type: ignore[type-arg]

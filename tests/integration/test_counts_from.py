@@ -13,7 +13,6 @@ from access_seed import Seed
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.services import objections
 from xinyong.services.platform.bootstrap import Platform
-from xinyong.settings import Settings
 
 CST = timezone(timedelta(hours=8))
 FILED = datetime(2026, 9, 30, 10, 0, tzinfo=CST)
@@ -22,19 +21,12 @@ OPERATOR = Actor(Role.operator, "user:1")
 
 
 @pytest.fixture
-def make(settings: Settings, clock):  # type: ignore[no-untyped-def]
-    made: list[Platform] = []
-
+def make(platform_under):  # type: ignore[no-untyped-def]
+    """A platform under a regulation, the clock at ``FILED``."""
     def build(jurisdiction: str) -> Platform:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        p = Platform.from_settings(settings.model_copy(update={"jurisdiction": jurisdiction}), clock=clock)
-        made.append(p)
-        clock.set(FILED)
-        return p
+        return platform_under(jurisdiction, FILED)
 
-    yield build
-    for p in made:
-        p.engine.dispose()
+    return build
 
 
 def _file(p: Platform, **kw) -> int:  # type: ignore[no-untyped-def]

@@ -23,7 +23,6 @@ from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services import compliance, objections
 from xinyong.services.platform.bootstrap import Platform
-from xinyong.settings import Settings
 from xinyong.store.db import make_engine
 from xinyong.store.migrate import alembic_config
 from xinyong.store.models.access import ObjectionLabel
@@ -48,19 +47,12 @@ def _on_filing(p: Platform) -> set[str]:
 
 
 @pytest.fixture
-def make(settings: Settings, clock):  # type: ignore[no-untyped-def]
-    made: list[Platform] = []
-
+def make(platform_under):  # type: ignore[no-untyped-def]
+    """A platform under a regulation, the clock at ``FILED``."""
     def build(jurisdiction: str) -> Platform:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        p = Platform.from_settings(settings.model_copy(update={"jurisdiction": jurisdiction}), clock=clock)
-        made.append(p)
-        clock.set(FILED)
-        return p
+        return platform_under(jurisdiction, FILED)
 
-    yield build
-    for p in made:
-        p.engine.dispose()
+    return build
 
 
 def _seed(p: Platform) -> tuple[int, int]:

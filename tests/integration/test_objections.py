@@ -17,7 +17,6 @@ from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.services import objections
 from xinyong.services.platform.bootstrap import Platform
-from xinyong.settings import Settings
 from xinyong.store.models.access import ObjectionLabel
 from xinyong.store.models.ledger import LedgerEntry
 from xinyong.store.models.records import Record, RecordVersion
@@ -32,19 +31,12 @@ JURISDICTIONS = ["chongqing-2021", "shanghai-2017", "gansu-2021", "hubei-2017-dr
 
 
 @pytest.fixture
-def make(settings: Settings, clock):  # type: ignore[no-untyped-def]
-    made: list[Platform] = []
-
+def make(platform_under):  # type: ignore[no-untyped-def]
+    """A platform under a regulation, the clock at ``FILED``."""
     def build(jurisdiction: str = "chongqing-2021") -> Platform:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        p = Platform.from_settings(settings.model_copy(update={"jurisdiction": jurisdiction}), clock=clock)
-        made.append(p)
-        clock.set(FILED)
-        return p
+        return platform_under(jurisdiction, FILED)
 
-    yield build
-    for p in made:
-        p.engine.dispose()
+    return build
 
 
 def _seed(p: Platform, records: int = 1) -> tuple[int, list[int]]:

@@ -34,10 +34,10 @@ from xinyong.portal.pages import (
     _redirect,
     _render,
     _scope_items,
-    _to_login,
     _unit_names,
     current_visitor,
     get_platform,
+    staff_gate,
 )
 from xinyong.services.aggregation import batches, files
 from xinyong.services.identity import units
@@ -52,12 +52,10 @@ TOKEN_SCOPES = units.SCOPES
 
 def _gate(request: Request, visitor: Caller | None, template: str,
           roles: tuple[Role, ...] = READERS) -> Response | None:
-    if visitor is None:
-        return _to_login(request)
-    if visitor.actor.role not in roles or (visitor.actor.role is Role.providing_unit
-                                           and not visitor.actor.organisation):
-        return _render(request, template, {"forbidden": True}, visitor=visitor, status_code=403, private=True)
-    return None
+    """The staff gate; a providing unit's account must also name its unit."""
+    if visitor is not None and visitor.actor.role is Role.providing_unit and not visitor.actor.organisation:
+        roles = tuple(r for r in roles if r is not Role.providing_unit)
+    return staff_gate(request, visitor, template, roles)
 
 
 def _own_unit(visitor: Caller) -> str | None:

@@ -11,7 +11,6 @@ grounds are shown by their labels; a refusal answers the page in its language.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -24,21 +23,22 @@ from xinyong.domain.catalog.lifecycle import STATE_LABELS, CommentStance, Versio
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.portal.i18n import language
-from xinyong.portal.pages import _csrf_ok, _forbidden, _redirect, _render, _to_login, current_visitor, get_platform
+from xinyong.portal.pages import (
+    _csrf_ok,
+    _forbidden,
+    _redirect,
+    _render,
+    current_visitor,
+    form_day,
+    get_platform,
+    staff_gate,
+)
 from xinyong.services import catalog
 from xinyong.services.platform.bootstrap import Platform, UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 STEWARDS = (Role.operator, Role.administrator, Role.competent_department)
 ACTIONS = ("open-comment", "comment", "assessment", "approve", "in-force", "withdraw")
-
-
-def _gate(request: Request, visitor: Caller | None, template: str) -> Response | None:
-    if visitor is None:
-        return _to_login(request)
-    if visitor.actor.role not in STEWARDS:
-        return _render(request, template, {"forbidden": True}, visitor=visitor, status_code=403, private=True)
-    return None
 
 
 def _state(state: VersionState, lang: str) -> str:
@@ -48,7 +48,7 @@ def _state(state: VersionState, lang: str) -> str:
 @router.get("/staff/catalog", response_class=HTMLResponse)
 def versions(request: Request, visitor: Caller | None = Depends(current_visitor),
              platform: Platform = Depends(get_platform)) -> Response:
-    gate = _gate(request, visitor, "staff_catalog.html")
+    gate = staff_gate(request, visitor, "staff_catalog.html", STEWARDS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -73,7 +73,7 @@ def new_draft(request: Request, title_zh: str = Form("", max_length=200), title_
               platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_catalog.html")
+    gate = staff_gate(request, visitor, "staff_catalog.html", STEWARDS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -129,21 +129,11 @@ def _version_page(request: Request, platform: Platform, visitor: Caller, version
 def version(request: Request, version_id: int = PathParam(..., ge=1, le=2**31 - 1),
             visitor: Caller | None = Depends(current_visitor),
             platform: Platform = Depends(get_platform)) -> Response:
-    gate = _gate(request, visitor, "staff_catalog_version.html")
+    gate = staff_gate(request, visitor, "staff_catalog_version.html", STEWARDS)
     if gate is not None:
         return gate
     assert visitor is not None
     return _version_page(request, platform, visitor, version_id)
-
-
-def _date(text: str, field: str, *, required: bool = True) -> date | None:
-    text = (text or "").strip()
-    if not text and not required:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(field, "date_invalid", "日期格式须为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
 
 
 def _lines(text: str) -> list[str]:
@@ -164,25 +154,25 @@ def step(request: Request, version_id: int = PathParam(..., ge=1, le=2**31 - 1),
          platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_catalog_version.html")
+    gate = staff_gate(request, visitor, "staff_catalog_version.html", STEWARDS)
     if gate is not None:
         return gate
     assert visitor is not None
     steps: dict[str, Callable[[UnitOfWork], Any]] = {
         "open-comment": lambda uow: catalog.open_comment(
-            uow, version_id, opened_on=_date(opened_on, "opened_on", required=False),
-            closes_on=_date(closes_on, "closes_on", required=False)),
+            uow, version_id, opened_on=form_day(opened_on, "opened_on", required=False),
+            closes_on=form_day(closes_on, "closes_on", required=False)),
         "comment": lambda uow: catalog.record_comment(
-            uow, version_id, received_on=_date(received_on, "received_on"), commenter_kind=commenter_kind,
+            uow, version_id, received_on=form_day(received_on, "received_on"), commenter_kind=commenter_kind,
             commenter=commenter.strip(), stance=stance, body=body.strip(), item_code=item_code or None),
         "assessment": lambda uow: catalog.record_assessment(
-            uow, version_id, held_on=_date(held_on, "held_on"), experts=_lines(experts),
+            uow, version_id, held_on=form_day(held_on, "held_on"), experts=_lines(experts),
             groups_heard=_lines(groups_heard), conclusion=conclusion.strip()),
         "approve": lambda uow: catalog.approve(
-            uow, version_id, approved_by=approved_by.strip(), approved_on=_date(approved_on, "approved_on",
+            uow, version_id, approved_by=approved_by.strip(), approved_on=form_day(approved_on, "approved_on",
                                                                                 required=False),
             document=document.strip() or None),
-        "in-force": lambda uow: catalog.set_in_force(uow, version_id, _date(in_force_from, "in_force_from")),
+        "in-force": lambda uow: catalog.set_in_force(uow, version_id, form_day(in_force_from, "in_force_from")),
         "withdraw": lambda uow: catalog.withdraw(uow, version_id, reason=reason.strip()),
     }
     try:

@@ -16,7 +16,6 @@ Kinds, items and purposes are shown by their labels; a refusal answers the page 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -25,17 +24,18 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
-from xinyong.portal.i18n import N_, language
+from xinyong.portal.i18n import language
 from xinyong.portal.pages import (
     _csrf_ok,
     _forbidden,
     _redirect,
     _render,
     _scope_items,
-    _to_login,
     authorization_purposes,
     current_visitor,
+    form_day,
     get_platform,
+    staff_gate,
 )
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
 from xinyong.services.disclosure import inquiry_log
@@ -45,16 +45,6 @@ from xinyong.store.models.catalog import UNIT_KINDS
 
 router = APIRouter(include_in_schema=False)
 CENTER = (Role.operator, Role.administrator)
-KIND_KEYS = (N_("unitkind.administrative_organ"), N_("unitkind.judicial_organ"), N_("unitkind.public_enterprise"),
-             N_("unitkind.public_institution"), N_("unitkind.mass_organisation"), N_("unitkind.market_unit"))
-
-
-def _gate(request: Request, visitor: Caller | None, template: str) -> Response | None:
-    if visitor is None:
-        return _to_login(request)
-    if visitor.actor.role not in CENTER:
-        return _render(request, template, {"forbidden": True}, visitor=visitor, status_code=403, private=True)
-    return None
 
 
 def _item_names(platform: Platform, lang: str) -> dict[str, str]:
@@ -69,13 +59,6 @@ def _run(request: Request, platform: Platform, visitor: Caller, work: Callable[[
     except Refusal as exc:
         return page(request, platform, visitor, refusal=exc, status_code=exc.status)
     return _redirect(request, back, done="center_done")
-
-
-def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise Refusal(field, "date_invalid", "日期格式须为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,7 +82,7 @@ def _units_page(request: Request, platform: Platform, visitor: Caller, *, refusa
 @router.get("/staff/units", response_class=HTMLResponse)
 def units_page(request: Request, visitor: Caller | None = Depends(current_visitor),
                platform: Platform = Depends(get_platform)) -> Response:
-    gate = _gate(request, visitor, "staff_units.html")
+    gate = staff_gate(request, visitor, "staff_units.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -113,7 +96,7 @@ def unit_register(request: Request, code: str = Form("", max_length=64), name_zh
                   platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_units.html")
+    gate = staff_gate(request, visitor, "staff_units.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -128,7 +111,7 @@ def unit_step(request: Request, code: str = PathParam(..., max_length=64),
               platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_units.html")
+    gate = staff_gate(request, visitor, "staff_units.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -166,7 +149,7 @@ def _institutions_page(request: Request, platform: Platform, visitor: Caller, *,
 @router.get("/staff/institutions", response_class=HTMLResponse)
 def institutions_page(request: Request, visitor: Caller | None = Depends(current_visitor),
                       platform: Platform = Depends(get_platform)) -> Response:
-    gate = _gate(request, visitor, "staff_institutions.html")
+    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -181,7 +164,7 @@ def institution_register(request: Request, code: str = Form("", max_length=64), 
                          platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_institutions.html")
+    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -190,7 +173,7 @@ def institution_register(request: Request, code: str = Form("", max_length=64), 
             "name", "required", "请填写机构名称", "the institution's name is required"))
     return _run(request, platform, visitor, lambda uow: institutions.register(
         uow, code=code.strip().upper(), name=name, filing_kind=filing_kind, filing_number=filing_number,
-        filed_with=filed_with, filed_on=_date(filed_on, "filed_on")), _institutions_page, "/staff/institutions")
+        filed_with=filed_with, filed_on=form_day(filed_on, "filed_on")), _institutions_page, "/staff/institutions")
 
 
 @router.post("/staff/institutions/{code}/agreements", response_class=HTMLResponse)
@@ -201,7 +184,7 @@ def agreement_add(request: Request, code: str = PathParam(..., max_length=64), n
                   platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_institutions.html")
+    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -211,7 +194,7 @@ def agreement_add(request: Request, code: str = PathParam(..., max_length=64), n
     return _run(request, platform, visitor, lambda uow: institutions.add_agreement(
         uow, code, number=number.strip(), scope=[s for s in scope if s][:60],
         purposes=[p for p in purposes if p in authorization_purposes()],
-        valid_from=_date(valid_from, "valid_from"), valid_until=_date(valid_until, "valid_until")),
+        valid_from=form_day(valid_from, "valid_from"), valid_until=form_day(valid_until, "valid_until")),
         _institutions_page, "/staff/institutions")
 
 
@@ -222,7 +205,7 @@ def agreement_terminate(request: Request, agreement_id: int = PathParam(..., ge=
                         platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_institutions.html")
+    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -249,7 +232,7 @@ def _retention(platform: Platform) -> tuple[Any, str | None]:
 @router.get("/staff/inquiry-log", response_class=HTMLResponse)
 def inquiry_log_page(request: Request, visitor: Caller | None = Depends(current_visitor),
                      platform: Platform = Depends(get_platform)) -> Response:
-    gate = _gate(request, visitor, "staff_inquiry_log.html")
+    gate = staff_gate(request, visitor, "staff_inquiry_log.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -263,7 +246,7 @@ def inquiry_log_purge(request: Request, csrf_token: str = Form(""), visitor: Cal
                       platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_inquiry_log.html")
+    gate = staff_gate(request, visitor, "staff_inquiry_log.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None

@@ -50,6 +50,9 @@ DYNAMIC_KEYS = (
     N_("field.name"), N_("field.number"), N_("field.filed_on"), N_("field.filing_kind"),   # the center's pages
     N_("field.filing_number"), N_("field.name_zh"), N_("field.code"), N_("field.item_code"),
     N_("field.institution"), N_("field.agreement"),
+    # a providing unit's kind (store.models.catalog.UNIT_KINDS)
+    N_("unitkind.administrative_organ"), N_("unitkind.judicial_organ"), N_("unitkind.public_enterprise"),
+    N_("unitkind.public_institution"), N_("unitkind.mass_organisation"), N_("unitkind.market_unit"),
     # an institution's permit or filing, the inquiry log's purge (services.disclosure.inquiry_log.PurgeResult)
     N_("inst.kind.filing"), N_("inst.kind.permit"),
     N_("ilog.kept.not_provided"), N_("ilog.kept.not_in_force"), N_("ilog.kept.unlimited"),

@@ -237,6 +237,28 @@ def _to_login(request: Request) -> RedirectResponse:
     return _redirect(request, "/login", next=request.url.path)
 
 
+def staff_gate(request: Request, visitor: Caller | None, template: str, roles: Iterable[Role]) -> Response | None:
+    """None when ``visitor`` may use a staff page; else the way out: sign-in for nobody, ``template`` with
+    ``forbidden`` (403) for a role not in ``roles``."""
+    if visitor is None:
+        return _to_login(request)
+    if visitor.actor.role not in roles:
+        return _render(request, template, {"forbidden": True}, visitor=visitor, status_code=403, private=True)
+    return None
+
+
+def form_day(text: str, field: str, *, required: bool = True) -> date | None:
+    """A date a staff form sent (YYYY-MM-DD), None when it may be and was left empty; refused naming
+    ``field`` otherwise."""
+    text = (text or "").strip()
+    if not text and not required:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refusal(field, "date_invalid", "日期格式须为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
+
+
 def _safe_next(value: str | None) -> str:
     """A local path to go on to after sign-in, or "" (then the account's own home page)."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value \

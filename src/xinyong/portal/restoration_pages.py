@@ -39,6 +39,7 @@ from xinyong.portal.pages import (
     _unit_names,
     current_visitor,
     get_platform,
+    staff_gate,
     templates,
 )
 from xinyong.services import restoration, revocation
@@ -199,14 +200,6 @@ def my_restoration(request: Request, restoration_id: int = PathParam(..., ge=1, 
 # The providing unit and the center
 # --------------------------------------------------------------------------------------------------
 
-def _staff_gate(request: Request, visitor: Caller | None, template: str, roles: tuple[Role, ...]) -> Response | None:
-    if visitor is None:
-        return _to_login(request)
-    if visitor.actor.role not in roles:
-        return _render(request, template, {"forbidden": True}, visitor=visitor, status_code=403, private=True)
-    return None
-
-
 def _may_decide(visitor: Caller, application: dict[str, Any], unit: str | None) -> bool:
     if application["status"] != "received":
         return False
@@ -235,7 +228,7 @@ def _queue(request: Request, platform: Platform, visitor: Caller, *, refusal: Re
 @router.get("/staff/restorations", response_class=HTMLResponse)
 def staff_restorations(request: Request, visitor: Caller | None = Depends(current_visitor),
                        platform: Platform = Depends(get_platform)) -> Response:
-    gate = _staff_gate(request, visitor, "staff_restorations.html", STAFF)
+    gate = staff_gate(request, visitor, "staff_restorations.html", STAFF)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -250,7 +243,7 @@ def decide_restoration(request: Request, restoration_id: int = PathParam(..., ge
                        platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _staff_gate(request, visitor, "staff_restorations.html", DECIDERS)
+    gate = staff_gate(request, visitor, "staff_restorations.html", DECIDERS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -284,7 +277,7 @@ def _revocation_form(request: Request, visitor: Caller, *, form: dict[str, str] 
 
 @router.get("/staff/revocations/new", response_class=HTMLResponse)
 def new_revocation(request: Request, visitor: Caller | None = Depends(current_visitor)) -> Response:
-    gate = _staff_gate(request, visitor, "staff_revocation_new.html", REPORTERS)
+    gate = staff_gate(request, visitor, "staff_revocation_new.html", REPORTERS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -298,7 +291,7 @@ def report_revocation(request: Request, record: str = Form("", max_length=200), 
                       platform: Platform = Depends(get_platform)) -> Response:
     if not _csrf_ok(request, visitor, csrf_token):
         return _forbidden(request, visitor)
-    gate = _staff_gate(request, visitor, "staff_revocation_new.html", REPORTERS)
+    gate = staff_gate(request, visitor, "staff_revocation_new.html", REPORTERS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -321,7 +314,7 @@ def report_revocation(request: Request, record: str = Form("", max_length=200), 
 def staff_revocation(request: Request, revocation_id: int = PathParam(..., ge=1, le=2**31 - 1),
                      visitor: Caller | None = Depends(current_visitor),
                      platform: Platform = Depends(get_platform)) -> Response:
-    gate = _staff_gate(request, visitor, "staff_revocation.html", STAFF)
+    gate = staff_gate(request, visitor, "staff_revocation.html", STAFF)
     if gate is not None:
         return gate
     assert visitor is not None
