@@ -5,8 +5,8 @@
 
 One batch is one database transaction. The rows stream from the reader (``files``) through the
 validator (``domain.aggregation.validation``, under the law in force: ``law``) into the record writer
-(``writer``: chunked inserts), so a million-row file never sits in memory: only counters, one chunk and a
-bounded cache of subject ids do. Nothing is visible, and nothing is acknowledged, before the commit; a
+(``writer``: chunked inserts, each chunk stored on a worker thread while this one validates the next), so
+a million-row file never sits in memory: only counters, two chunks and a bounded cache of subject ids do. Nothing is visible, and nothing is acknowledged, before the commit; a
 crash at any point leaves no batch, no record, no version and no rejection behind, and the same
 submission can simply be sent again.
 
@@ -272,25 +272,29 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         # subject's establishment where the platform has the registration record.
         standard = StandardRows(received_on, header, publicity=publicity_check(platform),
                                 established=lookups.established_on)
-        writer = RecordWriter(uow, batch, in_force[0])
+        writer = RecordWriter(uow, batch, in_force[0], background=True)
+        lookups.before_read = writer.wait      # a lookup sees every chunk handed over before it
         counters = writer.counters
-        for number, values in rows():   # a file refused as a whole raises its Refusal here
-            counters.rows += 1
-            if isinstance(values, files.ReadProblem):
-                writer.reject([RowError(number, values.field, values.code, values.message_zh,
-                                        values.message_en)])
-            else:
-                found_layout = standard.layout_for(values)
-                result = (validator.validate(number, values) if found_layout is None
-                          else standard.validate(validator, number, values, found_layout))
-                if isinstance(result, list):
-                    writer.reject(result)
+        try:
+            for number, values in rows():   # a file refused as a whole raises its Refusal here
+                counters.rows += 1
+                if isinstance(values, files.ReadProblem):
+                    writer.reject([RowError(number, values.field, values.code, values.message_zh,
+                                            values.message_en)])
                 else:
-                    writer.accept(result)
-            if progress is not None and counters.rows % PROGRESS_ROWS == 0:
-                progress(counters.rows, fraction())
-        writer.flush()
-        writer.flush_rejections()
+                    found_layout = standard.layout_for(values)
+                    result = (validator.validate(number, values) if found_layout is None
+                              else standard.validate(validator, number, values, found_layout))
+                    if isinstance(result, list):
+                        writer.reject(result)
+                    else:
+                        writer.accept(result)
+                if progress is not None and counters.rows % PROGRESS_ROWS == 0:
+                    progress(counters.rows, fraction())
+            writer.flush()
+            writer.flush_rejections()
+        finally:
+            writer.close()
         if progress is not None:
             progress(counters.rows, 1.0)
 

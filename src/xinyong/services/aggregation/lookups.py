@@ -5,6 +5,7 @@ unit may submit (``granted_items``: an unknown or inactive unit is refused, ``un
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -32,6 +33,9 @@ class BatchLookups:
         self.granted = granted
         self.on = on
         self._established: dict[str, date | None] = {}
+        # Called before every read of the database (the record writer's ``wait``: the chunks handed
+        # over are stored first, and the session is this thread's again).
+        self.before_read: Callable[[], None] = _nothing
 
     def item(self, code: str) -> CatalogItemSpec | ItemRefusal:
         try:
@@ -45,6 +49,7 @@ class BatchLookups:
         return spec
 
     def consent_recorded(self, reference: str, identifier: str, categories: frozenset[str]) -> bool:
+        self.before_read()
         rows = self.session.execute(
             select(Consent.categories)
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == Consent.subject_id)
@@ -54,6 +59,7 @@ class BatchLookups:
         return any(categories <= set(found) for found in rows)
 
     def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
+        self.before_read()
         return self.session.execute(
             select(PriorNotice.id)
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == PriorNotice.subject_id)
@@ -63,6 +69,7 @@ class BatchLookups:
         ).first() is not None
 
     def notice_for(self, identifier: str, item_code: str) -> str | None:
+        self.before_read()
         return self.session.execute(
             select(PriorNotice.reference)
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == PriorNotice.subject_id)
@@ -78,6 +85,7 @@ class BatchLookups:
         Read once per subject and batch."""
         if identifier in self._established:
             return self._established[identifier]
+        self.before_read()
         payloads = self.session.execute(
             select(RecordVersion.payload)
             .join(Record, (Record.id == RecordVersion.record_id) & (Record.current_version == RecordVersion.version))
@@ -89,6 +97,10 @@ class BatchLookups:
             self._established.clear()
         self._established[identifier] = found
         return found
+
+
+def _nothing() -> None:
+    return None
 
 
 def _iso_date(value: object) -> date | None:

@@ -18,12 +18,26 @@ Lookups of a chunk's subjects and existing records probe a unique index per key 
 whose plan depends on statistics a large import outgrows). Each stored chunk leaves its ledger facts in
 ``chunk_entries`` (``integrity.chunk_facts``: a Merkle root over its versions); the batch appends them
 just before the commit.
+
+Storing behind the reading
+    With ``background=True`` (a batch's import) a chunk is stored on one worker thread while the
+    batch's thread reads and validates the next: the database works while Python validates, instead of
+    each waiting for the other. Chunks are stored one at a time, in the order they were handed over, in
+    the batch's own session and transaction (one thread uses it at a time: the batch's thread touches it
+    only after ``wait``), so the outcome is the one of storing each chunk when it is handed over: the
+    batch's lookups ``wait`` before they read. At most two chunks are in memory. A failure on the worker
+    is raised on the batch's thread at its next hand-over or ``wait``; ``close`` always waits for the
+    chunk in flight, so a batch that fails never rolls back under a running write.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -64,7 +78,8 @@ class RecordWriter:
     """Writes one batch's rows (``accept``, ``reject``) in chunks; ``flush`` and ``flush_rejections``
     store what is pending (the batch calls both once its rows are read)."""
 
-    def __init__(self, uow: UnitOfWork, batch: SubmissionBatch, version_id: int | None) -> None:
+    def __init__(self, uow: UnitOfWork, batch: SubmissionBatch, version_id: int | None, *,
+                 background: bool = False) -> None:
         self.uow = uow
         self.session = uow.session
         self.batch_id = batch.id
@@ -91,6 +106,12 @@ class RecordWriter:
             # Its inserts are ``COPY`` (see the set-based writes).
             self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         self.staged = False     # the temporary stage of new records exists (created on first use)
+        # Write-behind (see "Storing behind the reading" above): one worker thread stores the chunks in
+        # the order they were handed over; ``_mutex`` guards what both threads add to (rejections and
+        # their counts).
+        self._mutex = threading.Lock()
+        self._worker = (ThreadPoolExecutor(1, thread_name_prefix="xinyong-writer") if background else None)
+        self._in_flight: Future[None] | None = None
         self._bind_processors: dict[str, list[Any]] = {}
         self._update_records = (
             update(_RECORDS).where(_RECORDS.c.id == bindparam("_id"))
@@ -102,31 +123,82 @@ class RecordWriter:
     # -- rows in ------------------------------------------------------------------------------------
 
     def reject(self, errors: list[RowError]) -> None:
-        self.counters.rejected += 1
-        for error in errors:
-            self.counters.codes[error.code] += 1
-            self.rejections.append({"batch_id": self.batch_id, "row": error.row, "field": error.field,
-                                    "code": error.code, "message_zh": error.message_zh,
-                                    "message_en": error.message_en})
+        """A refused row (the batch's thread): its reasons are stored with the next chunk of rejections."""
+        self._refuse(errors)
         if len(self.rejections) >= CHUNK_ROWS:
-            self.flush_rejections()
+            self._hand_over(self._store_rejections)
 
     def accept(self, record: ValidRecord) -> None:
         key = (record.item.code, record.record_key)
         if key in self.pending_keys:
-            self.flush()   # the same record twice in one chunk: the second sees the first
+            self._hand_over_records()   # the same record twice in one chunk: the second sees the first
         self.pending.append(record)
         self.pending_keys.add(key)
         if len(self.pending) >= CHUNK_ROWS:
-            self.flush()
+            self._hand_over_records()
+
+    def flush(self) -> None:
+        """Store every record accepted so far, and wait until it is stored."""
+        self._hand_over_records()
+        self.wait()
 
     def flush_rejections(self) -> None:
-        if not self.rejections:
+        """Store every rejection so far, and wait until it is stored."""
+        self._hand_over(self._store_rejections)
+        self.wait()
+
+    def wait(self) -> None:
+        """Wait until the chunks handed over are stored; a failure of their storing is raised here, on
+        the batch's thread (a deadlock's ``OperationalError`` included, which the batch retries). The
+        batch's lookups call this before they read, so that they see every chunk handed over before
+        them, as they would if each chunk were stored when handed over, and so that the session is
+        used by one thread at a time."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.result()
+
+    def close(self) -> None:
+        """Stop the worker thread, after the chunk in flight (its failure, if any, is already lost to the
+        batch's own: the batch rolls back either way)."""
+        try:
+            if self._in_flight is not None:
+                self._in_flight.exception()
+                self._in_flight = None
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
+
+    def _hand_over_records(self) -> None:
+        records, self.pending, self.pending_keys = self.pending, [], set()
+        if records:
+            self._hand_over(lambda: self._store(records))
+
+    def _hand_over(self, work: Callable[[], None]) -> None:
+        """Store on the worker (after the chunk before it), or at once without one."""
+        self.wait()
+        if self._worker is None:
+            work()
+        else:
+            self._in_flight = self._worker.submit(contextvars.copy_context().run, work)
+
+    def _refuse(self, errors: list[RowError]) -> None:
+        with self._mutex:
+            self.counters.rejected += 1
+            for error in errors:
+                self.counters.codes[error.code] += 1
+                self.rejections.append({"batch_id": self.batch_id, "row": error.row, "field": error.field,
+                                        "code": error.code, "message_zh": error.message_zh,
+                                        "message_en": error.message_en})
+
+    def _store_rejections(self) -> None:
+        with self._mutex:
+            taken, self.rejections = self.rejections, []
+        if not taken:
             return
         rows = [(self.batch_id, r["row"], r["field"], r["code"], r["message_zh"], r["message_en"])
-                for r in self.rejections]
+                for r in taken]
         self._copy(_REJECTION_COLUMNS, "row_rejections", rows)
-        self.rejections = []
 
     # -- one chunk ----------------------------------------------------------------------------------
 
@@ -163,7 +235,7 @@ class RecordWriter:
                                                 display_name=record.subject_name, kind=record.subject_kind,
                                                 hint=IdentifierKind(record.identifier_kind))
                 except Refusal as exc:              # the subjects registry refuses the identifier
-                    self.reject([RowError(record.row, "identifier", "identifier_invalid", exc.message_zh,
+                    self._refuse([RowError(record.row, "identifier", "identifier_invalid", exc.message_zh,
                                           exc.message_en)])
                     refused.add(id(record))
                     continue
@@ -176,7 +248,7 @@ class RecordWriter:
             subject_kind = self.subjects[key][1]
             if subject_kind not in record.item.subject_kinds:
                 kinds = ", ".join(record.item.subject_kinds)
-                self.reject([RowError(record.row, "identifier", "subject_kind_not_allowed",
+                self._refuse([RowError(record.row, "identifier", "subject_kind_not_allowed",
                                       f"该主体已登记为 {subject_kind}，信息事项 {record.item.code} 只适用于："
                                       f"{kinds}（依据 {record.item.allowed_by}）",
                                       f"the subject is registered as {subject_kind}; item {record.item.code} "
@@ -203,10 +275,8 @@ class RecordWriter:
             "batch_id": self.batch_id, "source_row": record.row, "created_at": self.now,
         }
 
-    def flush(self) -> None:
-        records, self.pending, self.pending_keys = self.pending, [], set()
-        if not records:
-            return
+    def _store(self, records: list[ValidRecord]) -> None:
+        """Store one chunk of accepted rows (on the worker thread when there is one)."""
         versions: list[dict[str, Any]] = []
         corrections: list[dict[str, Any]] = []
         # A row whose subject is not registered yet is checked against existing records before its
@@ -351,7 +421,7 @@ class RecordWriter:
             if digest == record.digest:
                 self.counters.unchanged += 1
             elif not record.correction_reason:
-                self.reject([RowError(record.row, "correction_reason", "correction_reason_required",
+                self._refuse([RowError(record.row, "correction_reason", "correction_reason_required",
                                       f"记录 {record.record_key[:60]} 已存在且内容不同：更正须填写更正原因",
                                       f"record {record.record_key[:60]!r} exists with different content: "
                                       "a correction needs its reason (correction_reason)")])
