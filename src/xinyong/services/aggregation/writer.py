@@ -339,12 +339,19 @@ class RecordWriter:
         processors = [(i, process) for i, process in enumerate(self._processors(table, columns))
                       if process is not None]
         if processors:
+            # Each distinct value of a column processed once per call: the columns so processed are times
+            # and dates (the batch's one ``created_at``, decision dates), which repeat down a chunk.
+            memos: list[dict[Any, Any]] = [{} for _ in processors]
             converted = []
             for row in rows:
                 values = list(row)
-                for i, process in processors:
-                    if values[i] is not None:
-                        values[i] = process(values[i])
+                for (i, process), memo in zip(processors, memos, strict=True):
+                    value = values[i]
+                    if value is not None:
+                        found = memo.get(value)
+                        if found is None:
+                            found = memo[value] = process(value)
+                        values[i] = found
                 converted.append(values)
             rows = converted   # type: ignore[assignment]
         marks = ", ".join("?" for _ in columns)
