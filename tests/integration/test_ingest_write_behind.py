@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.domain.subjects.identifiers import uscc_check_character
-from xinyong.services.aggregation import batches, writer
+from xinyong.services.aggregation import batches, notices, writer
+from xinyong.services.aggregation.lookups import BatchLookups, granted_items
+from xinyong.services.catalog import CatalogIndex
 from xinyong.services.demo.catalog import load_catalog
 from xinyong.services.platform.bootstrap import Platform
 from xinyong.store.models.records import Record, RecordVersion, RowRejection, SubmissionBatch
@@ -160,3 +162,26 @@ def test_a_batch_failing_while_a_chunk_is_stored_rolls_back_after_that_write(
     assert _counts(platform) == before
     summary = batches.submit_rows(platform, actor, "market-regulation", [_row(n) for n in range(20)], key="midway")
     assert summary.accepted == 20
+
+
+def test_the_batchs_lookups_ask_each_question_once(platform: Platform) -> None:
+    """A file names the same subjects row after row; what the validator asks about a subject (its
+    recorded prior notice, here) is read once per batch, so that rows do not wait for the writer to
+    read the same answer again."""
+    load_catalog(platform)
+    today = platform.clock.today()
+    with platform.unit_of_work(Actor(Role.operator, "t")) as uow:
+        notices.record_prior_notice(uow, unit_code="market-regulation", identifier=_uscc(1), item_code="admin_penalty",
+                                    reference="GZ-1", served_on=today, subject_name="示范企业1有限公司")
+    with platform.sessions() as session:
+        lookups = BatchLookups(session, CatalogIndex.load(session, platform.jurisdiction), "market-regulation",
+                               granted_items(session, "market-regulation"), today)
+        reads: list[str] = []
+        lookups.before_read = lambda: reads.append("read")
+        assert [lookups.notice_for(_uscc(1), "admin_penalty") for _ in range(50)] == ["GZ-1"] * 50
+        assert len(reads) == 1
+        assert lookups.notice_for(_uscc(2), "admin_penalty") is None
+        assert lookups.notice_recorded("GZ-1", _uscc(1), "admin_penalty")
+        assert not lookups.notice_recorded("GZ-2", _uscc(1), "admin_penalty")
+        assert lookups.notice_recorded("GZ-1", _uscc(1), "admin_penalty")
+        assert len(reads) == 4

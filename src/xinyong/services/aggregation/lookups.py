@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from xinyong.services.catalog import CatalogIndex
 from xinyong.store.models.records import Consent, PriorNotice, Record, RecordVersion
 from xinyong.store.models.subjects import SubjectIdentifier
 
+_ANSWERS_LIMIT = 100_000
 _CATALOG_CODES = {"not_in_catalog": "item_unknown", "not_in_force": "item_not_in_force"}
 
 
@@ -33,6 +35,7 @@ class BatchLookups:
         self.granted = granted
         self.on = on
         self._established: dict[str, date | None] = {}
+        self._answers: dict[tuple[Any, ...], Any] = {}
         # Called before every read of the database (the record writer's ``wait``: the chunks handed
         # over are stored first, and the session is this thread's again).
         self.before_read: Callable[[], None] = _nothing
@@ -49,7 +52,29 @@ class BatchLookups:
         return spec
 
     def consent_recorded(self, reference: str, identifier: str, categories: frozenset[str]) -> bool:
+        return self._once(("consent", reference, identifier, categories),
+                          lambda: self._consent_recorded(reference, identifier, categories))
+
+    def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
+        return self._once(("notice", reference, identifier, item_code),
+                          lambda: self._notice_recorded(reference, identifier, item_code))
+
+    def notice_for(self, identifier: str, item_code: str) -> str | None:
+        return self._once(("latest notice", identifier, item_code), lambda: self._notice_for(identifier, item_code))
+
+    def _once(self, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+        """A question asked once per batch (a batch writes no consents and no notices, so the answer
+        holds for all its rows): the rows of a file name the same subjects over and over."""
+        if key in self._answers:
+            return self._answers[key]
         self.before_read()
+        found = read()
+        if len(self._answers) >= _ANSWERS_LIMIT:
+            self._answers.clear()
+        self._answers[key] = found
+        return found
+
+    def _consent_recorded(self, reference: str, identifier: str, categories: frozenset[str]) -> bool:
         rows = self.session.execute(
             select(Consent.categories)
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == Consent.subject_id)
@@ -58,8 +83,7 @@ class BatchLookups:
         ).scalars().all()
         return any(categories <= set(found) for found in rows)
 
-    def notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
-        self.before_read()
+    def _notice_recorded(self, reference: str, identifier: str, item_code: str) -> bool:
         return self.session.execute(
             select(PriorNotice.id)
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == PriorNotice.subject_id)
@@ -68,8 +92,7 @@ class BatchLookups:
                    PriorNotice.served_on <= self.on).limit(1)
         ).first() is not None
 
-    def notice_for(self, identifier: str, item_code: str) -> str | None:
-        self.before_read()
+    def _notice_for(self, identifier: str, item_code: str) -> str | None:
         return self.session.execute(
             select(PriorNotice.reference)
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == PriorNotice.subject_id)
