@@ -6,9 +6,9 @@
 One batch is one database transaction. The rows stream from the reader (``files``) through the
 validator (``domain.aggregation.validation``, under the law in force: ``law``) into the record writer
 (``writer``: chunked inserts, each chunk stored on a worker thread while this one validates the next), so
-a million-row file never sits in memory: only counters, two chunks and a bounded cache of subject ids do. Nothing is visible, and nothing is acknowledged, before the commit; a
-crash at any point leaves no batch, no record, no version and no rejection behind, and the same
-submission can simply be sent again.
+a million-row file never sits in memory: only counters, two chunks and a bounded cache of subject ids do.
+Nothing is visible, and nothing is acknowledged, before the commit; a crash at any point leaves no batch,
+no record, no version and no rejection behind, and the same submission can simply be sent again.
 
 Idempotency
     A batch is keyed per unit by the client's idempotency key, or, without one, by ``sha256:<digest>``
