@@ -35,8 +35,13 @@ peak RSS is the phase's own):
   schema), ``ratio_validated_over_floor`` how near the import is to it, ``floor_records_match_validated``
   checks that the floor stored as many records as the import accepted new ones.
 
+``at_once`` (not run unless named in ``--phases``) is the validated import with each chunk stored on the
+batch's own thread as it is handed over, without the write-behind (``services.aggregation.writer``):
+``ratio_write_behind_gain`` is what the write-behind gains.
+
 ``--phases`` runs some of them; ``--profile PATH`` writes the validated phase's cProfile statistics to
-``PATH.<database>.prof``.
+``PATH.<database>.prof`` (with the chunks stored on the profiled thread, as in ``at_once``: cProfile sees
+one thread).
 
 The subject pool (``--subjects`` distinct identifiers) is registered before the timed phases, on both
 databases alike: the steady state where subjects are already known to the platform (registration
@@ -540,8 +545,17 @@ def phase_floor(url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict
             "commit_s": round(started + elapsed - written, 3)}
 
 
+def phase_at_once(url: str, jurisdiction: str, data_dir: Path, file: Path) -> dict[str, object]:
+    """The validated import with each chunk stored when handed over, on the batch's own thread (no
+    write-behind): what the write-behind gains, in the same run."""
+    from xinyong.services.aggregation import writer
+
+    writer.WRITE_BEHIND = False
+    return phase_validated(url, jurisdiction, data_dir, file)
+
+
 PHASES = {"validated": phase_validated, "raw": phase_raw, "bulk": phase_bulk,
-          "floor": phase_floor}
+          "floor": phase_floor, "at_once": phase_at_once}
 
 
 def run_child(phase: str, url: str, jurisdiction: str, data_dir: Path, file: Path,
@@ -560,6 +574,9 @@ def child_main(args: argparse.Namespace) -> None:
     if args.profile:
         import cProfile
 
+        from xinyong.services.aggregation import writer
+
+        writer.WRITE_BEHIND = False     # cProfile sees one thread: the chunks are stored on it
         profiler = cProfile.Profile()
         result = profiler.runcall(PHASES[args.phase], args.url, args.jurisdiction, Path(args.data_dir),
                                   Path(args.file))
@@ -627,6 +644,10 @@ def database_run(kind: str, urls: dict[str, str], args: argparse.Namespace, file
         # The same ratio on the client process's CPU time: steadier on a shared machine (on SQLite it is
         # nearly all the work; on PostgreSQL the server's share is not in it).
         out[f"cpu_ratio_validated_over_{baseline}"] = round(floor["cpu_seconds"] / validated["cpu_seconds"], 3)  # type: ignore[index, operator]
+    at_once = out.get("at_once")
+    if at_once is not None:
+        # What storing behind the reading gains: the same import with each chunk stored at once.
+        out["ratio_write_behind_gain"] = round(at_once["seconds"] / validated["seconds"], 3)  # type: ignore[index, operator]
     if "ratio_validated_over_bulk" in out:
         out["meets_0_3_bulk_rate"] = out["ratio_validated_over_bulk"] >= 0.3  # type: ignore[operator]
     out["meets_memory_500mb"] = max(out[p]["peak_rss_mb"] for p in args.phases) < 500  # type: ignore[index]
@@ -640,7 +661,7 @@ def main() -> None:
     parser.add_argument("--jurisdiction", default="gansu-2021")
     parser.add_argument("--pg-url", default=os.environ.get("XINYONG_BENCH_PG_URL"))
     parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--phases", nargs="+", choices=["validated", "bulk", "raw", "floor"],
+    parser.add_argument("--phases", nargs="+", choices=["validated", "bulk", "raw", "floor", "at_once"],
                         default=["validated", "bulk", "raw", "floor"], help="which phases to run (default all four)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--profile", type=Path, default=None,

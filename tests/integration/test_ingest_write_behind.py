@@ -79,15 +79,6 @@ def _outcome(platform: Platform, unit: str) -> dict[str, Any]:
     return {"versions": [tuple(v) for v in versions], "rejections": [tuple(r) for r in rejections]}
 
 
-def _without_write_behind(monkeypatch: pytest.MonkeyPatch) -> None:
-    made = writer.RecordWriter.__init__
-
-    def init(self: writer.RecordWriter, *args: Any, **kwargs: Any) -> None:
-        made(self, *args, **{**kwargs, "background": False})
-
-    monkeypatch.setattr(writer.RecordWriter, "__init__", init)
-
-
 def _counts(platform: Platform) -> tuple[int, ...]:
     with platform.sessions() as session:
         return tuple(session.scalar(select(func.count()).select_from(model)) or 0
@@ -101,7 +92,7 @@ def test_storing_behind_the_reading_gives_what_storing_each_chunk_at_once_gives(
     behind = batches.import_file(platform, Actor(Role.providing_unit, "t", "market-regulation"),
                                  "market-regulation", path)
     with monkeypatch.context() as patched:
-        _without_write_behind(patched)
+        patched.setattr(writer, "WRITE_BEHIND", False)
         at_once = batches.import_file(platform, Actor(Role.providing_unit, "t", "tax-bureau"), "tax-bureau", path)
     summary = {k: v for k, v in behind.to_dict().items() if k in ("rows", "accepted", "corrected", "unchanged",
                                                                    "rejected")}

@@ -61,6 +61,7 @@ from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import CONFLICT, NOT_FOUND, Refusal
 from xinyong.logging import get_logger
 from xinyong.services.aggregation import files
+from xinyong.services.aggregation import writer as write_behind
 from xinyong.services.aggregation.law import law_in_force, verify_due
 from xinyong.services.aggregation.layouts import StandardRows
 from xinyong.services.aggregation.lookups import BatchLookups, granted_items
@@ -272,7 +273,7 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         # subject's establishment where the platform has the registration record.
         standard = StandardRows(received_on, header, publicity=publicity_check(platform),
                                 established=lookups.established_on)
-        writer = RecordWriter(uow, batch, in_force[0], background=True)
+        writer = RecordWriter(uow, batch, in_force[0], background=write_behind.WRITE_BEHIND)
         lookups.before_read = writer.wait      # a lookup sees every chunk handed over before it
         counters = writer.counters
         try:

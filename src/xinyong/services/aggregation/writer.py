@@ -56,6 +56,7 @@ from xinyong.store.models.records import Record, RecordVersion, RowRejection, Su
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
 CHUNK_ROWS = 2000
+WRITE_BEHIND = True      # a batch's import stores its chunks on a worker thread (see "Storing behind the reading")
 SUBJECT_CACHE_LIMIT = 200_000
 
 _RECORDS: Table = Record.__table__  # type: ignore[assignment]
