@@ -383,14 +383,17 @@ class RecordWriter:
             self.session.execute(text(_STAGE_RECORDS_PG if self.postgresql else _STAGE_RECORDS_SQLITE))
             self.staged = True
         # Emptied before every chunk, the first included: on SQLite the stage outlives a committed batch
-        # on its pooled connection, with that batch's last chunk in it.
-        self.session.execute(text("DELETE FROM xinyong_stage_records"))
+        # on its pooled connection, with that batch's last chunk in it. On PostgreSQL by TRUNCATE: a
+        # DELETE leaves its rows dead in the table until a vacuum, which cannot run inside the batch's
+        # transaction, and every later chunk's insert scanned them again (measured at 50,000 rows: the
+        # insert from the stage 67 µs a record, against 27 on a fresh stage).
+        self.session.execute(text(_EMPTY_STAGE_PG if self.postgresql else _EMPTY_STAGE_SQLITE))
         self._copy(_STAGE_COLUMNS, _STAGE, staged)
         params = {"unit": self.unit_code, "catalog": self.version_id, "now": self.now}
         if not self.postgresql:
             params["now"] = self._processors("records", ("created_at",))[0](self.now)
         returned = self.session.execute(_INSERT_STAGED_RECORDS, params).all()
-        self.session.execute(text("DELETE FROM xinyong_stage_records"))   # nothing left on the connection
+        self.session.execute(text(_EMPTY_STAGE_PG if self.postgresql else _EMPTY_STAGE_SQLITE))  # nothing left
         return {(item, key): rid for rid, item, key in returned}
 
     def _store_versions(self, versions: list[tuple[Any, ...]]) -> None:
@@ -609,6 +612,8 @@ _STAGE_RECORDS_PG = """
 _STAGE_RECORDS_SQLITE = """
     CREATE TEMPORARY TABLE IF NOT EXISTS xinyong_stage_records (n INTEGER, item_code TEXT, record_key TEXT,
                                                    subject_id INTEGER, category TEXT, disclosure TEXT)"""
+_EMPTY_STAGE_PG = "TRUNCATE xinyong_stage_records"
+_EMPTY_STAGE_SQLITE = "DELETE FROM xinyong_stage_records"     # SQLite empties a table so without a WHERE
 # (``WHERE true``: SQLite's parser needs it to read an upsert's ``ON CONFLICT`` after ``INSERT … SELECT``.)
 _INSERT_STAGED_RECORDS = text("""
     INSERT INTO records (unit_code, item_code, record_key, subject_id, catalog_version_id, category,
