@@ -18,6 +18,7 @@ _FALSE = frozenset({"false", "0", "no", "n", "f", "否", "错", "假"})
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+_PLAIN_DIGITS = 15    # a decimal cell of at most this many ASCII digits alone is a whole number, written as such
 
 
 def is_blank(value: Any) -> bool:
@@ -27,6 +28,8 @@ def is_blank(value: Any) -> bool:
 
 def cell_text(value: Any) -> str | None:
     """A scalar as trimmed text; None for nested values (lists, objects)."""
+    if value.__class__ is str:
+        return value.strip()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | Decimal):
@@ -121,6 +124,8 @@ def _convert_decimal(raw: Any) -> str:
     if isinstance(raw, bool):
         raise _NOT_NUMBER
     text = cell_text(raw)
+    if text is not None and len(text) <= _PLAIN_DIGITS and text.isdigit() and text.isascii():
+        return str(int(text))    # what the normalised Decimal writes for a whole number of so few digits
     try:
         number = Decimal(text.replace(",", "")) if text is not None and len(text) <= 40 else None
     except InvalidOperation:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from xinyong.domain.audit.canonical import canonical_json
+from xinyong.domain.audit.canonical import canonical_bytes
 from xinyong.domain.catalog.items import LEGAL_DOCUMENT_FIELDS, CatalogItemSpec
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -148,7 +148,7 @@ def _iso_date(value: Any) -> date | None:
 def content_digest(item_code: str, identifier: str, payload: Mapping[str, Any]) -> str:
     """SHA-256 of a record's content: the item, the subject and the fields, in a canonical form.
 
-    The same content gives the same digest whatever the file format, column order or labels.
+    The same content gives the same digest whatever the file format, column order or labels (and the
+    same as before ``canonical_bytes`` wrote it by orjson: SHA-256 of ``canonical_json``'s UTF-8).
     """
-    text = canonical_json({"item": item_code, "subject": identifier, "fields": payload})
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes({"item": item_code, "subject": identifier, "fields": payload})).hexdigest()

@@ -36,6 +36,7 @@ Chinese or English labels. The checks, in the order a provider would fix them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -71,7 +72,13 @@ _NONE: frozenset[str] = frozenset()
 _CACHE_LIMIT = 1_000
 _IDENTIFIER_CACHE_LIMIT = 100_000
 _SHORTEST_NUMBER = 9      # a passport number; identity and mobile numbers are longer
+# What every number ``personal_data.find(numbers_only=True)`` finds holds (identity numbers: 17 digits and
+# a check character; passports: 7 or 8 digits after their letters; mobile numbers: 11 digits, or 3 then 4
+# across a separator): seven digits in a row, or three and four across a separator, in any script's
+# digits. A text without it holds none, and is not scanned.
+_NUMBER_HINT = re.compile(r"\d{3}[- ]?\d{4}")
 _VALUE_CACHE_LIMIT = 4_096   # distinct cells remembered per column or scan (``_by_value``)
+_NO_ENVELOPE: dict[str, str | None] = dict.fromkeys(ENVELOPE_LABELS)   # a row's envelope before its cells
 
 
 class RowLookups(Protocol):
@@ -96,17 +103,50 @@ class RowLookups(Protocol):
         ...
 
 
+# How a field of a plan is checked when its cell is blank.
+_OPTIONAL, _REQUIRED, _DOCUMENT = 0, 1, 2     # nothing; ``field_required``; part of the legal-effect document
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """How one header (its column names, in order) maps onto one catalog item: worked out once per
-    header and item, then used for every row that has them."""
+    header and item, then used for every row that has them. Only what can apply to a row is kept: a field
+    without a column is listed only if it is required (it is then always missing), and the personal-data
+    and prose scans only cover fields with a column (the others never have a value)."""
 
-    envelope: tuple[tuple[str, str], ...]                       # (envelope name, column)
-    fields: tuple[tuple[FieldSpec, str | None, Any], ...]      # each field, its column if any, converter
+    envelope: tuple[tuple[str, str, int, str, str], ...]   # (envelope name, column, max length, labels)
+    # (field name, its column or None, converter, the converter's remembered answers (``_by_value``) or None,
+    # _OPTIONAL/_REQUIRED/_DOCUMENT, Chinese and English labels)
+    fields: tuple[tuple[str, str | None, Any, dict[str, Any] | None, int, str, str], ...]
+    labels: dict[str, tuple[str, str]]                          # every field's labels (zh, en)
+    document_cite: str | None                                   # the article a missing document cites
     extras: tuple[str, ...]                                     # columns the item does not have
     named: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # columns whose name is a category
     text_fields: tuple[str, ...]                                # free-text fields, scanned as prose
-    personal: tuple[FieldSpec, ...]                             # string and text fields scanned for numbers
+    personal: tuple[tuple[str, bool, str, str], ...]            # (string or text field, masked?, labels)
+
+
+@dataclass(slots=True)
+class _Header:
+    """A header (its column names, in order): its envelope columns (first alias wins), the other columns,
+    and the plans worked out for it, by item code."""
+
+    envelope: dict[str, str]
+    others: tuple[str, ...]
+    item_column: str | None
+    plans: dict[str, tuple[CatalogItemSpec, _Plan]]
+
+
+class _Refused:
+    """A converter's remembered refusal (``_by_value``)."""
+
+    __slots__ = ("invalid",)
+
+    def __init__(self, invalid: Invalid) -> None:
+        self.invalid = invalid
+
+
+_UNSEEN = object()
 
 
 def _by_value(convert: Any) -> Any:
@@ -115,25 +155,27 @@ def _by_value(convert: Any) -> Any:
     their values (dates, amounts, code-table entries, issuing bodies, standard wordings) across rows.
     A converter is a pure function of the cell, so the answers are the ones the rows would have got;
     only ``str`` cells are remembered (``1``, ``1.0`` and ``True`` are equal keys with different
-    answers), at most ``_VALUE_CACHE_LIMIT`` per column."""
-    answers: dict[str, tuple[bool, Any]] = {}
+    answers), at most ``_VALUE_CACHE_LIMIT`` per column. The answers are the function's ``answers``: the
+    validator looks a text cell up there itself, and calls the function for the rest."""
+    answers: dict[str, Any] = {}     # the value, or its ``_Refused``
 
     def convert_by_value(raw: Any) -> Any:
         if raw.__class__ is not str:
             return convert(raw)
-        found = answers.get(raw)
-        if found is None:
+        found = answers.get(raw, _UNSEEN)
+        if found is _UNSEEN:
             try:
-                found = (True, convert(raw))
+                found = convert(raw)
             except Invalid as bad:
-                found = (False, bad)
+                found = _Refused(bad)
             if len(answers) >= _VALUE_CACHE_LIMIT:
                 answers.clear()
             answers[raw] = found
-        if found[0]:
-            return found[1]
-        raise found[1].with_traceback(None)   # not a traceback growing with every row
+        if found.__class__ is _Refused:
+            raise found.invalid.with_traceback(None)   # not a traceback growing with every row
+        return found
 
+    convert_by_value.answers = answers  # type: ignore[attr-defined]
     return convert_by_value
 
 
@@ -151,8 +193,7 @@ class RowValidator:
         self._forbidden_matcher = CategoryMatcher.from_vocabulary(vocabulary, self.forbidden)
         self._consent_matcher = CategoryMatcher.from_vocabulary(vocabulary, self.consent_only)
         self._items: dict[str, CatalogItemSpec | ItemRefusal] = {}
-        self._headers: dict[tuple[str, ...], tuple[dict[str, str], tuple[str, ...]]] = {}
-        self._plans: dict[tuple[tuple[str, ...], str], tuple[CatalogItemSpec, _Plan]] = {}
+        self._headers: dict[tuple[str, ...], _Header] = {}
         self._identifiers: dict[tuple[str, str | None], Any] = {}
         self._subjects: dict[tuple[Any, ...], tuple[str | None, str | None, str | None]] = {}
         self._scanned_numbers: dict[str, Any] = {}
@@ -171,8 +212,8 @@ class RowValidator:
                 self._items[code] = found
         return found
 
-    def _header(self, columns: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...]]:
-        """The envelope columns of a header (first alias wins) and the rest."""
+    def _header(self, columns: tuple[str, ...]) -> _Header:
+        """The envelope columns of a header (first alias wins), the rest, and its plans."""
         found = self._headers.get(columns)
         if found is None:
             envelope: dict[str, str] = {}
@@ -183,17 +224,17 @@ class RowValidator:
                     envelope[name] = column
                 else:
                     others.append(column)
-            found = (envelope, tuple(others))
+            found = _Header(envelope, tuple(others), envelope.get("item"), {})
             if len(self._headers) >= _CACHE_LIMIT:
                 self._headers.clear()
             self._headers[columns] = found
         return found
 
     def _plan(self, columns: tuple[str, ...], spec: CatalogItemSpec) -> _Plan:
-        cached = self._plans.get((columns, spec.code))
+        header = self._header(columns)
+        cached = header.plans.get(spec.code)
         if cached is not None and cached[0] is spec:
             return cached[1]
-        envelope, others = self._header(columns)
         by_alias: dict[str, FieldSpec] = {}
         for f in spec.fields:
             for alias in (f.name, f.label_zh, f.label_en):
@@ -201,7 +242,7 @@ class RowValidator:
                     by_alias.setdefault(alias.strip().casefold(), f)
         field_column: dict[str, str] = {}
         extras: list[str] = []
-        for column in others:
+        for column in header.others:
             target = by_alias.get(column.strip().casefold())
             if target is not None and target.name not in field_column:
                 field_column[target.name] = column
@@ -212,17 +253,33 @@ class RowValidator:
             forbidden, consent = self._forbidden_matcher.find(column), self._consent_matcher.find(column)
             if forbidden or consent:
                 named.append((column, forbidden, consent))
+        fields = []
+        for f in spec.fields:
+            column = field_column.get(f.name)
+            when_blank = (_OPTIONAL if not f.required
+                          else _DOCUMENT if spec.legal_document_required and f.name in LEGAL_DOCUMENT_FIELDS
+                          else _REQUIRED)
+            if column is not None or when_blank != _OPTIONAL:
+                convert = _by_value(converter(f))
+                fields.append((f.name, column, convert, getattr(convert, "answers", None), when_blank, f.label_zh,
+                               f.label_en))
+        document_rule = self.law.legal_effect_document
         plan = _Plan(
-            envelope=tuple((name, column) for name, column in envelope.items() if name != "item"),
-            fields=tuple((f, field_column.get(f.name), _by_value(converter(f))) for f in spec.fields),
+            envelope=tuple((name, column, MAX_ENVELOPE_LENGTH[name], *ENVELOPE_LABELS[name])
+                           for name, column in header.envelope.items() if name != "item"),
+            fields=tuple(fields),
+            labels={f.name: (f.label_zh, f.label_en) for f in spec.fields},
+            document_cite=document_rule.cite if document_rule else spec.allowed_by,
             extras=tuple(extras), named=tuple(named),
-            text_fields=tuple(f.name for f in spec.fields if f.type is FieldType.text),
-            personal=tuple(f for f in spec.fields if f.type in (FieldType.string, FieldType.text)
-                           and f.personal_data is not PersonalData.identifier),
+            text_fields=tuple(f.name for f in spec.fields if f.type is FieldType.text and f.name in field_column),
+            personal=tuple((f.name, f.personal_data is PersonalData.mask, f.label_zh, f.label_en)
+                           for f in spec.fields
+                           if f.type in (FieldType.string, FieldType.text)
+                           and f.personal_data is not PersonalData.identifier and f.name in field_column),
         )
-        if len(self._plans) >= _CACHE_LIMIT:
-            self._plans.clear()
-        self._plans[(columns, spec.code)] = (spec, plan)
+        if len(header.plans) >= _CACHE_LIMIT:
+            header.plans.clear()
+        header.plans[spec.code] = (spec, plan)
         return plan
 
     def _check_identifier(self, raw: str, hint: IdentifierKind | None) -> Any:
@@ -236,10 +293,11 @@ class RowValidator:
         return found
 
     def _numbers_in(self, text: str) -> Any:
-        """``personal_data.find(text, numbers_only=True)``, once per distinct text (see ``_by_value``)."""
+        """``personal_data.find(text, numbers_only=True)``, once per distinct text (see ``_by_value``); a
+        text without ``_NUMBER_HINT`` holds none, and is not scanned."""
         found = self._scanned_numbers.get(text)
         if found is None:
-            found = find_personal_data(text, numbers_only=True)
+            found = find_personal_data(text, numbers_only=True) if _NUMBER_HINT.search(text) else []
             if len(self._scanned_numbers) >= _VALUE_CACHE_LIMIT:
                 self._scanned_numbers.clear()
             self._scanned_numbers[text] = found
@@ -252,20 +310,23 @@ class RowValidator:
     # -- the check ----------------------------------------------------------------------------------
 
     def validate(self, row: int, values: Mapping[str, Any]) -> ValidRecord | list[RowError]:
+        # A blank cell (``convert.is_blank``) is tested inline below, text first: ``raw is None or
+        # (raw.__class__ is str and (not raw or raw.isspace()))``; a text cell stripped (``cell_text``) the same.
         columns = tuple(values)
-        envelope_columns, _ = self._header(columns)
-        catalog_cite = self._catalog_cite
-        item_column = envelope_columns.get("item")
+        header = self._header(columns)
+        item_column = header.item_column
         raw_item = values[item_column] if item_column is not None else None
-        item_code = cell_text(raw_item) if not is_blank(raw_item) else None
+        item_code = (raw_item.strip() if raw_item.__class__ is str
+                     else cell_text(raw_item) if raw_item is not None else None)
         if not item_code:
             return [self._error(row, "item", "field_required", "缺少信息事项编码",
-                                "the catalog item code is missing", catalog_cite)]
+                                "the catalog item code is missing", self._catalog_cite)]
         found = self._item(item_code[:MAX_ENVELOPE_LENGTH["item"]])
         if isinstance(found, ItemRefusal):
-            return [self._error(row, "item", found.code, found.message_zh, found.message_en, catalog_cite)]
+            return [self._error(row, "item", found.code, found.message_zh, found.message_en, self._catalog_cite)]
         spec = found
-        plan = self._plan(columns, spec)
+        cached = header.plans.get(spec.code)
+        plan = cached[1] if cached is not None and cached[0] is spec else self._plan(columns, spec)
         errors: list[RowError] = []
 
         # Forbidden data named by any column (declared or extra), with a value in it.
@@ -280,7 +341,7 @@ class RowValidator:
         # Extra columns: unknown, and scanned for forbidden data in their values.
         for column in plan.extras:
             value = values[column]
-            if is_blank(value):
+            if value is None or (value.__class__ is str and (not value or value.isspace())):
                 continue
             text = cell_text(value)
             if text is not None:
@@ -292,28 +353,31 @@ class RowValidator:
                                       f"item {spec.code} has no column {column[:100]!r}"))
 
         # Envelope: record key, identifier, subject.
-        env: dict[str, str | None] = dict.fromkeys(ENVELOPE_LABELS)
-        for name, column in plan.envelope:
+        env: dict[str, str | None] = _NO_ENVELOPE.copy()
+        for name, column, limit, label_zh, label_en in plan.envelope:
             raw = values[column]
-            if is_blank(raw):
+            if raw.__class__ is str:
+                text = raw.strip()
+                if not text:
+                    continue
+            elif raw is None:
                 continue
-            limit = MAX_ENVELOPE_LENGTH[name]
-            text = cell_text(raw)
+            else:
+                text = cell_text(raw)
             if text is None:
-                errors.append(self._error(row, name, "field_type", f"{ENVELOPE_LABELS[name][0]}应为文本",
-                                          f"{ENVELOPE_LABELS[name][1]} must be text"))
+                errors.append(self._error(row, name, "field_type", f"{label_zh}应为文本", f"{label_en} must be text"))
                 env[name] = None
             elif len(text) > limit:
-                errors.append(self._error(row, name, "field_too_long",
-                                          f"{ENVELOPE_LABELS[name][0]}超过 {limit} 个字符",
-                                          f"{ENVELOPE_LABELS[name][1]} is longer than {limit} characters"))
+                errors.append(self._error(row, name, "field_too_long", f"{label_zh}超过 {limit} 个字符",
+                                          f"{label_en} is longer than {limit} characters"))
                 env[name] = None
             else:
                 env[name] = text
-        for name in ("record_key", "identifier", "subject_name"):
-            if env[name] is None and not (errors and any(e.field == name for e in errors)):
-                zh, en = ENVELOPE_LABELS[name]
-                errors.append(self._error(row, name, "field_required", f"{zh}不能为空", f"{en} is required"))
+        if env["record_key"] is None or env["identifier"] is None or env["subject_name"] is None:
+            for name in ("record_key", "identifier", "subject_name"):
+                if env[name] is None and not (errors and any(e.field == name for e in errors)):
+                    zh, en = ENVELOPE_LABELS[name]
+                    errors.append(self._error(row, name, "field_required", f"{zh}不能为空", f"{en} is required"))
 
         identifier = identifier_kind = subject_kind = None
         if env["identifier"] is not None:
@@ -321,54 +385,63 @@ class RowValidator:
 
         # The item's fields.
         payload: dict[str, Any] = {}
-        document_rule = self.law.legal_effect_document
-        document_cite = document_rule.cite if document_rule else spec.allowed_by
-        missing_document: list[str] = []
-        for spec_field, column, convert in plan.fields:
+        missing_document: list[str] | None = None
+        for name, column, convert, answers, when_blank, label_zh, label_en in plan.fields:
             raw = values[column] if column is not None else None
-            if is_blank(raw):
-                if spec_field.required:
-                    if spec.legal_document_required and spec_field.name in LEGAL_DOCUMENT_FIELDS:
-                        missing_document.append(spec_field.name)
+            if raw.__class__ is str:
+                if answers is not None:
+                    # The text's remembered value (a refusal is raised again below). Only texts that are
+                    # not blank are ever converted, so a remembered one is not blank.
+                    value = answers.get(raw, _UNSEEN)
+                    if value is not _UNSEEN and value.__class__ is not _Refused:
+                        payload[name] = value
+                        continue
+                blank = not raw or raw.isspace()
+            else:
+                blank = raw is None
+            if blank:
+                if when_blank == _REQUIRED:
+                    errors.append(self._error(row, name, "field_required", f"必填字段“{label_zh}”为空",
+                                              f"the required field {label_en!r} is empty"))
+                elif when_blank == _DOCUMENT:
+                    if missing_document is None:
+                        missing_document = [name]
                     else:
-                        errors.append(self._error(row, spec_field.name, "field_required",
-                                                  f"必填字段“{spec_field.label_zh}”为空",
-                                                  f"the required field {spec_field.label_en!r} is empty"))
+                        missing_document.append(name)
                 continue
             try:
-                payload[spec_field.name] = convert(raw)
+                payload[name] = convert(raw)
             except Invalid as bad:
-                errors.append(self._error(row, spec_field.name, bad.code, f"“{spec_field.label_zh}”{bad.zh}",
-                                          f"{spec_field.label_en!r} {bad.en}"))
+                errors.append(self._error(row, name, bad.code, f"“{label_zh}”{bad.zh}", f"{label_en!r} {bad.en}"))
         if missing_document:
-            labels = {f.name: (f.label_zh, f.label_en) for f in spec.fields}
+            labels = plan.labels
             zh = "、".join(labels[n][0] for n in missing_document)
             en = ", ".join(labels[n][1] for n in missing_document)
             errors.append(self._error(
                 row, missing_document[0], "legal_document_missing",
                 f"失信信息须附具有法律效力的文书（种类、文号、日期、作出机关），缺少：{zh}",
                 f"untrustworthiness information must carry its legal-effect document (kind, number, date, "
-                f"issuing body); missing: {en}", document_cite))
+                f"issuing body); missing: {en}", plan.document_cite))
 
         # Natural persons' identity, passport and mobile numbers written into string and text fields.
-        for spec_field in plan.personal:
-            text = payload.get(spec_field.name)
+        for name, masked, label_zh, label_en in plan.personal:
+            text = payload.get(name)
             if not isinstance(text, str) or len(text) < _SHORTEST_NUMBER:
                 continue
             found_numbers = self._numbers_in(text)
             if not found_numbers:
                 continue
-            if spec_field.personal_data is PersonalData.mask:
-                payload[spec_field.name] = mask_text(text, numbers_only=True)
+            if masked:
+                payload[name] = mask_text(text, numbers_only=True)
                 continue
             kinds = kinds_found(found_numbers)
             zh = "、".join(FOUND_LABELS[k][0] for k in kinds)
             en = ", ".join(FOUND_LABELS[k][1] for k in kinds)
             errors.append(self._error(
-                row, spec_field.name, "personal_data_in_text",
-                f"“{spec_field.label_zh}”第 {found_numbers[0].start + 1} 个字符起含有自然人的{zh}；该字段不得载有"
+                row, name, "personal_data_in_text",
+                f"“{label_zh}”第 {found_numbers[0].start + 1} 个字符起含有自然人的{zh}；该字段不得载有"
                 f"个人信息：请删除，或由信息目录将该字段设为脱敏后保存",
-                f"{spec_field.label_en!r} holds a natural person's {en} (from character "
+                f"{label_en!r} holds a natural person's {en} (from character "
                 f"{found_numbers[0].start + 1}); this field may not carry personal data: remove it, or have the "
                 f"catalog store this field masked"))
 

@@ -6,7 +6,8 @@ wherever a text is hashed or digested (the ledger's entries, facts and checkpoin
 digests, the records' content digests, a submission body's idempotency digest) and for the entries
 handed to the database's ledger append. A submission body's digest alone asks ``default=str`` and
 ``allow_nan=True``: the bytes it hashed before this helper existed, so that a stored idempotency key
-still replays.
+still replays. :func:`canonical_bytes` is the same text in UTF-8, written by orjson where that gives the
+same bytes (the records' content digests, one per row of a bulk import).
 
 An entry's hash::
 
@@ -30,7 +31,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["TIME_FORMAT", "LedgerError", "canonical_json", "compute_hash", "encode_time"]
+import orjson
+
+__all__ = ["TIME_FORMAT", "LedgerError", "canonical_bytes", "canonical_json", "compute_hash", "encode_time"]
 
 _str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # JSON string, UTF-8 kept (C speed)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -50,6 +53,45 @@ def canonical_json(value: Any, *, default: Callable[[Any], Any] | None = None, a
     as the standard library writes them); ``default`` turns what JSON has no type for into a value."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan,
                       default=default)
+
+
+# What orjson writes exactly as ``canonical_json`` does (sorted keys, no spaces, characters kept, the same
+# escapes: ``\"``, ``\\``, ``\b\f\n\r\t``, other control characters ``\u00xx``, nothing else escaped).
+# Floats are not among them (the two libraries write some differently: ``1e+16`` and ``1e16``), nor are
+# subclasses (an enum, a ``str`` or ``int`` with its own ways), dates, UUIDs and other types orjson
+# writes where ``json`` refuses them; what orjson refuses (an integer beyond 64 bits, a lone surrogate,
+# nesting past its limit) goes to ``json`` as well.
+_ORJSON_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _orjson_writes_as_json(value: Any) -> bool:
+    cls = value.__class__
+    if cls in _ORJSON_SCALARS:
+        return True
+    if cls is dict:
+        for key, item in value.items():
+            if key.__class__ is not str or (item.__class__ not in _ORJSON_SCALARS
+                                            and not _orjson_writes_as_json(item)):
+                return False
+        return True
+    if cls is list or cls is tuple:
+        for item in value:
+            if item.__class__ not in _ORJSON_SCALARS and not _orjson_writes_as_json(item):
+                return False
+        return True
+    return False
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """``canonical_json(value).encode("utf-8")``, byte for byte (a lone surrogate raises the same
+    ``UnicodeEncodeError``), by orjson where it writes the same text (dicts with text keys, lists,
+    text, integers, booleans, None) and by ``json`` otherwise (which refuses a circular value as before)."""
+    try:
+        if _orjson_writes_as_json(value):
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, RecursionError):
+        pass
+    return canonical_json(value).encode("utf-8")
 
 
 def encode_time(at: datetime | str) -> str:
