@@ -1,8 +1,9 @@
-"""Storing behind the reading (``services.aggregation.writer``, ``background=True``): a batch's chunks
-are stored on a worker thread while the batch's thread validates the next. The outcome must be the
-one of storing each chunk as it is handed over: the same records, versions, corrections and
-rejections; a failure of the worker is the batch's failure, with nothing stored; and a batch that fails
-on its own thread while a chunk is being stored rolls back only once that write is over."""
+"""Storing behind the reading (``services.aggregation.writer``, ``background=True``, on by default on
+PostgreSQL, forced on here for both databases): a batch's chunks are stored on a worker thread while
+the batch's thread validates the next. The outcome must be the one of storing each chunk as it is
+handed over: the same records, versions, corrections and rejections; a failure of the worker is the
+batch's failure, with nothing stored; and a batch that fails on its own thread while a chunk is being
+stored rolls back only once that write is over."""
 
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ def test_storing_behind_the_reading_gives_what_storing_each_chunk_at_once_gives(
         platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load_catalog(platform)
     path = _file(tmp_path / "penalties.csv")
+    monkeypatch.setattr(writer, "WRITE_BEHIND", True)
     behind = batches.import_file(platform, Actor(Role.providing_unit, "t", "market-regulation"),
                                  "market-regulation", path)
     with monkeypatch.context() as patched:
@@ -117,6 +119,7 @@ def test_a_chunk_that_fails_on_the_worker_fails_the_batch_and_stores_nothing(
         stored(self, versions)
 
     actor = Actor(Role.providing_unit, "t", "market-regulation")
+    monkeypatch.setattr(writer, "WRITE_BEHIND", True)
     with monkeypatch.context() as patched:
         patched.setattr(writer.RecordWriter, "_store_versions", second_fails)
         with pytest.raises(RuntimeError, match="the disk is full"):
@@ -144,6 +147,7 @@ def test_a_batch_failing_while_a_chunk_is_stored_rolls_back_after_that_write(
         raise Refusal("file", "file_unreadable", "文件第 2012 行之后无法读取", "the file cannot be read after row 2012")
 
     actor = Actor(Role.providing_unit, "t", "market-regulation")
+    monkeypatch.setattr(writer, "WRITE_BEHIND", True)
     with monkeypatch.context() as patched:
         patched.setattr(writer.RecordWriter, "_store", slow)
         with pytest.raises(Refusal, match="cannot be read"):

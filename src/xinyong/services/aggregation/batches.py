@@ -273,7 +273,9 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         # subject's establishment where the platform has the registration record.
         standard = StandardRows(received_on, header, publicity=publicity_check(platform),
                                 established=lookups.established_on)
-        writer = RecordWriter(uow, batch, in_force[0], background=write_behind.WRITE_BEHIND)
+        behind = write_behind.WRITE_BEHIND
+        writer = RecordWriter(uow, batch, in_force[0], background=(
+            behind if behind is not None else platform.engine.dialect.name == "postgresql"))
         lookups.before_read = writer.wait      # a lookup sees every chunk handed over before it
         counters = writer.counters
         try:
