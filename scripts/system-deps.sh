@@ -33,5 +33,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "system-deps: installing ${need[*]} from Debian's packages"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" fontconfig >/dev/null
+# Another install at the same time (a second `make test` or `make run` on a fresh machine) holds apt's
+# locks: wait for it rather than fail.
+wait_lock=(-o DPkg::Lock::Timeout=600)
+$SUDO apt-get "${wait_lock[@]}" update -qq
+$SUDO apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "${need[@]}" fontconfig >/dev/null
