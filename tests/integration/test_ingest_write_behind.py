@@ -1,6 +1,6 @@
-"""Storing behind the reading (``services.aggregation.writer``, ``background=True``, on by default on
-PostgreSQL, forced on here for both databases): a batch's chunks are stored on a worker thread while
-the batch's thread validates the next. The outcome must be the one of storing each chunk as it is
+"""Storing behind the reading (``services.aggregation.writer``, ``background=True``, off by default,
+turned on here): a batch's chunks are stored on a worker thread while the batch's thread validates the
+next. The outcome must be the one of storing each chunk as it is
 handed over: the same records, versions, corrections and rejections; a failure of the worker is the
 batch's failure, with nothing stored; and a batch that fails on its own thread while a chunk is being
 stored rolls back only once that write is over."""

@@ -5,8 +5,8 @@
 
 One batch is one database transaction. The rows stream from the reader (``files``) through the
 validator (``domain.aggregation.validation``, under the law in force: ``law``) into the record writer
-(``writer``: chunked inserts, each chunk stored on a worker thread while this one validates the next), so
-a million-row file never sits in memory: only counters, two chunks and a bounded cache of subject ids do.
+(``writer``: chunked inserts), so a million-row file never sits in memory: only counters, a chunk or two
+and a bounded cache of subject ids do.
 Nothing is visible, and nothing is acknowledged, before the commit; a crash at any point leaves no batch,
 no record, no version and no rejection behind, and the same submission can simply be sent again.
 
@@ -273,9 +273,7 @@ def _run_batch(platform: Platform, actor: Actor, unit_code: str, *, key: str | N
         # subject's establishment where the platform has the registration record.
         standard = StandardRows(received_on, header, publicity=publicity_check(platform),
                                 established=lookups.established_on)
-        behind = write_behind.WRITE_BEHIND
-        writer = RecordWriter(uow, batch, in_force[0], background=(
-            behind if behind is not None else platform.engine.dialect.name == "postgresql"))
+        writer = RecordWriter(uow, batch, in_force[0], background=write_behind.WRITE_BEHIND)
         lookups.before_read = writer.wait      # a lookup sees every chunk handed over before it
         counters = writer.counters
         try:

@@ -20,7 +20,7 @@ whose plan depends on statistics a large import outgrows). Each stored chunk lea
 just before the commit.
 
 Storing behind the reading
-    With ``background=True`` (a batch's import on PostgreSQL: ``WRITE_BEHIND``) a chunk is stored on one
+    With ``background=True`` (a batch's import when ``WRITE_BEHIND`` is set) a chunk is stored on one
     worker thread while the batch's thread reads and validates the next: the database works while Python
     validates, instead of each waiting for the other. Chunks are stored one at a time, in the order they
     were handed over, in the batch's own session and transaction (one thread uses it at a time: the
@@ -56,11 +56,12 @@ from xinyong.store.models.records import Record, RecordVersion, RowRejection, Su
 from xinyong.store.models.subjects import Subject, SubjectIdentifier
 
 CHUNK_ROWS = 2000
-# Whether a batch's import stores its chunks on a worker thread (see "Storing behind the reading"): None
-# where the database works in a process of its own (PostgreSQL), not in this one (SQLite). Measured at
-# 100,000 rows on two cores, same run (benchmarks/ingest.py, phase at_once): PostgreSQL 4.5% faster with
-# it, SQLite 6% slower (its writes need the interpreter the validation holds).
-WRITE_BEHIND: bool | None = None
+# Whether a batch's import stores its chunks on a worker thread (see "Storing behind the reading"). Off:
+# with the database on the same two cores it gained nothing measurable (benchmarks/ingest.py, phase
+# at_once, same run: PostgreSQL 4.5% faster at 100,000 rows and 3.5% slower at 300,000; SQLite 6% slower
+# at 100,000 and about 17% at a million, its writes needing the interpreter the validation holds). Kept,
+# and tested, for a database across a network, where a chunk's round trips wait longer: not measured.
+WRITE_BEHIND = False
 SUBJECT_CACHE_LIMIT = 200_000
 
 _RECORDS: Table = Record.__table__  # type: ignore[assignment]
