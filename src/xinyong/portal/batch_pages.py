@@ -29,14 +29,13 @@ from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.portal.i18n import language
 from xinyong.portal.pages import (
-    _csrf_ok,
-    _forbidden,
     _redirect,
     _render,
     _scope_items,
     _unit_names,
     current_visitor,
     get_platform,
+    staff_form_gate,
     staff_gate,
 )
 from xinyong.services.aggregation import batches, files
@@ -51,10 +50,13 @@ TOKEN_SCOPES = units.SCOPES
 
 
 def _gate(request: Request, visitor: Caller | None, template: str,
-          roles: tuple[Role, ...] = READERS) -> Response | None:
-    """The staff gate; a providing unit's account must also name its unit."""
+          roles: tuple[Role, ...] = READERS, *, csrf_token: str | None = None) -> Response | None:
+    """The staff gate (for a form, ``csrf_token``: the form's token checked first); a providing unit's
+    account must also name its unit."""
     if visitor is not None and visitor.actor.role is Role.providing_unit and not visitor.actor.organisation:
         roles = tuple(r for r in roles if r is not Role.providing_unit)
+    if csrf_token is not None:
+        return staff_form_gate(request, visitor, csrf_token, template, roles)
     return staff_gate(request, visitor, template, roles)
 
 
@@ -108,9 +110,7 @@ def batch_new(request: Request, visitor: Caller | None = Depends(current_visitor
 def batch_upload(request: Request, file: UploadFile | None = File(None), key: str = Form("", max_length=200),
                  csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
                  platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_batch_new.html", (Role.providing_unit,))
+    gate = _gate(request, visitor, "staff_batch_new.html", (Role.providing_unit,), csrf_token=csrf_token)
     if gate is not None:
         return gate
     assert visitor is not None and visitor.actor.organisation is not None
@@ -194,9 +194,7 @@ def batch_errors(request: Request, batch_id: int = PathParam(..., ge=1, le=2**31
 def batch_verify(request: Request, batch_id: int = PathParam(..., ge=1, le=2**31 - 1), csrf_token: str = Form(""),
                  visitor: Caller | None = Depends(current_visitor),
                  platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_batch.html", VERIFIERS)
+    gate = _gate(request, visitor, "staff_batch.html", VERIFIERS, csrf_token=csrf_token)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -237,9 +235,7 @@ def tokens(request: Request, visitor: Caller | None = Depends(current_visitor),
 def token_issue(request: Request, label: str = Form("", max_length=100), scopes: list[str] = Form([]),
                 csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
                 platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_tokens.html", (Role.providing_unit,))
+    gate = _gate(request, visitor, "staff_tokens.html", (Role.providing_unit,), csrf_token=csrf_token)
     if gate is not None:
         return gate
     assert visitor is not None and visitor.actor.organisation is not None
@@ -257,9 +253,7 @@ def token_revoke(request: Request, credential_id: int = PathParam(..., ge=1, le=
                  confirm: str = Form(""), csrf_token: str = Form(""),
                  visitor: Caller | None = Depends(current_visitor),
                  platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = _gate(request, visitor, "staff_tokens.html", (Role.providing_unit,))
+    gate = _gate(request, visitor, "staff_tokens.html", (Role.providing_unit,), csrf_token=csrf_token)
     if gate is not None:
         return gate
     assert visitor is not None and visitor.actor.organisation is not None

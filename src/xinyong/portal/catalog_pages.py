@@ -24,13 +24,12 @@ from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.portal.i18n import language
 from xinyong.portal.pages import (
-    _csrf_ok,
-    _forbidden,
     _redirect,
     _render,
     current_visitor,
     form_day,
     get_platform,
+    staff_form_gate,
     staff_gate,
 )
 from xinyong.services import catalog
@@ -71,9 +70,7 @@ def new_draft(request: Request, title_zh: str = Form("", max_length=200), title_
               significant_impact: str = Form(""), csrf_token: str = Form(""),
               visitor: Caller | None = Depends(current_visitor),
               platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_catalog.html", STEWARDS)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_catalog.html", STEWARDS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -152,9 +149,7 @@ def step(request: Request, version_id: int = PathParam(..., ge=1, le=2**31 - 1),
          reason: str = Form("", max_length=10000), csrf_token: str = Form(""),
          visitor: Caller | None = Depends(current_visitor),
          platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_catalog_version.html", STEWARDS)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_catalog_version.html", STEWARDS)
     if gate is not None:
         return gate
     assert visitor is not None

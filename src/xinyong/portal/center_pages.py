@@ -26,8 +26,6 @@ from xinyong.domain.identity.actors import Caller, Role
 from xinyong.domain.platform.refusal import Refusal
 from xinyong.portal.i18n import language
 from xinyong.portal.pages import (
-    _csrf_ok,
-    _forbidden,
     _redirect,
     _render,
     _scope_items,
@@ -35,6 +33,7 @@ from xinyong.portal.pages import (
     current_visitor,
     form_day,
     get_platform,
+    staff_form_gate,
     staff_gate,
 )
 from xinyong.rules.errors import NoValueInForce, RuleNotProvided
@@ -94,9 +93,7 @@ def unit_register(request: Request, code: str = Form("", max_length=64), name_zh
                   name_en: str = Form("", max_length=200), kind: str = Form(""), csrf_token: str = Form(""),
                   visitor: Caller | None = Depends(current_visitor),
                   platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_units.html", CENTER)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_units.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -109,9 +106,7 @@ def unit_step(request: Request, code: str = PathParam(..., max_length=64),
               action: str = PathParam(..., pattern="^(grant|revoke|suspend|restore)$"), item: str = Form(""),
               csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
               platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_units.html", CENTER)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_units.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -162,9 +157,7 @@ def institution_register(request: Request, code: str = Form("", max_length=64), 
                          filed_with: str = Form("", max_length=200), filed_on: str = Form(""),
                          csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
                          platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -182,9 +175,7 @@ def agreement_add(request: Request, code: str = PathParam(..., max_length=64), n
                   valid_until: str = Form(""), csrf_token: str = Form(""),
                   visitor: Caller | None = Depends(current_visitor),
                   platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -203,9 +194,7 @@ def agreement_terminate(request: Request, agreement_id: int = PathParam(..., ge=
                         confirm: str = Form(""), csrf_token: str = Form(""),
                         visitor: Caller | None = Depends(current_visitor),
                         platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_institutions.html", CENTER)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_institutions.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -244,9 +233,7 @@ def inquiry_log_page(request: Request, visitor: Caller | None = Depends(current_
 @router.post("/staff/inquiry-log/purge", response_class=HTMLResponse)
 def inquiry_log_purge(request: Request, csrf_token: str = Form(""), visitor: Caller | None = Depends(current_visitor),
                       platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_inquiry_log.html", CENTER)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_inquiry_log.html", CENTER)
     if gate is not None:
         return gate
     assert visitor is not None

@@ -247,6 +247,15 @@ def staff_gate(request: Request, visitor: Caller | None, template: str, roles: I
     return None
 
 
+def staff_form_gate(request: Request, visitor: Caller | None, csrf_token: str, template: str,
+                    roles: Iterable[Role]) -> Response | None:
+    """``staff_gate`` for a form sent to a staff page: a form without the visitor's own CSRF token is
+    refused (403) before anything else."""
+    if not _csrf_ok(request, visitor, csrf_token):
+        return _forbidden(request, visitor)
+    return staff_gate(request, visitor, template, roles)
+
+
 def form_day(text: str, field: str, *, required: bool = True) -> date | None:
     """A date a staff form sent (YYYY-MM-DD), None when it may be and was left empty; refused naming
     ``field`` otherwise."""

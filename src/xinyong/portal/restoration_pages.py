@@ -39,6 +39,7 @@ from xinyong.portal.pages import (
     _unit_names,
     current_visitor,
     get_platform,
+    staff_form_gate,
     staff_gate,
     templates,
 )
@@ -241,9 +242,7 @@ def decide_restoration(request: Request, restoration_id: int = PathParam(..., ge
                        version: int | None = Form(None, ge=1, le=2**31 - 1), csrf_token: str = Form(""),
                        visitor: Caller | None = Depends(current_visitor),
                        platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_restorations.html", DECIDERS)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_restorations.html", DECIDERS)
     if gate is not None:
         return gate
     assert visitor is not None
@@ -289,9 +288,7 @@ def report_revocation(request: Request, record: str = Form("", max_length=200), 
                       basis: str = Form("", max_length=20000), csrf_token: str = Form(""),
                       visitor: Caller | None = Depends(current_visitor),
                       platform: Platform = Depends(get_platform)) -> Response:
-    if not _csrf_ok(request, visitor, csrf_token):
-        return _forbidden(request, visitor)
-    gate = staff_gate(request, visitor, "staff_revocation_new.html", REPORTERS)
+    gate = staff_form_gate(request, visitor, csrf_token, "staff_revocation_new.html", REPORTERS)
     if gate is not None:
         return gate
     assert visitor is not None
