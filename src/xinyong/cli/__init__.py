@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from xinyong import __version__
+from xinyong.cli.context import platform as _platform
 from xinyong.logging import configure_logging
 from xinyong.settings import get_settings
 
@@ -46,12 +47,6 @@ SUBCOMMANDS = {
     "exchange": "xinyong.cli.exchange",
     "notices": "xinyong.cli.notices",
 }
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 @app.callback()

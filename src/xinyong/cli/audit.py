@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from xinyong.cli.context import platform as _platform
 from xinyong.domain.audit.canonical import LedgerError
 from xinyong.domain.audit.verification import VerifyReport
 
@@ -37,12 +38,6 @@ console = Console()
 err = Console(stderr=True)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _usage(message_en: str, message_zh: str, as_json: bool) -> NoReturn:

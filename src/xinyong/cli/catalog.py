@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.domain.catalog import items as dc
 from xinyong.domain.catalog import law as dc_law
 from xinyong.domain.catalog import lifecycle as dc_life
@@ -21,12 +22,6 @@ from xinyong.domain.catalog import lifecycle as dc_life
 app = typer.Typer(help="Catalog 信用信息目录: the items in force, versions and their history.",
                   no_args_is_help=True)
 console = Console()
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _on(value: str | None, platform: Any) -> date:

@@ -13,16 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.platform.refusal import Refusal
 
 console = Console()
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _day(value: str | None) -> date | None:

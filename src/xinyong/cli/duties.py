@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
@@ -18,12 +19,6 @@ app = typer.Typer(help="Duties 法定期限义务: every timed step of an object
                   no_args_is_help=True)
 console = Console()
 OPERATOR = Actor(Role.operator, "cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 @app.command("list")

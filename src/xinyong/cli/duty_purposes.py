@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import Refusal
@@ -18,13 +19,6 @@ app = typer.Typer(help="Duty purposes 依职责查询事项: what each departmen
                   no_args_is_help=True)
 console = Console()
 OPERATOR = Actor.system("cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
-
 
 
 @app.command("list")

@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
@@ -25,12 +26,6 @@ app.add_typer(peers_app, name="peers")
 console = Console()
 OPERATOR = Actor(Role.operator, "cli")
 LAYOUTS = "penalty or permit (double publicity, upward); serious or court_defaulters (shared lists, downward)"
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _echo(data: dict, as_json: bool, text: str) -> None:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from xinyong.cli.context import platform as _platform
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
 
@@ -26,12 +27,6 @@ app = typer.Typer(help="Submission batches 报送批次: status, error reports, 
 console = Console()
 err = Console(stderr=True)
 OPERATOR = Actor(Role.operator, "cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _fail(exc: Refusal, as_json: bool) -> None:

@@ -8,18 +8,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.domain.identity.actors import Actor
 
 app = typer.Typer(help="Inquiry log 查询记录: who looked at a subject's information, and the "
                   "retention sweep.", no_args_is_help=True)
 console = Console()
 CLI = Actor.system("cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _subject_id(platform, subject: str) -> int | None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.clock import business_tz
@@ -25,12 +26,6 @@ app = typer.Typer(help="Objections 异议: file at the counter, list, show, tran
                   no_args_is_help=True)
 console = Console()
 OPERATOR = Actor(Role.operator, "cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _show(platform, objection_id: int, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.clock import business_tz
@@ -19,12 +20,6 @@ from xinyong.domain.platform.refusal import NOT_FOUND, Refusal
 app = typer.Typer(help="Credit restoration 信用修复 (free of charge): apply, show, decide, list.", no_args_is_help=True)
 console = Console()
 OPERATOR = Actor(Role.operator, "cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _print(view, as_json: bool) -> None:  # type: ignore[no-untyped-def]

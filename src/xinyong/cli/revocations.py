@@ -9,6 +9,7 @@ import json
 import typer
 from rich.console import Console
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
@@ -17,12 +18,6 @@ app = typer.Typer(help="Revocations 撤销: a record whose basis was revoked lea
                   no_args_is_help=True)
 console = Console()
 OPERATOR = Actor(Role.operator, "cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _print(view, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.cli.context import platform as _platform
 from xinyong.domain.identity.actors import Actor
 from xinyong.domain.platform.refusal import Refusal
 
@@ -23,12 +24,6 @@ token_app = typer.Typer(help="API tokens of a providing unit: issue (shown once)
 app.add_typer(token_app, name="token")
 console = Console()
 CLI_ACTOR = Actor.system("cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
 
 
 def _fail(exc: Refusal) -> None:

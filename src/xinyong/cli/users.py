@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
+from xinyong.cli.context import platform as _platform
 from xinyong.cli.refusals import exit_refused
 from xinyong.domain.identity.actors import Actor, Role
 from xinyong.domain.platform.refusal import Refusal
@@ -19,13 +20,6 @@ institutions_app = typer.Typer(help="Credit service institutions 信用服务机
                                no_args_is_help=True)
 console = Console()
 ADMIN = Actor.system("cli")
-
-
-def _platform():  # type: ignore[no-untyped-def]
-    from xinyong.services.platform.bootstrap import Platform
-
-    return Platform.from_settings()
-
 
 
 @app.command("add")
