@@ -34,7 +34,6 @@ class BatchLookups:
         self.unit_code = unit_code
         self.granted = granted
         self.on = on
-        self._established: dict[str, date | None] = {}
         self._answers: dict[tuple[Any, ...], Any] = {}
         # Called before every read of the database (the record writer's ``wait``: the chunks handed
         # over are stored first, and the session is this thread's again).
@@ -63,8 +62,9 @@ class BatchLookups:
         return self._once(("latest notice", identifier, item_code), lambda: self._notice_for(identifier, item_code))
 
     def _once(self, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
-        """A question asked once per batch (a batch writes no consents and no notices, so the answer
-        holds for all its rows): the rows of a file name the same subjects over and over."""
+        """A question asked once per batch, its answer kept for the batch's later rows (which name the
+        same subjects over and over): a batch writes no consents and no notices, and an establishment
+        date is the registration record's when first asked."""
         if key in self._answers:
             return self._answers[key]
         self.before_read()
@@ -101,25 +101,20 @@ class BatchLookups:
             .order_by(PriorNotice.served_on.desc(), PriorNotice.id.desc()).limit(1)
         ).scalar()
 
-
     def established_on(self, identifier: str) -> date | None:
         """The day the subject with this identifier was established, from its basic-information record that
         states one (``established_on``: an enterprise registration); None where the platform has none.
         Read once per subject and batch."""
-        if identifier in self._established:
-            return self._established[identifier]
-        self.before_read()
+        return self._once(("established", identifier), lambda: self._established_on(identifier))
+
+    def _established_on(self, identifier: str) -> date | None:
         payloads = self.session.execute(
             select(RecordVersion.payload)
             .join(Record, (Record.id == RecordVersion.record_id) & (Record.current_version == RecordVersion.version))
             .join(SubjectIdentifier, SubjectIdentifier.subject_id == Record.subject_id)
             .where(SubjectIdentifier.value == identifier, Record.category == "basic", Record.status == "active")
         ).scalars().all()
-        found = min((d for d in (_iso_date((p or {}).get(ESTABLISHED_FIELD)) for p in payloads) if d), default=None)
-        if len(self._established) >= 100_000:
-            self._established.clear()
-        self._established[identifier] = found
-        return found
+        return min((d for d in (_iso_date((p or {}).get(ESTABLISHED_FIELD)) for p in payloads) if d), default=None)
 
 
 def _nothing() -> None:

@@ -113,6 +113,7 @@ class RecordWriter:
             # Its inserts are ``COPY`` (see the set-based writes).
             self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         self.staged = False     # the temporary stage of new records exists (created on first use)
+        self._empty_stage = text(_EMPTY_STAGE_PG if self.postgresql else _EMPTY_STAGE_SQLITE)
         # Write-behind (see "Storing behind the reading" above): one worker thread stores the chunks in
         # the order they were handed over; ``_mutex`` guards what both threads add to (rejections and
         # their counts).
@@ -394,13 +395,13 @@ class RecordWriter:
         # transaction, and every later chunk's insert scanned them again: quadratic over a large import
         # (at 50,000 rows, write-behind on, the insert from the stage took 67 µs a record with DELETE, 50 with
         # TRUNCATE).
-        self.session.execute(text(_EMPTY_STAGE_PG if self.postgresql else _EMPTY_STAGE_SQLITE))
+        self.session.execute(self._empty_stage)
         self._copy(_STAGE_COLUMNS, _STAGE, staged)
         params = {"unit": self.unit_code, "catalog": self.version_id, "now": self.now}
         if not self.postgresql:
             params["now"] = self._processors("records", ("created_at",))[0](self.now)
         returned = self.session.execute(_INSERT_STAGED_RECORDS, params).all()
-        self.session.execute(text(_EMPTY_STAGE_PG if self.postgresql else _EMPTY_STAGE_SQLITE))  # nothing left
+        self.session.execute(self._empty_stage)  # nothing left
         return {(item, key): rid for rid, item, key in returned}
 
     def _store_versions(self, versions: list[tuple[Any, ...]]) -> None:
